@@ -1,0 +1,41 @@
+"""confirm_type 3 ("继续任务"): reads the examiner's (possibly edited) filter form, retrieves the
+records it selects and streams the analysis with a cited `result`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from qbot.engine import Plan
+from qbot.events import Emit
+from qbot.handlers import STATE_AWAITING_FILTER, STATE_COMPLETED, TurnContext
+
+
+class FilterForm(Schema):
+    """The seed's form. Unknown keys are ignored, so a front end may send more."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    formName = fields.Str(load_default="filter", validate=validate.Equal("filter"))  # noqa: N815 - the wire name
+    filter_tree = fields.Str(required=True, validate=validate.Length(min=1))
+    filter_keyword = fields.Str(load_default="")
+    analysis_prompt = fields.Str(load_default="")
+
+
+class FilterHandler:
+    confirm_type = 3
+    name = "filter"
+    form_schema = FilterForm
+    allowed_states = frozenset({STATE_AWAITING_FILTER})
+
+    async def run(self, ctx: TurnContext) -> AsyncIterator[Emit]:
+        plan = Plan.from_json(ctx.pending["plan"])
+        package_nodes = ctx.package_nodes or ctx.pending.get("package_nodes", [])
+        async for event in ctx.engine.analyse(plan, ctx.form, ctx.case, package_nodes):
+            yield event
+        ctx.set_state(STATE_COMPLETED, {**ctx.pending, "form": ctx.form})
+
+
+handler = FilterHandler()

@@ -1,0 +1,29 @@
+"""confirm_type -1: a new question. Understands it, streams a plan, and asks to start the task."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from qbot.events import Emit, confirm
+from qbot.handlers import STATE_AWAITING_START, STATE_COMPLETED, TurnContext
+
+
+class QuestionHandler:
+    confirm_type = -1
+    name = "question"
+    form_schema = None  # the seed sends {}
+    allowed_states = None  # always: a new question starts a new task, in a new or existing conversation
+
+    async def run(self, ctx: TurnContext) -> AsyncIterator[Emit]:
+        plan = await ctx.engine.plan(ctx.question, ctx.case, ctx.package_nodes)
+        async for event in ctx.engine.explain(plan):
+            yield event
+        if plan.intent == "unsupported":
+            ctx.set_state(STATE_COMPLETED, {"question": ctx.question})
+            return
+        yield confirm(0, "开始任务", None, plan={"intent": plan.intent, "steps": plan.steps, "nodes": plan.node_paths})
+        ctx.set_state(STATE_AWAITING_START, {"question": ctx.question, "plan": plan.to_json(),
+                                             "package_nodes": ctx.package_nodes})
+
+
+handler = QuestionHandler()

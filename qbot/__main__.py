@@ -1,0 +1,3 @@
+from qbot.cli import main
+import sys
+sys.exit(main())

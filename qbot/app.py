@@ -1,0 +1,85 @@
+"""The application factory: one place builds the app, for `qbot serve` and for the tests."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+
+import aiohttp_cors
+from aiohttp import web
+
+from qbot import registry as plugin_registry
+from qbot.appkeys import CONFIG, ENGINE, LOG, REGISTRY, RUNNER, STORE
+from qbot.config import Config
+from qbot.convlog import ConversationLog
+from qbot.engine import create_engine
+from qbot.evidence.store import EvidenceStore
+from qbot.middlewares import error_middleware
+from qbot.registry import Registered
+from qbot.routes import STEP_SCHEMA, setup_routes
+from qbot.schemas import step_schema
+from qbot.turns import TurnRunner
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config: Config, registry: dict[int, Registered] | None = None) -> web.Application:
+    """Build the app. Handlers come from the `qbot.plugins` entry points unless given."""
+    app = web.Application(middlewares=[error_middleware], client_max_size=config.limits.max_body_bytes)
+    app[CONFIG] = config
+    app[REGISTRY] = registry if registry is not None else plugin_registry.load(config.plugins.disabled)
+    app[STEP_SCHEMA] = step_schema(config.limits)
+    app.cleanup_ctx.append(_resources)
+    app.on_shutdown.append(_drain)
+
+    routes = setup_routes(app, config.server.prefix)
+    cors = aiohttp_cors.setup(app, defaults={
+        origin: aiohttp_cors.ResourceOptions(allow_credentials=True, allow_headers="*",
+                                             expose_headers=("Content-Type",), max_age=600)
+        for origin in config.server.cors_origins
+    })
+    for route in routes:
+        cors.add(route)
+    return app
+
+
+async def _resources(app: web.Application) -> AsyncIterator[None]:
+    config = app[CONFIG]
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    store = await open_store(config)
+    try:
+        conv_log = await ConversationLog.open(config.log_db)
+        try:
+            app[STORE] = store
+            app[LOG] = conv_log
+            app[ENGINE] = create_engine(config, store)
+            runner = app[RUNNER] = TurnRunner(config, conv_log, app[REGISTRY], app[ENGINE], store)
+            closed = await runner.recover()
+            if closed:
+                log.warning("closed %d turn(s) interrupted by the previous shutdown", closed)
+            yield
+            await runner.drain(0)
+        finally:
+            await conv_log.close()
+    finally:
+        await store.close()
+
+
+async def open_store(config: Config) -> EvidenceStore:
+    """The evidence store; on an empty one, the demo case is built first when `demo` is on."""
+    store = await EvidenceStore.open(config.evidence_db)
+    if config.demo and not await store.list_cases():
+        await store.close()
+        from qbot.evidence.demo import build_demo
+
+        log.info("building the demo case in %s", config.evidence_db)
+        await asyncio.to_thread(build_demo, config.evidence_db, config.data_dir / "demo-sources")
+        store = await EvidenceStore.open(config.evidence_db)
+    return store
+
+
+async def _drain(app: web.Application) -> None:
+    """SIGTERM: running turns get `shutdown_timeout` seconds to finish, then are cancelled; either
+    way their streams receive the final events before the process exits."""
+    await app[RUNNER].drain(app[CONFIG].server.shutdown_timeout)

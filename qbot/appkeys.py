@@ -1,0 +1,23 @@
+"""Typed keys of everything the application holds (no globals)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from qbot.config import Config
+from qbot.convlog import ConversationLog
+from qbot.registry import Registered
+from qbot.turns import TurnRunner
+
+if TYPE_CHECKING:
+    from qbot.engine.base import Engine
+    from qbot.evidence.store import EvidenceStore
+
+CONFIG = web.AppKey("config", Config)
+REGISTRY = web.AppKey("registry", dict[int, Registered])
+LOG = web.AppKey("log", ConversationLog)
+STORE = web.AppKey("store", "EvidenceStore")
+ENGINE = web.AppKey("engine", "Engine")
+RUNNER = web.AppKey("runner", TurnRunner)

@@ -1,0 +1,125 @@
+"""The `qbot` command: serve, plugins, import, demo.
+
+Exit codes: 0 done, 1 the work failed (e.g. a file was refused), 2 bad usage or configuration,
+3 a plugin could not be registered, 4 the server could not listen."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+from aiohttp import web
+
+from qbot import __version__
+from qbot.config import ConfigError, load_config
+from qbot.registry import PluginError
+
+EXIT_FAILED, EXIT_USAGE, EXIT_PLUGIN, EXIT_LISTEN = 1, 2, 3, 4
+
+
+def _config_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, default=None,
+                        help="config file (default: $QBOT_CONFIG, else ./config.yaml if present)")
+    parser.add_argument("--data-dir", type=Path, default=None, help="folder of the log and the evidence store")
+
+
+def _load(args: argparse.Namespace, **overrides):
+    path = args.config or (Path(os.environ["QBOT_CONFIG"]) if os.environ.get("QBOT_CONFIG") else None)
+    if path is None and Path("config.yaml").is_file():
+        path = Path("config.yaml")
+    overrides["data_dir"] = str(args.data_dir) if args.data_dir else None
+    return load_config(path, overrides=overrides)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    config = _load(args, **{"server.host": args.host, "server.port": args.port})
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from qbot.app import create_app
+
+    app = create_app(config)
+    return asyncio.run(_serve(app, config))
+
+
+async def _serve(app: web.Application, config) -> int:
+    from qbot.appkeys import STORE
+
+    runner = web.AppRunner(app, shutdown_timeout=config.server.shutdown_timeout + 5, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, config.server.host, config.server.port)
+    try:
+        await site.start()
+    except OSError as exc:
+        await runner.cleanup()
+        print(f"qbot: error: cannot listen on {config.server.host}:{config.server.port}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return EXIT_LISTEN
+    cases = await app[STORE].list_cases()
+    print(f"qbot {__version__} listening on http://{config.server.host}:{config.server.port}"
+          f"{config.server.prefix} (data: {config.data_dir}; cases: "
+          f"{', '.join(f'{c.id} {c.name}' for c in cases) or 'none'})", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    print("qbot: shutting down; running turns get their final events", flush=True)
+    await runner.cleanup()
+    return 0
+
+
+def cmd_plugins(args: argparse.Namespace) -> int:
+    from qbot import registry
+
+    config = _load(args)
+    handlers = registry.load(config.plugins.disabled)
+    print(f"{'confirm_type':>12}  {'name':<12}  {'entry point':<12}  distribution")
+    for confirm_type, registered in handlers.items():
+        print(f"{confirm_type:>12}  {registered.handler.name:<12}  {registered.entry_point:<12}  "
+              f"{registered.distribution}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qbot", description="Forensic analysis assistant back end.")
+    parser.add_argument("--version", action="version", version=f"qbot {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the HTTP server (builds the demo case on a fresh data dir)")
+    _config_arguments(serve)
+    serve.add_argument("--host", default=None, help="listen address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="listen port (default 18808)")
+    serve.set_defaults(func=cmd_serve)
+
+    plugins = commands.add_parser("plugins", help="list the registered handlers")
+    _config_arguments(plugins)
+    plugins.set_defaults(func=cmd_plugins)
+
+    from qbot.evidence.cli import add_commands
+
+    add_commands(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        print(f"qbot: configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except PluginError as exc:
+        print(f"qbot: plugin error: {exc}", file=sys.stderr)
+        return EXIT_PLUGIN
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(BrokenPipeError):
+        sys.exit(main())

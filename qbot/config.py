@@ -1,0 +1,239 @@
+"""Settings: described once here (name, type, default, help), read from `config.yaml`, then
+overridden by `QBOT_*` environment variables, then by command-line flags.
+
+An unknown key or a value of the wrong type stops start-up with a message naming the key."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, fields as dataclass_fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate
+
+DEFAULT_PREFIX = "/qbot/api/v1/generalsec-ai"
+ENV_PREFIX = "QBOT_"
+# Environment variables with the prefix that are not settings.
+ENV_NOT_SETTINGS = {"QBOT_CONFIG"}
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names the key and what is accepted."""
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 18808
+    prefix: str = DEFAULT_PREFIX
+    cors_origins: tuple[str, ...] = ("http://localhost:9000",)
+    ping_interval: float = 15.0
+    shutdown_timeout: float = 10.0
+
+
+@dataclass(frozen=True)
+class TurnsConfig:
+    on_disconnect: str = "continue"
+    busy_policy: str = "reject"
+    subscriber_buffer: int = 2000
+    send_timeout: float = 30.0
+    max_turn_seconds: float = 600.0
+
+
+@dataclass(frozen=True)
+class LimitsConfig:
+    max_body_bytes: int = 256 * 1024
+    max_question_chars: int = 2000
+    max_form_field_chars: int = 20000
+    max_package_nodes: int = 200
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    provider: str = "builtin"
+    recent_days: int = 30
+    top_n: int = 10
+
+
+@dataclass(frozen=True)
+class PluginsConfig:
+    disabled: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: Path = Path("data")
+    demo: bool = True
+    server: ServerConfig = field(default_factory=ServerConfig)
+    turns: TurnsConfig = field(default_factory=TurnsConfig)
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
+    engine: EngineConfig = field(default_factory=EngineConfig)
+    plugins: PluginsConfig = field(default_factory=PluginsConfig)
+
+    @property
+    def log_db(self) -> Path:
+        return self.data_dir / "qbot.db"
+
+    @property
+    def evidence_db(self) -> Path:
+        return self.data_dir / "evidence.db"
+
+
+def _section(cls, **schema_fields):
+    """A schema that loads one section into its frozen dataclass; defaults come from the class."""
+    defaults = {f.name: f.default for f in dataclass_fields(cls)}
+    for name, schema_field in schema_fields.items():
+        schema_field.load_default = defaults[name]
+
+    def make(self, data, **_):
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+
+    attrs = dict(schema_fields, make=post_load(make))
+    return type(f"{cls.__name__}Schema", (Schema,), attrs)
+
+
+def _help(text: str) -> dict[str, str]:
+    return {"help": text}
+
+
+ServerSchema = _section(
+    ServerConfig,
+    host=fields.Str(metadata=_help("address to listen on; loopback unless you put auth in front")),
+    port=fields.Int(validate=validate.Range(0, 65535), metadata=_help("TCP port (the seed's front end uses 18808)")),
+    prefix=fields.Str(
+        validate=validate.Regexp(r"^(/[A-Za-z0-9._-]+)+$", error="must look like /a/b/c"),
+        metadata=_help("route prefix of the API"),
+    ),
+    cors_origins=fields.List(fields.Str(validate=validate.Regexp(r"^https?://[^*\s/]+$",
+                                                                 error="must be an origin like http://host:port, never *")),
+                             metadata=_help("origins allowed to call the API from a browser, with credentials")),
+    ping_interval=fields.Float(validate=validate.Range(min=0.05), metadata=_help("seconds between ': ping' comments on an idle stream")),
+    shutdown_timeout=fields.Float(validate=validate.Range(min=0), metadata=_help("seconds running turns get to finish on SIGTERM")),
+)
+TurnsSchema = _section(
+    TurnsConfig,
+    on_disconnect=fields.Str(validate=validate.OneOf(["continue", "cancel"]),
+                             metadata=_help("what a turn does when its client goes away")),
+    busy_policy=fields.Str(validate=validate.OneOf(["reject", "interrupt"]),
+                           metadata=_help("a new step while a turn runs: refuse with 409, or cancel the running turn")),
+    subscriber_buffer=fields.Int(validate=validate.Range(min=16),
+                                 metadata=_help("events held for a client that reads slowly before its stream is closed")),
+    send_timeout=fields.Float(validate=validate.Range(min=0.1), metadata=_help("seconds one write to a client may take")),
+    max_turn_seconds=fields.Float(validate=validate.Range(min=1), metadata=_help("a turn running longer is ended as failed")),
+)
+LimitsSchema = _section(
+    LimitsConfig,
+    max_body_bytes=fields.Int(validate=validate.Range(min=1024), metadata=_help("largest request body, in bytes")),
+    max_question_chars=fields.Int(validate=validate.Range(min=1), metadata=_help("longest question")),
+    max_form_field_chars=fields.Int(validate=validate.Range(min=1), metadata=_help("longest text field of a form")),
+    max_package_nodes=fields.Int(validate=validate.Range(min=0), metadata=_help("most entries in package_nodes")),
+)
+EngineSchema = _section(
+    EngineConfig,
+    provider=fields.Str(validate=validate.OneOf(["builtin"]), metadata=_help("who plans and writes the answers")),
+    recent_days=fields.Int(validate=validate.Range(min=1), metadata=_help("days that '最近' covers, up to the newest record")),
+    top_n=fields.Int(validate=validate.Range(min=1, max=1000), metadata=_help("rows in a ranking")),
+)
+PluginsSchema = _section(
+    PluginsConfig,
+    disabled=fields.List(fields.Str(), metadata=_help("entry-point names of handlers not to load")),
+)
+
+
+class ConfigSchema(Schema):
+    data_dir = fields.Str(load_default="data", metadata=_help("folder of the conversation log and the evidence store"))
+    demo = fields.Bool(load_default=True, metadata=_help("build the demo case when the evidence store is empty"))
+    server = fields.Nested(ServerSchema, load_default=dict)
+    turns = fields.Nested(TurnsSchema, load_default=dict)
+    limits = fields.Nested(LimitsSchema, load_default=dict)
+    engine = fields.Nested(EngineSchema, load_default=dict)
+    plugins = fields.Nested(PluginsSchema, load_default=dict)
+
+    @post_load
+    def make(self, data, **_):
+        for name, schema in (("server", ServerSchema), ("turns", TurnsSchema), ("limits", LimitsSchema),
+                             ("engine", EngineSchema), ("plugins", PluginsSchema)):
+            if isinstance(data[name], dict):  # the section was absent: its defaults
+                data[name] = schema().load(data[name])
+        data["data_dir"] = Path(data["data_dir"])
+        return Config(**data)
+
+
+def setting_names() -> Iterator[str]:
+    """Every setting as a dotted name, e.g. `server.port`."""
+    for name, schema_field in ConfigSchema().fields.items():
+        if isinstance(schema_field, fields.Nested):
+            for sub in schema_field.nested().fields:
+                yield f"{name}.{sub}"
+        else:
+            yield name
+
+
+def env_name(setting: str) -> str:
+    return ENV_PREFIX + setting.replace(".", "_").upper()
+
+
+def _set_dotted(target: dict, dotted: str, value: Any) -> None:
+    *parents, leaf = dotted.split(".")
+    for part in parents:
+        node = target.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise ConfigError(f"{part}: must be a mapping of settings, not {type(node).__name__}")
+        target = node
+    target[leaf] = value
+
+
+def _flatten_errors(messages: Mapping | list, prefix: str = "") -> list[str]:
+    out = []
+    if isinstance(messages, Mapping):
+        for key, value in messages.items():
+            out += _flatten_errors(value, f"{prefix}{key}." if not isinstance(key, int) else f"{prefix}[{key}].")
+    else:
+        out.append(f"{prefix.rstrip('.')}: {' '.join(str(m) for m in messages)}")
+    return out
+
+
+def load_config(
+    path: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Config:
+    """File, then environment, then explicit overrides (dotted names, e.g. {"server.port": 9})."""
+    raw: dict[str, Any] = {}
+    if path is not None:
+        try:
+            text = Path(path).read_text("utf-8")
+        except OSError as exc:
+            raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from exc
+        try:
+            loaded = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path} is not valid YAML: {exc}") from exc
+        if loaded is not None and not isinstance(loaded, dict):
+            raise ConfigError(f"{path}: the top level must be a mapping of settings")
+        raw = loaded or {}
+
+    env = os.environ if env is None else env
+    known = {env_name(s): s for s in setting_names()}
+    for var, value in env.items():
+        if not var.startswith(ENV_PREFIX) or var in ENV_NOT_SETTINGS:
+            continue
+        if var not in known:
+            raise ConfigError(f"unknown environment setting {var}; known: {', '.join(sorted(known))}")
+        try:
+            parsed = yaml.safe_load(value) if value != "" else ""
+        except yaml.YAMLError:
+            parsed = value
+        _set_dotted(raw, known[var], parsed)
+    for dotted, value in (overrides or {}).items():
+        if value is not None:
+            _set_dotted(raw, dotted, value)
+
+    try:
+        return ConfigSchema().load(raw)
+    except ValidationError as exc:
+        where = f" in {path}" if path else ""
+        raise ConfigError(f"invalid configuration{where}: " + "; ".join(_flatten_errors(exc.messages))) from exc

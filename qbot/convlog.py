@@ -1,0 +1,240 @@
+"""The conversation log (SQLite in WAL mode through aiosqlite).
+
+All writes go through one writer task that commits in groups: events wait in a queue, the writer
+inserts everything queued with one `executemany` and one commit, and only then hands the events to
+their callbacks, which send them to clients. So nothing a client saw can be missing from the log,
+and the log keeps up with many streams (one commit per event would cap it at a few thousand
+events a second). Reads use a second connection, which sees only committed rows."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from qbot.events import Event
+from qbot.migrate import apply_migrations
+
+MAX_BATCH = 512  # writes folded into one transaction
+HIGH_WATER = 20_000  # queued writes before producers are made to wait
+
+PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000",
+           "PRAGMA foreign_keys=ON")
+
+INSERT_EVENT = "INSERT INTO events (conversation_id, id, turn_id, event, data, created_at) VALUES (?, ?, ?, ?, ?, ?)"
+
+
+def utcnow() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+@dataclass
+class Write:
+    """One unit for the writer: statements run in order, then the events, in one transaction."""
+
+    conversation_id: str = ""
+    events: Sequence[Event] = ()
+    statements: Sequence[tuple[str, tuple[Any, ...]]] = ()
+    on_commit: Callable[[], None] | None = None
+    on_error: Callable[[BaseException], None] | None = None
+    done: asyncio.Future[None] | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class ConversationRow:
+    id: str
+    owner: str
+    case_id: str
+    state: str
+    last_outcome: str | None
+    pending: dict[str, Any]
+    title: str
+    created_at: str
+    updated_at: str
+    deleted: bool
+
+
+@dataclass(frozen=True)
+class TurnRow:
+    id: str
+    confirm_type: int
+    handler: str
+    question: str
+    request: dict[str, Any]
+    state: str
+    first_event_id: int
+    last_event_id: int | None
+    started_at: str
+    ended_at: str | None
+
+
+class LogError(Exception):
+    """The log could not be written; the turn that needed it cannot go on."""
+
+
+class ConversationLog:
+    def __init__(self, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
+        self._writer = writer
+        self._reader = reader
+        self._queue: deque[Write] = deque()
+        self._wakeup = asyncio.Event()
+        self._room = asyncio.Event()
+        self._room.set()
+        self._task: asyncio.Task[None] | None = None
+
+    @classmethod
+    async def open(cls, path: Path) -> ConversationLog:
+        await asyncio.to_thread(apply_migrations, path, "log")
+        writer = await aiosqlite.connect(path, isolation_level="DEFERRED")
+        reader = await aiosqlite.connect(path)
+        for conn in (writer, reader):
+            for pragma in PRAGMAS:
+                await conn.execute_fetchall(pragma)
+        reader.row_factory = aiosqlite.Row
+        log = cls(writer, reader)
+        log._task = asyncio.create_task(log._write_loop(), name="qbot-log-writer")
+        return log
+
+    async def close(self) -> None:
+        """Write what is queued, then close both connections."""
+        if self._task is not None:
+            await self.flush()
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        await self._writer.close()
+        await self._reader.close()
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def submit(self, write: Write) -> None:
+        """Queue a write; its callbacks run after the commit that holds it."""
+        self._queue.append(write)
+        self._wakeup.set()
+        if len(self._queue) >= HIGH_WATER:
+            self._room.clear()
+
+    async def room(self) -> None:
+        """Wait while the writer is far behind, so producers cannot outrun the disk."""
+        if not self._room.is_set():
+            await self._room.wait()
+
+    async def write(self, write: Write) -> None:
+        """Queue a write and wait for its commit; raises LogError if it failed."""
+        write.done = asyncio.get_running_loop().create_future()
+        self.submit(write)
+        await write.done
+
+    async def flush(self) -> None:
+        await self.write(Write())
+
+    async def delete(self, conversation_id: str) -> None:
+        """Hide a conversation; its events stay, as the audit trail of what was shown."""
+        now = utcnow()
+        await self.write(Write(statements=[(
+            "UPDATE conversations SET deleted_at = ?, updated_at = ? WHERE id = ?", (now, now, conversation_id))]))
+
+    async def _write_loop(self) -> None:
+        while True:
+            await self._wakeup.wait()
+            self._wakeup.clear()
+            while self._queue:
+                batch = [self._queue.popleft() for _ in range(min(MAX_BATCH, len(self._queue)))]
+                if len(self._queue) < HIGH_WATER // 2:
+                    self._room.set()
+                try:
+                    await self._commit(batch)
+                except Exception as exc:  # noqa: BLE001 - handed to every write of the batch
+                    await self._rollback()
+                    failure = LogError(f"the conversation log could not be written: {exc}")
+                    for write in batch:
+                        if write.on_error:
+                            write.on_error(failure)
+                        if write.done and not write.done.done():
+                            write.done.set_exception(failure)
+                    continue
+                for write in batch:
+                    if write.on_commit:
+                        write.on_commit()
+                    if write.done and not write.done.done():
+                        write.done.set_result(None)
+
+    async def _commit(self, batch: list[Write]) -> None:
+        now = utcnow()
+        rows = []
+        for write in batch:
+            for sql, params in write.statements:
+                await self._writer.execute(sql, params)
+            rows += [(write.conversation_id, e.id, e.turn_id, e.event, e.data, now) for e in write.events]
+        if rows:
+            await self._writer.executemany(INSERT_EVENT, rows)
+        await self._writer.commit()
+
+    async def _rollback(self) -> None:
+        try:
+            await self._writer.rollback()
+        except Exception:  # noqa: BLE001 - the connection is already in trouble; the error is reported
+            pass
+
+    # -- reading -----------------------------------------------------------------------------
+
+    async def _read(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        # Execute and fetch in one step on the connection's thread. With separate execute and
+        # fetch awaits, concurrent readers keep some statement open at all times, and SQLite
+        # then keeps the connection on one old snapshot: it would miss newer commits.
+        return list(await self._reader.execute_fetchall(sql, params))
+
+    async def conversation(self, conversation_id: str) -> ConversationRow | None:
+        rows = await self._read("SELECT * FROM conversations WHERE id = ?", (conversation_id,))
+        if not rows:
+            return None
+        row = rows[0]
+        return ConversationRow(
+            id=row["id"], owner=row["owner"], case_id=row["case_id"], state=row["state"],
+            last_outcome=row["last_outcome"], pending=json.loads(row["pending"]), title=row["title"],
+            created_at=row["created_at"], updated_at=row["updated_at"], deleted=row["deleted_at"] is not None,
+        )
+
+    async def conversations(self, limit: int, before: str | None = None) -> list[ConversationRow]:
+        """Newest first; `before` is the `updated_at|id` cursor of the previous page's last row."""
+        sql = "SELECT id FROM conversations WHERE deleted_at IS NULL"
+        params: list[Any] = []
+        if before:
+            updated, _, cid = before.partition("|")
+            sql += " AND (updated_at < ? OR (updated_at = ? AND id < ?))"
+            params += [updated, updated, cid]
+        sql += " ORDER BY updated_at DESC, id DESC LIMIT ?"
+        params.append(limit)
+        ids = [r["id"] for r in await self._read(sql, params)]
+        found = [await self.conversation(cid) for cid in ids]
+        return [c for c in found if c is not None]
+
+    async def turns(self, conversation_id: str) -> list[TurnRow]:
+        sql = "SELECT * FROM turns WHERE conversation_id = ? ORDER BY first_event_id"
+        rows = await self._read(sql, (conversation_id,))
+        return [
+            TurnRow(id=r["id"], confirm_type=r["confirm_type"], handler=r["handler"], question=r["question"],
+                    request=json.loads(r["request"]), state=r["state"], first_event_id=r["first_event_id"],
+                    last_event_id=r["last_event_id"], started_at=r["started_at"], ended_at=r["ended_at"])
+            for r in rows
+        ]
+
+    async def last_event_id(self, conversation_id: str) -> int:
+        sql = "SELECT max(id) FROM events WHERE conversation_id = ?"
+        return (await self._read(sql, (conversation_id,)))[0][0] or 0
+
+    async def events_after(self, conversation_id: str, after: int, limit: int = 1000) -> list[Event]:
+        sql = "SELECT id, event, data, turn_id FROM events WHERE conversation_id = ? AND id > ? ORDER BY id LIMIT ?"
+        return [Event(r[0], r[1], r[2], r[3]) for r in await self._read(sql, (conversation_id, after, limit))]
+
+    async def running_turns(self) -> list[tuple[str, str, int]]:
+        """(conversation_id, turn_id, confirm_type) of turns the log shows as still running."""
+        sql = "SELECT conversation_id, id, confirm_type FROM turns WHERE state = 'running' ORDER BY started_at"
+        return [(r[0], r[1], r[2]) for r in await self._read(sql)]

@@ -1,0 +1,49 @@
+"""The engine interface the handlers use: plan a question, propose the filter form, analyse.
+
+An engine never invents a figure: every count, duration and date it reports comes from a query of
+the evidence store, and the `result` cites the records behind each row."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from qbot.events import Emit
+
+if TYPE_CHECKING:
+    from qbot.evidence.store import Case
+
+
+@dataclass
+class Plan:
+    """What the engine understood; JSON-serialisable, carried between turns in the log."""
+
+    question: str
+    intent: str  # e.g. "call_frequency"; "unsupported" when no analysis fits
+    kind: str = ""  # record kind the analysis reads: calls, messages, contacts
+    node_paths: list[str] = field(default_factory=list)  # proposed nodes, "category/app/data type"
+    window: dict[str, Any] = field(default_factory=lambda: {"kind": "all"})  # {"kind": "recent", "days": 30}
+    keyword: str = ""
+    steps: list[str] = field(default_factory=list)  # the plan, as the examiner reads it
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Plan:
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
+
+class Engine(Protocol):
+    async def plan(self, question: str, case: Case, package_nodes: list[Any]) -> Plan:
+        """Understand the question against the case's node tree."""
+
+    def explain(self, plan: Plan) -> AsyncIterator[Emit]:
+        """Stream the plan to the examiner (status and message events)."""
+
+    async def propose_form(self, plan: Plan, case: Case, package_nodes: list[Any]) -> dict[str, Any]:
+        """The filter form (`formName`, `filter_tree`, `filter_keyword`, `analysis_prompt`)."""
+
+    def analyse(self, plan: Plan, form: dict[str, Any], case: Case, package_nodes: list[Any]) -> AsyncIterator[Emit]:
+        """Retrieve what the (possibly edited) form selects; stream the analysis and a `result`."""

@@ -1,0 +1,89 @@
+"""Events of the v1 contract, and their Server-Sent-Events framing.
+
+An event's JSON is encoded once: the same text goes into the log and, framed, to every client."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+# Event names of design.md §2. `start` and `done` belong to the turn runner; handlers yield the rest.
+RUNNER_EVENTS = frozenset({"start", "done"})
+HANDLER_EVENTS = frozenset({"status", "message", "confirm", "result", "error"})
+
+# Conversation states a turn can end in (`done.state`).
+AWAITING_START = "awaiting_start"
+AWAITING_FILTER = "awaiting_filter"
+COMPLETED = "completed"
+FAILED = "failed"
+CANCELLED = "cancelled"
+
+
+def dumps(data: Any) -> str:
+    """One line of JSON: json.dumps escapes every control character inside strings. Text that
+    UTF-8 cannot carry (a lone surrogate) is sent as \\u escapes, so it still round-trips."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(data, ensure_ascii=True, separators=(",", ":"))
+    return text
+
+
+@dataclass(slots=True)
+class Event:
+    """One event as the log keeps it and a client receives it."""
+
+    id: int
+    event: str
+    data: str  # JSON text
+    turn_id: str = ""
+    _frame: bytes | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def frame(self) -> bytes:
+        """The event as SSE wire text (`id:`, `event:`, `data:` lines, blank line)."""
+        if self._frame is None:
+            lines = [f"id: {self.id}", f"event: {self.event}"]
+            # JSON from dumps() is one line; split anyway so any stored text frames correctly.
+            lines += [f"data: {part}" for part in self.data.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+            self._frame = ("\n".join(lines) + "\n\n").encode("utf-8")
+        return self._frame
+
+    @property
+    def payload(self) -> Any:
+        return json.loads(self.data)
+
+
+@dataclass(frozen=True, slots=True)
+class Emit:
+    """What a handler yields: an event name and its data, before the runner numbers it."""
+
+    event: str
+    data: dict[str, Any]
+
+
+def status(stage: str, message: str, progress: float | None = None) -> Emit:
+    data: dict[str, Any] = {"stage": stage, "message": message}
+    if progress is not None:
+        data["progress"] = round(min(max(progress, 0.0), 1.0), 4)
+    return Emit("status", data)
+
+
+def message(delta: str) -> Emit:
+    return Emit("message", {"delta": delta})
+
+
+def confirm(confirm_type: int, question: str, form: dict[str, Any] | None = None, **extra: Any) -> Emit:
+    return Emit("confirm", {"confirm_type": confirm_type, "question": question, "form": form, **extra})
+
+
+def result(summary: str, columns: list[str], rows: list[list[Any]], evidence: list[Any], **extra: Any) -> Emit:
+    return Emit("result", {"summary": summary, "columns": columns, "rows": rows, "evidence": evidence, **extra})
+
+
+def error(code: str, message: str) -> Emit:
+    return Emit("error", {"code": code, "message": message})

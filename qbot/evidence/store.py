@@ -1,0 +1,280 @@
+"""Async read API over the evidence store, for the server (aiosqlite, one read-only connection).
+
+Times come back as aware UTC datetimes; the store keeps integer milliseconds since the Unix epoch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import aiosqlite
+
+from ..migrate import apply_migrations
+from .writer import BUCKET_MS
+
+UTC = timezone.utc
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+EVIDENCE_PER_ROW = 20  # record references returned with each ranking row
+_MIN_MS, _MAX_MS = -(2**62), 2**62
+_PHONE_CHARS = re.compile(r"^[\d\s+()\-.]+$")
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    name: str
+    timezone: str
+    region: str
+
+
+@dataclass(frozen=True)
+class Node:
+    id: int
+    package_id: int
+    package_name: str
+    path: str
+    category: str
+    app: str
+    data_type: str
+    kind: str
+    count: int
+    first: datetime | None  # aware UTC
+    last: datetime | None
+
+
+@dataclass(frozen=True)
+class EvidenceRef:
+    file: str
+    sha256: str
+    table: str
+    rowid: int
+
+
+@dataclass(frozen=True)
+class CallRank:
+    counterpart_id: int
+    name: str | None
+    number: str | None
+    calls: int
+    total_duration: int
+    incoming: int
+    outgoing: int
+    missed: int
+    first: datetime
+    last: datetime
+    evidence: list[EvidenceRef]  # the most recent calls in scope, at most EVIDENCE_PER_ROW
+
+
+def from_ms(ms: int | None) -> datetime | None:
+    return None if ms is None else EPOCH + timedelta(milliseconds=ms)
+
+
+def to_ms(moment: datetime) -> int:
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: pass an aware datetime (UTC or the case's zone)")
+    return (moment - EPOCH) // timedelta(milliseconds=1)
+
+
+def _marks(values: list) -> str:
+    return ",".join("?" * len(values))
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+class EvidenceStore:
+    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+        self._conn = conn
+        self.path = path
+
+    @classmethod
+    async def open(cls, path: Path) -> "EvidenceStore":
+        path = Path(path)
+        await asyncio.to_thread(apply_migrations, path, "evidence")
+        conn = await aiosqlite.connect(path)
+        try:
+            await conn.execute("PRAGMA query_only = ON")
+        except BaseException:
+            await conn.close()
+            raise
+        return cls(conn, path)
+
+    async def close(self) -> None:
+        await self._conn.close()
+
+    async def _all(self, sql: str, params: tuple | list = ()) -> list[tuple]:
+        # One step on the connection's thread: a statement left open between separate execute
+        # and fetch awaits would keep concurrent readers on an old snapshot, and each await is
+        # a thread hop the server pays for on every request.
+        return list(await self._conn.execute_fetchall(sql, params))
+
+    # -- cases and nodes ------------------------------------------------------------------
+
+    async def list_cases(self) -> list[Case]:
+        rows = await self._all(
+            "SELECT id, name, timezone, region FROM cases ORDER BY is_default DESC, created, id"
+        )
+        return [Case(*row) for row in rows]
+
+    async def get_case(self, case_id: str) -> Case | None:
+        """The case with this id; "" means the default case (the oldest one if none is marked)."""
+        if case_id:
+            rows = await self._all("SELECT id, name, timezone, region FROM cases WHERE id = ?", (case_id,))
+        else:
+            rows = await self._all(
+                "SELECT id, name, timezone, region FROM cases ORDER BY is_default DESC, created, id LIMIT 1"
+            )
+        return Case(*rows[0]) if rows else None
+
+    async def nodes(self, case_id: str) -> list[Node]:
+        """The node tree of a case ("" = default) with record counts and time spans."""
+        case = await self.get_case(case_id)
+        if case is None:
+            return []
+        rows = await self._all(
+            "SELECT n.id, n.package_id, p.name, n.path, n.category, n.app, n.data_type, n.kind,"
+            " n.record_count, n.first_time, n.last_time"
+            " FROM nodes n JOIN packages p ON p.id = n.package_id"
+            " WHERE p.case_id = ? ORDER BY p.id, n.path",
+            (case.id,),
+        )
+        return [Node(*row[:9], from_ms(row[9]), from_ms(row[10])) for row in rows]
+
+    async def newest_time(self, node_ids: list[int]) -> datetime | None:
+        """The newest record time in these nodes: "recent" is relative to it, not to the clock."""
+        ids = [int(i) for i in node_ids]
+        if not ids:
+            return None
+        rows = await self._all(f"SELECT max(last_time) FROM nodes WHERE id IN ({_marks(ids)})", ids)
+        return from_ms(rows[0][0])
+
+    # -- call ranking ---------------------------------------------------------------------
+
+    async def call_ranking(
+        self,
+        node_ids: list[int],
+        start: datetime | None,
+        end: datetime | None,
+        keyword: str = "",
+        limit: int = 10,
+    ) -> tuple[int, list[CallRank]]:
+        """(call records in scope, counterparts ranked by calls, then total duration, then id).
+
+        Scope: calls in `node_ids` with start <= time < end (either bound optional) and, when
+        `keyword` is given, whose counterpart's number, contact name or display name contains it
+        (digits compared for number-like keywords). Calls with no counterpart (withheld numbers)
+        count in the total but are not ranked.
+        """
+        ids = [int(i) for i in node_ids]
+        lo = _MIN_MS if start is None else to_ms(start)
+        hi = _MAX_MS if end is None else to_ms(end)
+        if not ids or lo >= hi:
+            return 0, []
+        wanted = await self._keyword_counterparts(ids, keyword.strip()) if keyword.strip() else None
+        groups = await self._call_groups(ids, lo, hi)
+        if wanted is not None:
+            groups = [g for g in groups if g[0] in wanted]
+        total = sum(g[1] for g in groups)
+        ranked = sorted((g for g in groups if g[0] != 0), key=lambda g: (-g[1], -g[2], g[0]))[: max(limit, 0)]
+        if not ranked:
+            return total, []
+        labels = await self._labels(ids, [g[0] for g in ranked])
+        result = []
+        evidence = await self._call_evidence(ids, [g[0] for g in ranked], lo, hi)
+        for cp, calls, duration, incoming, outgoing, missed, first, last in ranked:
+            name, number = labels.get(cp, (None, None))
+            result.append(CallRank(cp, name, number, calls, duration, incoming, outgoing, missed,
+                                   from_ms(first), from_ms(last), evidence.get(cp, [])))
+        return total, result
+
+    async def _call_evidence(self, ids: list[int], counterparts: list[int], lo: int, hi: int
+                             ) -> dict[int, list[EvidenceRef]]:
+        """The most recent calls in scope of each counterpart, at most EVIDENCE_PER_ROW each, in
+        one query (a query per ranked row would cost a round trip each)."""
+        rows = await self._all(
+            "SELECT cp, file_name, sha256, source_table, source_rowid FROM ("
+            " SELECT c.counterpart_id AS cp, f.file_name, f.sha256, c.source_table, c.source_rowid,"
+            "  row_number() OVER (PARTITION BY c.counterpart_id ORDER BY c.start DESC, c.id DESC) AS k"
+            " FROM calls c JOIN source_files f ON f.id = c.source_file_id"
+            f" WHERE c.counterpart_id IN ({_marks(counterparts)}) AND c.start >= ? AND c.start < ?"
+            f" AND c.node_id IN ({_marks(ids)})"
+            ") WHERE k <= ? ORDER BY cp, k",
+            [*counterparts, lo, hi, *ids, EVIDENCE_PER_ROW],
+        )
+        found: dict[int, list[EvidenceRef]] = {}
+        for cp, *ref in rows:
+            found.setdefault(cp, []).append(EvidenceRef(*ref))
+        return found
+
+    async def _call_groups(self, ids: list[int], lo: int, hi: int) -> list[tuple]:
+        # Whole 30-day buckets inside [lo, hi) come from call_buckets; the partial buckets at the
+        # edges (and any time before 1970) from the calls themselves.
+        full_lo = 0 if lo < 0 else -(-lo // BUCKET_MS)
+        full_hi = _MAX_MS // BUCKET_MS if hi == _MAX_MS else max(hi, 0) // BUCKET_MS
+        marks = _marks(ids)
+        raw = (
+            "SELECT COALESCE(counterpart_id, 0) AS cp, 1 AS n, duration AS d,"
+            " CASE WHEN direction = 'in' THEN 1 ELSE 0 END AS i,"
+            " CASE WHEN direction = 'out' THEN 1 ELSE 0 END AS o,"
+            " CASE WHEN status = 'missed' THEN 1 ELSE 0 END AS m, start AS f, start AS l"
+            f" FROM calls WHERE node_id IN ({marks}) AND start >= ? AND start < ?"
+        )
+        if full_lo >= full_hi:
+            parts, params = [raw], [*ids, lo, hi]
+        else:
+            bucketed = (
+                "SELECT counterpart_id AS cp, calls AS n, duration AS d, incoming AS i, outgoing AS o,"
+                " missed AS m, first AS f, last AS l"
+                f" FROM call_buckets WHERE node_id IN ({marks}) AND bucket >= ? AND bucket < ?"
+            )
+            parts = [bucketed, raw, raw]
+            params = [*ids, full_lo, full_hi, *ids, lo, full_lo * BUCKET_MS,
+                      *ids, min(full_hi * BUCKET_MS, _MAX_MS), hi]
+        sql = (
+            "SELECT cp, sum(n), sum(d), sum(i), sum(o), sum(m), min(f), max(l) FROM ("
+            + " UNION ALL ".join(parts)
+            + ") GROUP BY cp"
+        )
+        return await self._all(sql, params)
+
+    async def _keyword_counterparts(self, ids: list[int], keyword: str) -> set[int]:
+        marks = _marks(ids)
+        like = _like(keyword)
+        digits = re.sub(r"\D", "", keyword) if _PHONE_CHARS.match(keyword) else ""
+        digits_like = _like(digits) if len(digits) >= 3 else None
+        rows = await self._all(
+            "SELECT id FROM counterparts WHERE case_id IN (SELECT p.case_id FROM nodes n"
+            f" JOIN packages p ON p.id = n.package_id WHERE n.id IN ({marks}))"
+            " AND (display_name LIKE ? ESCAPE '\\' OR key LIKE ? ESCAPE '\\'"
+            "      OR (? IS NOT NULL AND number LIKE ? ESCAPE '\\'))"
+            " UNION SELECT c.counterpart_id FROM contacts c JOIN nodes n ON n.id = c.node_id"
+            f" WHERE n.package_id IN (SELECT package_id FROM nodes WHERE id IN ({marks}))"
+            " AND c.counterpart_id IS NOT NULL AND (c.name LIKE ? ESCAPE '\\' OR c.number LIKE ? ESCAPE '\\')",
+            [*ids, like, like, digits_like, digits_like, *ids, like, like],
+        )
+        return {row[0] for row in rows}
+
+    async def _labels(self, ids: list[int], counterparts: list[int]) -> dict[int, tuple[str | None, str | None]]:
+        """Name and number per counterpart: the name from the contacts of the packages in scope,
+        else the counterpart's display name (first name any source gave it)."""
+        cmarks, marks = _marks(counterparts), _marks(ids)
+        rows = await self._all(
+            f"SELECT id, key, kind, number, display_name FROM counterparts WHERE id IN ({cmarks})",
+            counterparts,
+        )
+        contact_names = dict(reversed(await self._all(
+            "SELECT c.counterpart_id, c.name FROM contacts c JOIN nodes n ON n.id = c.node_id"
+            f" WHERE c.counterpart_id IN ({cmarks}) AND c.name IS NOT NULL AND c.name != ''"
+            f" AND n.package_id IN (SELECT package_id FROM nodes WHERE id IN ({marks})) ORDER BY c.id",
+            [*counterparts, *ids],
+        )))  # reversed: the first contact entry of each counterpart wins
+        labels = {}
+        for cid, key, kind, number, display in rows:
+            shown = number if kind == "phone" else (number or key.partition(":")[2] or None)
+            labels[cid] = (contact_names.get(cid) or display, shown)
+        return labels

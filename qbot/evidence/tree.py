@@ -1,0 +1,10 @@
+"""Node paths in the examiner's terms: category/app/data type."""
+
+CALLS = "基本信息/电话/通话记录"
+CONTACTS = "基本信息/通讯录"
+SMS = "基本信息/短信"
+WECHAT_CHAT = "社交通讯/微信/聊天记录"
+WECHAT_CALLS = "社交通讯/微信/音视频通话"
+WECHAT_CONTACTS = "社交通讯/微信/联系人"
+IMESSAGE_CHAT = "社交通讯/iMessage/聊天记录"
+FACETIME_CALLS = "社交通讯/FaceTime/音视频通话"

@@ -1,0 +1,48 @@
+"""Every refusal as JSON in the one shape of `qbot.errors`, whether it comes from our checks or
+from aiohttp itself (no route, wrong method, body too large)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from qbot.appkeys import CONFIG
+from qbot.errors import ApiError
+
+log = logging.getLogger(__name__)
+
+# aiohttp's own refusals, given codes of ours.
+_HTTP_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+}
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except ApiError as exc:
+        return exc.response()
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        code = _HTTP_CODES.get(exc.status, f"http_{exc.status}")
+        message = exc.text or exc.reason
+        if exc.status == 413:
+            limit = request.app[CONFIG].limits.max_body_bytes
+            message = f"the request body is larger than the limit of {limit} bytes"
+        elif exc.status == 404:
+            message = f"no route {request.method} {request.path}"
+        elif exc.status == 405:
+            message = f"{request.method} is not allowed here; allowed: {', '.join(sorted(exc.allowed_methods))}"
+        extra = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
+        return ApiError(exc.status, code, message).response(extra)
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return ApiError(500, "internal_error", "the server failed on this request; it is logged").response()

@@ -1,0 +1,240 @@
+"""HTTP views of the v1 contract (design.md §2)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+from marshmallow import Schema, ValidationError
+
+from qbot import __version__
+from qbot.appkeys import CONFIG, LOG, REGISTRY, RUNNER, STORE
+from qbot.errors import ApiError
+from qbot.events import dumps
+from qbot.schemas import SAFE_ID, SAFE_ID_RULE
+from qbot.streams import EventStream, serve
+from qbot.turns import Step
+
+STEP_SCHEMA = web.AppKey("step_schema", Schema)
+
+
+def setup_routes(app: web.Application, prefix: str) -> list[web.AbstractRoute]:
+    conv = f"{prefix}/chat/conversation/{{conversation_id}}"
+    return [
+        app.router.add_post(conv, post_step),
+        app.router.add_get(f"{conv}/events", get_events),
+        app.router.add_post(f"{conv}/stop", stop_turn),
+        app.router.add_get(conv, get_conversation),
+        app.router.add_delete(conv, delete_conversation),
+        app.router.add_get(f"{prefix}/chat/conversations", list_conversations),
+        app.router.add_get(f"{prefix}/cases", list_cases),
+        app.router.add_get("/healthz", healthz),
+    ]
+
+
+def _conversation_id(request: web.Request) -> str:
+    cid = request.match_info["conversation_id"]
+    if not SAFE_ID.match(cid):
+        raise ApiError(400, "invalid_conversation_id", f"conversation id {cid[:80]!r} is not {SAFE_ID_RULE}")
+    return cid
+
+
+def _owner(request: web.Request) -> str:
+    return ""  # one examiner until authentication lands (issue 5)
+
+
+def _last_event_id(request: web.Request) -> int | None:
+    raw = request.headers.get("Last-Event-ID", request.query.get("last_event_id"))
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit() or len(raw) > 18:
+        raise ApiError(400, "invalid_last_event_id", f"Last-Event-ID {raw[:40]!r} is not a non-negative integer")
+    return int(raw)
+
+
+def _stream(request: web.Request) -> EventStream:
+    config = request.app[CONFIG]
+    return EventStream(ping_interval=config.server.ping_interval, send_timeout=config.turns.send_timeout)
+
+
+async def _visible_conversation(request: web.Request, cid: str):
+    conv = await request.app[LOG].conversation(cid)
+    if conv is None or conv.deleted or conv.owner != _owner(request):
+        raise ApiError(404, "conversation_not_found", f"no conversation {cid}")
+    return conv
+
+
+async def _read_json(request: web.Request) -> dict[str, Any]:
+    raw = await request.read()  # bounded by client_max_size: over it aiohttp answers 413
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(400, "invalid_json", f"the body is not valid JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_json", "the body must be a JSON object")
+    return body
+
+
+def _schema_error(exc: ValidationError, where: str) -> ApiError:
+    fields = sorted(exc.messages) if isinstance(exc.messages, dict) else []
+    return ApiError(400, "invalid_request", f"invalid {where}: fields {', '.join(map(str, fields))}", exc.messages)
+
+
+async def post_step(request: web.Request) -> web.StreamResponse:
+    cid = _conversation_id(request)
+    body = await _read_json(request)
+    try:
+        data = request.app[STEP_SCHEMA].load(body)
+    except ValidationError as exc:
+        raise _schema_error(exc, "request body") from None
+    if data["conversation_id"] not in (None, "", cid):
+        raise ApiError(400, "conversation_id_mismatch",
+                       f"the body's conversation_id {data['conversation_id'][:80]!r} differs from the path's {cid!r}")
+    registry = request.app[REGISTRY]
+    registered = registry.get(data["confirm_type"])
+    if registered is None:
+        known = {ct: r.handler.name for ct, r in registry.items()}
+        raise ApiError(400, "unknown_confirm_type",
+                       f"confirm_type {data['confirm_type']} is not registered; registered: {known}",
+                       {"registered": sorted(known)})
+    runner = request.app[RUNNER]
+    log = request.app[LOG]
+
+    # A fetch-event-source retry: same step, with Last-Event-ID: resume it instead of a new turn.
+    after = _last_event_id(request)
+    if after is not None:
+        resumed = await _resume_retry(request, cid, data, after)
+        if resumed is not None:
+            return resumed
+
+    schema = registered.schema
+    form = data["confirm_form_data"] or {}
+    if schema is not None:
+        try:
+            form = schema.load(form)
+        except ValidationError as exc:
+            raise _schema_error(exc, f"confirm_form_data for confirm_type {data['confirm_type']}") from None
+
+    turn, subscriber, start = await runner.begin(Step(
+        conversation_id=cid, registered=registered, question=data["question"], case_id=data["case_id"],
+        package_nodes=data["package_nodes"], form=form, request=body, owner=_owner(request)))
+    stream = _stream(request)
+    try:
+        await serve(request, stream, log, cid, start.id - 1, turn, subscriber)
+    except (ConnectionResetError, ConnectionError):
+        pass
+    finally:
+        if not turn.ended.is_set() and request.app[CONFIG].turns.on_disconnect == "cancel" and not turn.subscribers:
+            await runner.cancel(cid)
+    return stream
+
+
+async def _resume_retry(request: web.Request, cid: str, data: dict[str, Any], after: int) -> web.StreamResponse | None:
+    log, runner = request.app[LOG], request.app[RUNNER]
+    conv = await log.conversation(cid)
+    if conv is None or conv.deleted or conv.owner != _owner(request):
+        return None
+    turns = await log.turns(cid)
+    if not turns:
+        return None
+    last = turns[-1]
+    if last.confirm_type != data["confirm_type"] or last.question != data["question"]:
+        return None
+    return await _follow(request, cid, after)
+
+
+async def _follow(request: web.Request, cid: str, after: int) -> web.StreamResponse:
+    """Replay after `after`, then follow the running turn, if any, to its done."""
+    runner = request.app[RUNNER]
+    turn = runner.running.get(cid)
+    subscriber = turn.subscribe(request.app[CONFIG].turns.subscriber_buffer) if turn else None
+    stream = _stream(request)
+    try:
+        await serve(request, stream, request.app[LOG], cid, after, turn, subscriber)
+    except (ConnectionResetError, ConnectionError):
+        pass
+    return stream
+
+
+async def get_events(request: web.Request) -> web.StreamResponse:
+    cid = _conversation_id(request)
+    await _visible_conversation(request, cid)
+    return await _follow(request, cid, _last_event_id(request) or 0)
+
+
+async def stop_turn(request: web.Request) -> web.Response:
+    cid = _conversation_id(request)
+    await _visible_conversation(request, cid)
+    turn = await request.app[RUNNER].cancel(cid)
+    if turn is None:
+        raise ApiError(409, "no_running_turn", f"conversation {cid} has no running turn to stop")
+    return web.json_response({"conversation_id": cid, "turn_id": turn.id, "state": "cancelled"})
+
+
+async def get_conversation(request: web.Request) -> web.Response:
+    cid = _conversation_id(request)
+    conv = await _visible_conversation(request, cid)
+    runner = request.app[RUNNER]
+    turns = await request.app[LOG].turns(cid)
+    return web.json_response({
+        "conversation_id": conv.id,
+        "case_id": conv.case_id,
+        "title": conv.title,
+        "state": conv.state,
+        "running": cid in runner.running,
+        "last_outcome": conv.last_outcome,
+        "expect": runner.expect(conv.state),
+        "pending_form": conv.pending.get("form"),
+        "created_at": conv.created_at,
+        "updated_at": conv.updated_at,
+        "turns": [{
+            "turn_id": t.id, "confirm_type": t.confirm_type, "handler": t.handler, "question": t.question,
+            "state": t.state, "first_event_id": t.first_event_id, "last_event_id": t.last_event_id,
+            "started_at": t.started_at, "ended_at": t.ended_at,
+        } for t in turns],
+    }, dumps=dumps)
+
+
+async def list_conversations(request: web.Request) -> web.Response:
+    try:
+        limit = int(request.query.get("limit", "50"))
+    except ValueError:
+        limit = -1
+    if not 1 <= limit <= 500:
+        raise ApiError(400, "invalid_limit", "limit must be an integer from 1 to 500")
+    rows = await request.app[LOG].conversations(limit + 1, request.query.get("before"))
+    rows = [r for r in rows if r.owner == _owner(request)]
+    page, more = rows[:limit], len(rows) > limit
+    return web.json_response({
+        "conversations": [{
+            "conversation_id": c.id, "case_id": c.case_id, "title": c.title, "state": c.state,
+            "last_outcome": c.last_outcome, "created_at": c.created_at, "updated_at": c.updated_at,
+        } for c in page],
+        "next": f"{page[-1].updated_at}|{page[-1].id}" if more else None,
+    }, dumps=dumps)
+
+
+async def delete_conversation(request: web.Request) -> web.Response:
+    cid = _conversation_id(request)
+    await _visible_conversation(request, cid)
+    if cid in request.app[RUNNER].running:
+        raise ApiError(409, "conversation_busy", f"conversation {cid} has a turn running; stop it first")
+    await request.app[LOG].delete(cid)
+    return web.json_response({"conversation_id": cid, "deleted": True})
+
+
+async def list_cases(request: web.Request) -> web.Response:
+    cases = await request.app[STORE].list_cases()
+    return web.json_response({"cases": [
+        {"case_id": c.id, "name": c.name, "timezone": c.timezone} for c in cases]}, dumps=dumps)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    runner = request.app[RUNNER]
+    return web.json_response({
+        "status": "ok" if runner.accepting else "draining",
+        "version": __version__,
+        "running_turns": len(runner.running),
+        "handlers": {ct: r.handler.name for ct, r in request.app[REGISTRY].items()},
+    }, status=200 if runner.accepting else 503)

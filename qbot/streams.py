@@ -1,0 +1,85 @@
+"""Sending a conversation's events to one client over Server-Sent-Events (aiohttp-sse): first what
+the log holds after the client's last id, then the running turn live until its `done`."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from aiohttp import web
+from aiohttp_sse import EventSourceResponse
+
+from qbot.convlog import ConversationLog
+from qbot.events import Event
+from qbot.turns import Subscriber, Turn
+
+REPLAY_PAGE = 500
+
+
+class EventStream(EventSourceResponse):
+    """The contract's headers, and whole batches of events in one write: a turn's events often
+    arrive together, and one write per batch saves a system call per event."""
+
+    def __init__(self, *, ping_interval: float, send_timeout: float) -> None:
+        super().__init__(sep="\n", allow_all_methods=True, ping_interval=ping_interval, send_timeout=send_timeout)
+        self.headers["Content-Type"] = "text/event-stream; charset=utf-8"
+        self.headers["Cache-Control"] = "no-store"
+        self._write_timeout = send_timeout
+        self.last_sent = 0
+
+    async def send_events(self, events: Sequence[Event]) -> None:
+        fresh = [e for e in events if e.id > self.last_sent]
+        if not fresh:
+            return
+        try:
+            async with asyncio.timeout(self._write_timeout):
+                await self.write(b"".join(e.frame for e in fresh))
+        except TimeoutError:
+            self.drop()
+            raise ConnectionResetError("client stopped reading") from None
+        self.last_sent = fresh[-1].id
+
+    def drop(self) -> None:
+        """Close a client that cannot keep up, without waiting to flush what it will not read;
+        it can resume from the log with Last-Event-ID."""
+        self.stop_streaming()
+        if self._req is not None and self._req.transport is not None:
+            self._req.transport.abort()
+
+
+async def serve(
+    request: web.Request,
+    stream: EventStream,
+    log: ConversationLog,
+    conversation_id: str,
+    after: int,
+    turn: Turn | None,
+    subscriber: Subscriber | None,
+) -> None:
+    """Replay the logged events after `after`, then follow `turn` (if any) until its done. The
+    subscriber is attached before the replay, so no event falls between the two; ids already
+    sent are skipped."""
+    stream.last_sent = after
+    await stream.prepare(request)
+    try:
+        while True:
+            page = await log.events_after(conversation_id, stream.last_sent, REPLAY_PAGE)
+            await stream.send_events(page)
+            if len(page) < REPLAY_PAGE:
+                break
+        if turn is None or subscriber is None:
+            return
+        while not _ended(turn, stream):
+            events = await subscriber.take()
+            if subscriber.overflowed:
+                stream.drop()
+                return
+            await stream.send_events(events)
+    finally:
+        if turn is not None and subscriber is not None:
+            turn.unsubscribe(subscriber)
+
+
+def _ended(turn: Turn, stream: EventStream) -> bool:
+    """The turn's done has been sent (its id is the last one the turn numbered)."""
+    return turn.ended.is_set() and stream.last_sent >= turn.next_id - 1

@@ -1,0 +1,321 @@
+"""The turn runner: each accepted step runs as its own task, independent of the connection that
+asked for it. Every event gets the conversation's next id, goes to the log, and once committed is
+offered to the turn's live subscribers (the POST's stream, resumed streams)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+import weakref
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from qbot.config import Config
+from qbot.convlog import ConversationLog, LogError, Write, utcnow
+from qbot.engine import scope
+from qbot.errors import ApiError
+from qbot.events import CANCELLED, FAILED, HANDLER_EVENTS, Emit, Event, dumps
+from qbot.handlers import STATE_NEW, TurnContext
+from qbot.registry import Registered, expected_next
+
+log = logging.getLogger(__name__)
+
+
+class Subscriber:
+    """A bounded inbox of committed events for one stream. A reader that falls further behind
+    than `limit` events is dropped (`overflowed`): its stream closes and it may resume from the
+    log with Last-Event-ID, while the turn goes on."""
+
+    __slots__ = ("_events", "_ready", "limit", "overflowed")
+
+    def __init__(self, limit: int) -> None:
+        self._events: deque[Event] = deque()
+        self._ready = asyncio.Event()
+        self.limit = limit
+        self.overflowed = False
+
+    @property
+    def pending(self) -> int:
+        return len(self._events)
+
+    def offer(self, event: Event) -> None:
+        if self.overflowed:
+            return
+        if len(self._events) >= self.limit:
+            self.overflowed = True
+            self._events.clear()
+        else:
+            self._events.append(event)
+        self._ready.set()
+
+    async def take(self) -> list[Event]:
+        """Everything waiting (at least one event), or [] once overflowed."""
+        while not self._events and not self.overflowed:
+            self._ready.clear()
+            await self._ready.wait()
+        taken = list(self._events)
+        self._events.clear()
+        return taken
+
+
+class Turn:
+    def __init__(self, turn_id: str, conversation_id: str, confirm_type: int, handler_name: str,
+                 question: str, next_id: int):
+        self.id = turn_id
+        self.conversation_id = conversation_id
+        self.confirm_type = confirm_type
+        self.handler_name = handler_name
+        self.question = question
+        self.next_id = next_id
+        self.subscribers: set[Subscriber] = set()
+        self.task: asyncio.Task[None] | None = None
+        self.log_error: LogError | None = None
+        self.ended = asyncio.Event()
+
+    def event(self, name: str, data: dict[str, Any]) -> Event:
+        """The turn's next event: ids run on across the turns of a conversation."""
+        event = Event(self.next_id, name, dumps(data), self.id)
+        self.next_id += 1
+        return event
+
+    def publish(self, event: Event) -> None:
+        for subscriber in self.subscribers:
+            subscriber.offer(event)
+
+    def subscribe(self, limit: int) -> Subscriber:
+        subscriber = Subscriber(limit)
+        self.subscribers.add(subscriber)
+        return subscriber
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        self.subscribers.discard(subscriber)
+
+
+@dataclass(frozen=True)
+class Step:
+    """A validated POST: which handler, with what."""
+
+    conversation_id: str
+    registered: Registered
+    question: str
+    case_id: str
+    package_nodes: list[Any]
+    form: dict[str, Any]
+    request: dict[str, Any]
+    owner: str = ""
+
+
+class TurnRunner:
+    def __init__(self, config: Config, log_: ConversationLog, registry: dict[int, Registered], engine: Any, store: Any):
+        self.config = config
+        self.log = log_
+        self.registry = registry
+        self.engine = engine
+        self.store = store
+        self.running: dict[str, Turn] = {}
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self.accepting = True
+
+    def _lock(self, conversation_id: str) -> asyncio.Lock:
+        lock = self._locks.get(conversation_id)
+        if lock is None:
+            lock = self._locks[conversation_id] = asyncio.Lock()
+        return lock
+
+    def expect(self, state: str) -> list[int]:
+        return expected_next(self.registry, state)
+
+    # -- starting ----------------------------------------------------------------------------
+
+    async def begin(self, step: Step) -> tuple[Turn, Subscriber, Event]:
+        """Check the step against the conversation, record the turn and its `start` event, start
+        the turn's task. Returns the turn, a subscriber for the caller's stream and the start event."""
+        if not self.accepting:
+            raise ApiError(503, "shutting_down", "the server is shutting down; retry in a moment")
+        cid = step.conversation_id
+        async with self._lock(cid):
+            if cid in self.running:
+                if self.config.turns.busy_policy == "reject":
+                    raise ApiError(409, "conversation_busy",
+                                   f"conversation {cid} has a turn running; wait for its done event, "
+                                   "stop it (POST …/stop) or resume it (GET …/events)")
+                await self.cancel(cid)
+            handler = step.registered.handler
+            conv = await self.log.conversation(cid)
+            if conv is not None and conv.deleted:
+                raise ApiError(409, "conversation_deleted",
+                               f"conversation {cid} was deleted; its id is not reused, start a new one")
+            if conv is None and handler.allowed_states is not None:
+                raise ApiError(404, "conversation_not_found",
+                               f"no conversation {cid}; start one with confirm_type -1 (a question)",
+                               {"accepted": self.expect(STATE_NEW)})
+            state = conv.state if conv else STATE_NEW
+            if handler.allowed_states is not None and state not in handler.allowed_states:
+                expected = self.expect(state)
+                raise ApiError(409, "invalid_state",
+                               f"conversation {cid} is {state}; it accepts confirm_type {expected}, "
+                               f"not {handler.confirm_type}", {"state": state, "expected": expected})
+            if conv is not None and conv.owner != step.owner:
+                raise ApiError(404, "conversation_not_found", f"no conversation {cid}")
+
+            case_id = step.case_id or (conv.case_id if conv else "")
+            case = await self.store.get_case(case_id)
+            if case is None:
+                known = [c.id for c in await self.store.list_cases()]
+                raise ApiError(404, "case_not_found", f"no case {case_id!r}; known cases: {known}",
+                               {"known_cases": known})
+            if step.package_nodes:  # refuse names of no node now, before a stream opens
+                scope.restrict(await self.store.nodes(case.id), step.package_nodes)
+
+            first_id = (await self.log.last_event_id(cid) + 1) if conv else 1
+            turn = Turn(str(uuid.uuid4()), cid, handler.confirm_type, handler.name, step.question, first_id)
+            start = turn.event("start", {
+                "conversation_id": cid, "turn_id": turn.id, "confirm_type": handler.confirm_type,
+                "handler": handler.name})
+            now = utcnow()
+            statements: list[tuple[str, tuple[Any, ...]]] = []
+            if conv is None:
+                statements.append((
+                    "INSERT INTO conversations (id, owner, case_id, state, title, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)", (cid, step.owner, case.id, STATE_NEW, step.question[:200], now, now)))
+            else:
+                statements.append(("UPDATE conversations SET case_id = ?, updated_at = ? WHERE id = ?",
+                                   (case.id, now, cid)))
+            statements.append((
+                "INSERT INTO turns (id, conversation_id, confirm_type, handler, question, request, state, "
+                "first_event_id, started_at) VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?)",
+                (turn.id, cid, handler.confirm_type, handler.name, step.question, dumps(step.request), first_id, now)))
+            try:
+                await self.log.write(Write(cid, [start], statements))
+            except LogError as exc:
+                raise ApiError(503, "log_unavailable", str(exc)) from exc
+
+            subscriber = turn.subscribe(self.config.turns.subscriber_buffer)
+            ctx = TurnContext(
+                conversation_id=cid, turn_id=turn.id, confirm_type=handler.confirm_type, question=step.question,
+                form=step.form, package_nodes=step.package_nodes, case=case, state=state,
+                pending=conv.pending if conv else {}, engine=self.engine, store=self.store, config=self.config)
+            self.running[cid] = turn
+            turn.task = asyncio.create_task(self._drive(turn, step.registered, ctx), name=f"turn-{turn.id}")
+            return turn, subscriber, start
+
+    # -- running -----------------------------------------------------------------------------
+
+    def _on_log_error(self, turn: Turn, exc: BaseException) -> None:
+        turn.log_error = exc if isinstance(exc, LogError) else LogError(str(exc))
+
+    async def _emit(self, turn: Turn, emit: Emit) -> None:
+        if turn.log_error is not None:
+            raise turn.log_error
+        event = turn.event(emit.event, emit.data)
+        self.log.submit(Write(turn.conversation_id, (event,), on_commit=lambda: turn.publish(event),
+                              on_error=lambda exc: self._on_log_error(turn, exc)))
+        await self.log.room()
+
+    async def _drive(self, turn: Turn, registered: Registered, ctx: TurnContext) -> None:
+        error: tuple[str, str] | None = None
+        try:
+            async with asyncio.timeout(self.config.turns.max_turn_seconds):
+                async with contextlib.aclosing(registered.handler.run(ctx)) as events:
+                    async for emit in events:
+                        if not isinstance(emit, Emit) or emit.event not in HANDLER_EVENTS:
+                            raise TypeError(f"handler {turn.handler_name} yielded {emit!r}; "
+                                            f"yield qbot.events helpers ({', '.join(sorted(HANDLER_EVENTS))})")
+                        await self._emit(turn, emit)
+            outcome = ctx.next_state
+        except asyncio.CancelledError:
+            if (task := asyncio.current_task()) is not None:
+                task.uncancel()
+            outcome = CANCELLED
+        except TimeoutError:
+            outcome, error = FAILED, ("turn_timeout",
+                                      f"the turn took longer than {self.config.turns.max_turn_seconds:g} s")
+        except LogError as exc:
+            outcome, error = FAILED, ("log_unavailable", str(exc))
+        except Exception as exc:  # noqa: BLE001 - a plugin's failure ends its turn, not the server
+            log.exception("turn %s of conversation %s failed", turn.id, turn.conversation_id)
+            outcome, error = FAILED, ("handler_failed", f"{turn.handler_name} failed: {type(exc).__name__}: {exc}")
+        await self._finish(turn, ctx, outcome, error)
+
+    async def _finish(self, turn: Turn, ctx: TurnContext, outcome: str, error: tuple[str, str] | None) -> None:
+        """Write the closing events and the conversation's new state in one transaction."""
+        succeeded = outcome not in (FAILED, CANCELLED)
+        state = outcome if succeeded else ctx.state
+        final = []
+        if error is not None:
+            final.append(turn.event("error", {"code": error[0], "message": error[1]}))
+        final.append(turn.event("done", {"turn_id": turn.id, "state": outcome, "expect": self.expect(state)}))
+        now = utcnow()
+        statements = [("UPDATE turns SET state = ?, last_event_id = ?, ended_at = ? WHERE id = ?",
+                       (outcome, final[-1].id, now, turn.id))]
+        if succeeded:
+            pending = ctx.next_pending if ctx.next_pending is not None else ctx.pending
+            statements.append(("UPDATE conversations SET state = ?, last_outcome = ?, pending = ?, updated_at = ? "
+                               "WHERE id = ?", (state, outcome, dumps(pending), now, turn.conversation_id)))
+        else:
+            statements.append(("UPDATE conversations SET last_outcome = ?, updated_at = ? WHERE id = ?",
+                               (outcome, now, turn.conversation_id)))
+
+        def publish() -> None:
+            for event in final:
+                turn.publish(event)
+            self._ended(turn)
+
+        try:
+            await self.log.write(Write(turn.conversation_id, final, statements, on_commit=publish))
+        except LogError:
+            # The log is failing: still end the live streams, so no client waits forever. The turn
+            # stays `running` in the log and is closed as failed at the next start.
+            log.error("could not record the end of turn %s; its streams are closed unrecorded", turn.id)
+            publish()
+
+    def _ended(self, turn: Turn) -> None:
+        if self.running.get(turn.conversation_id) is turn:
+            del self.running[turn.conversation_id]
+        turn.ended.set()
+
+    # -- stopping ----------------------------------------------------------------------------
+
+    async def cancel(self, conversation_id: str) -> Turn | None:
+        """Cancel the running turn, if any, and wait until its `done` is recorded."""
+        turn = self.running.get(conversation_id)
+        if turn is None or turn.task is None:
+            return None
+        turn.task.cancel()
+        await turn.ended.wait()
+        return turn
+
+    async def drain(self, timeout: float) -> None:
+        """On shutdown: refuse new turns, give running ones `timeout` seconds, cancel the rest."""
+        self.accepting = False
+        turns = list(self.running.values())
+        if turns:
+            await asyncio.wait([asyncio.ensure_future(t.ended.wait()) for t in turns], timeout=timeout)
+        for cid in list(self.running):
+            await self.cancel(cid)
+
+    async def recover(self) -> int:
+        """Close, as failed, turns that the log shows running: the process died under them."""
+        closed = 0
+        for cid, turn_id, confirm_type in await self.log.running_turns():
+            conv = await self.log.conversation(cid)
+            state = conv.state if conv else STATE_NEW
+            registered = self.registry.get(confirm_type)
+            name = registered.handler.name if registered else str(confirm_type)
+            turn = Turn(turn_id, cid, confirm_type, name, "", await self.log.last_event_id(cid) + 1)
+            error = turn.event("error", {
+                "code": "server_restarted",
+                "message": "the server stopped while this turn was running; ask again to continue"})
+            done = turn.event("done", {"turn_id": turn_id, "state": FAILED, "expect": self.expect(state)})
+            now = utcnow()
+            await self.log.write(Write(cid, [error, done], [
+                ("UPDATE turns SET state = ?, last_event_id = ?, ended_at = ? WHERE id = ?", (FAILED, done.id, now, turn_id)),
+                ("UPDATE conversations SET last_outcome = ?, updated_at = ? WHERE id = ?", (FAILED, now, cid)),
+            ]))
+            log.warning("closed turn %s of conversation %s (%s) left running by a previous process",
+                        turn_id, cid, name)
+            closed += 1
+        return closed
