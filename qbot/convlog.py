@@ -59,6 +59,7 @@ class ConversationRow:
     created_at: str
     updated_at: str
     deleted: bool
+    last_event_id: int  # of the conversation's events, 0 before the first
 
 
 @dataclass(frozen=True)
@@ -192,7 +193,9 @@ class ConversationLog:
         return list(await self._reader.execute_fetchall(sql, params))
 
     async def conversation(self, conversation_id: str) -> ConversationRow | None:
-        rows = await self._read("SELECT * FROM conversations WHERE id = ?", (conversation_id,))
+        rows = await self._read(
+            "SELECT *, (SELECT max(id) FROM events WHERE conversation_id = c.id) AS last_event_id"
+            " FROM conversations c WHERE id = ?", (conversation_id,))
         if not rows:
             return None
         row = rows[0]
@@ -200,6 +203,7 @@ class ConversationLog:
             id=row["id"], owner=row["owner"], case_id=row["case_id"], state=row["state"],
             last_outcome=row["last_outcome"], pending=json.loads(row["pending"]), title=row["title"],
             created_at=row["created_at"], updated_at=row["updated_at"], deleted=row["deleted_at"] is not None,
+            last_event_id=row["last_event_id"] or 0,
         )
 
     async def conversations(self, limit: int, before: str | None = None) -> list[ConversationRow]:

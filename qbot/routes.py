@@ -121,7 +121,7 @@ async def post_step(request: web.Request) -> web.StreamResponse:
         package_nodes=data["package_nodes"], form=form, request=body, owner=_owner(request)))
     stream = _stream(request)
     try:
-        await serve(request, stream, log, cid, start.id - 1, turn, subscriber)
+        await serve(request, stream, log, cid, start.id - 1, turn, subscriber, first=start)
     except (ConnectionResetError, ConnectionError):
         pass
     finally:

@@ -55,29 +55,42 @@ async def serve(
     after: int,
     turn: Turn | None,
     subscriber: Subscriber | None,
+    first: Event | None = None,
 ) -> None:
     """Replay the logged events after `after`, then follow `turn` (if any) until its done. The
     subscriber is attached before the replay, so no event falls between the two; ids already
-    sent are skipped."""
+    sent are skipped. A new turn's own stream passes its `first` event instead: its subscriber
+    was attached before the turn produced anything else, so there is nothing to replay."""
     stream.last_sent = after
     await stream.prepare(request)
     try:
-        while True:
-            page = await log.events_after(conversation_id, stream.last_sent, REPLAY_PAGE)
-            await stream.send_events(page)
-            if len(page) < REPLAY_PAGE:
-                break
-        if turn is None or subscriber is None:
-            return
-        while not _ended(turn, stream):
-            events = await subscriber.take()
-            if subscriber.overflowed:
-                stream.drop()
-                return
-            await stream.send_events(events)
+        async with stream:  # stops the heartbeat task when the stream ends
+            if first is not None:
+                await stream.send_events([first])
+            else:
+                await _replay(stream, log, conversation_id)
+            if turn is not None and subscriber is not None:
+                await _follow(stream, turn, subscriber)
     finally:
         if turn is not None and subscriber is not None:
             turn.unsubscribe(subscriber)
+
+
+async def _replay(stream: EventStream, log: ConversationLog, conversation_id: str) -> None:
+    while True:
+        page = await log.events_after(conversation_id, stream.last_sent, REPLAY_PAGE)
+        await stream.send_events(page)
+        if len(page) < REPLAY_PAGE:
+            return
+
+
+async def _follow(stream: EventStream, turn: Turn, subscriber: Subscriber) -> None:
+    while not _ended(turn, stream):
+        events = await subscriber.take()
+        if subscriber.overflowed:
+            stream.drop()
+            return
+        await stream.send_events(events)
 
 
 def _ended(turn: Turn, stream: EventStream) -> bool:

@@ -170,7 +170,7 @@ class TurnRunner:
             if step.package_nodes:  # refuse names of no node now, before a stream opens
                 scope.restrict(await self.store.nodes(case.id), step.package_nodes)
 
-            first_id = (await self.log.last_event_id(cid) + 1) if conv else 1
+            first_id = conv.last_event_id + 1 if conv else 1
             turn = Turn(str(uuid.uuid4()), cid, handler.confirm_type, handler.name, step.question, first_id)
             start = turn.event("start", {
                 "conversation_id": cid, "turn_id": turn.id, "confirm_type": handler.confirm_type,

@@ -107,7 +107,7 @@ async def test_seed_flow_verbatim(qbot, data_dir, demo_evidence):
     assert result["rows"][0][1] in result["summary"]
     for row, cited in zip(result["rows"], result["evidence"], strict=True):
         assert cited["row"] == row[0] and cited["records"] == row[3]
-        assert cited["refs"] and all(ref["table"] == "calls" and ref["rowid"] > 0 for ref in cited["refs"])
+        assert cited["refs"] and all(ref["table"] == "calls" and ref["rowids"] for ref in cited["refs"])
     assert [s["file"] for s in result["sources"]] == ["calllog.db"] and len(result["sources"][0]["sha256"]) == 64
     assert_refs_match_source(demo_evidence.parent / "sources", result)
     text = "".join(e.data["delta"] for e in third if e.event == "message")
@@ -129,10 +129,10 @@ def assert_refs_match_source(sources_dir, result):
             conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
             try:
                 sql = f"SELECT number FROM {ref['table']} WHERE rowid = ?"  # table names come from our store
-                number = conn.execute(sql, (ref["rowid"],)).fetchone()[0]
+                numbers = [conn.execute(sql, (rowid,)).fetchone()[0] for rowid in ref["rowids"]]
             finally:
                 conn.close()
-            assert re.sub(r"\D", "", number)[-8:] == row[2][-8:]
+            assert {re.sub(r"\D", "", number)[-8:] for number in numbers} == {row[2][-8:]}
 
 
 async def test_seed_form_unchanged_reads_wechat_too(qbot):

@@ -13,7 +13,7 @@ from qbot.config import EngineConfig
 from qbot.engine import prompts, scope
 from qbot.engine.base import Plan
 from qbot.events import Emit, message, result, status
-from qbot.evidence.store import Case, EvidenceStore, Node
+from qbot.evidence.store import Case, EvidenceRef, EvidenceStore, Node
 
 CALL_FREQUENCY = "call_frequency"
 UNSUPPORTED = "unsupported"
@@ -112,10 +112,8 @@ class BuiltinEngine:
             rows.append([rank, name, row.number or "", row.calls, row.total_duration, row.incoming, row.outgoing,
                          row.missed, f"{_local(row.first, tz):%Y-%m-%d %H:%M:%S}",
                          f"{_local(row.last, tz):%Y-%m-%d %H:%M:%S}"])
-            # Each source file is listed once (`sources`); a reference names it by position.
-            refs = [{"source": sources.setdefault((r.file, r.sha256), len(sources)), "table": r.table,
-                     "rowid": r.rowid} for r in row.evidence]
-            evidence.append({"row": rank, "counterpart_id": row.counterpart_id, "records": row.calls, "refs": refs})
+            evidence.append({"row": rank, "counterpart_id": row.counterpart_id, "records": row.calls,
+                             "refs": _cite(row.evidence, sources)})
         if not rows:
             summary = f"{window_text}内没有符合条件的通话记录"
             yield message(summary + "。")
@@ -156,6 +154,16 @@ class BuiltinEngine:
             return None, None
         end = newest + timedelta(milliseconds=1)
         return end - timedelta(days=int(plan.window["days"])), end
+
+
+def _cite(refs: Sequence[EvidenceRef], sources: dict[tuple[str, str], int]) -> list[dict[str, Any]]:
+    """Record references grouped by source file and table: `{"source": i, "table", "rowids"}`,
+    where `i` is the file's position in the result's `sources` (each file listed once)."""
+    cited: dict[tuple[int, str], list[int]] = {}
+    for ref in refs:
+        source = sources.setdefault((ref.file, ref.sha256), len(sources))
+        cited.setdefault((source, ref.table), []).append(ref.rowid)
+    return [{"source": source, "table": table, "rowids": rowids} for (source, table), rowids in cited.items()]
 
 
 def _local(moment: datetime, tz: ZoneInfo) -> datetime:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -19,6 +21,9 @@ from .writer import BUCKET_MS
 UTC = timezone.utc
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 EVIDENCE_PER_ROW = 20  # record references returned with each ranking row
+READERS = 3  # read connections (threads) of the server's store
+CATALOG_TTL = 1.0  # seconds between checks that the store changed under us
+RANKING_CACHE = 256  # rankings kept per store version
 _MIN_MS, _MAX_MS = -(2**62), 2**62
 _PHONE_CHARS = re.compile(r"^[\d\s+()\-.]+$")
 
@@ -66,7 +71,7 @@ class CallRank:
     missed: int
     first: datetime
     last: datetime
-    evidence: list[EvidenceRef]  # the most recent calls in scope, at most EVIDENCE_PER_ROW
+    evidence: tuple[EvidenceRef, ...]  # the most recent calls in scope, at most EVIDENCE_PER_ROW
 
 
 def from_ms(ms: int | None) -> datetime | None:
@@ -88,70 +93,99 @@ def _like(text: str) -> str:
 
 
 class EvidenceStore:
-    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
-        self._conn = conn
+    """Reads for the server. Cases and the node tree are kept in memory (every turn needs them)
+    and reloaded when another process has committed to the store (`PRAGMA data_version`),
+    looked at most once per CATALOG_TTL seconds. Queries are spread over a few read-only
+    connections, each with its own thread, so one slow ranking does not hold up the others."""
+
+    def __init__(self, conns: list[aiosqlite.Connection], path: Path) -> None:
+        self._conns = conns
+        self._next = 0
         self.path = path
+        self._cases: list[Case] = []
+        self._nodes: dict[str, list[Node]] = {}
+        self._data_version: int | None = None
+        self._checked = float("-inf")
+        self._catalog_lock = asyncio.Lock()
+        self._rankings: OrderedDict[tuple, tuple[int, list[CallRank]]] = OrderedDict()
 
     @classmethod
-    async def open(cls, path: Path) -> "EvidenceStore":
+    async def open(cls, path: Path, readers: int = READERS) -> "EvidenceStore":
         path = Path(path)
         await asyncio.to_thread(apply_migrations, path, "evidence")
-        conn = await aiosqlite.connect(path)
+        conns: list[aiosqlite.Connection] = []
         try:
-            await conn.execute("PRAGMA query_only = ON")
+            for _ in range(readers):
+                conn = await aiosqlite.connect(path)
+                conns.append(conn)
+                await conn.execute_fetchall("PRAGMA query_only = ON")
         except BaseException:
-            await conn.close()
+            for conn in conns:
+                await conn.close()
             raise
-        return cls(conn, path)
+        return cls(conns, path)
 
     async def close(self) -> None:
-        await self._conn.close()
+        for conn in self._conns:
+            await conn.close()
 
-    async def _all(self, sql: str, params: tuple | list = ()) -> list[tuple]:
+    def _conn(self) -> aiosqlite.Connection:
+        self._next = (self._next + 1) % len(self._conns)
+        return self._conns[self._next]
+
+    async def _all(self, sql: str, params: tuple | list = (), conn: aiosqlite.Connection | None = None
+                   ) -> list[tuple]:
         # One step on the connection's thread: a statement left open between separate execute
         # and fetch awaits would keep concurrent readers on an old snapshot, and each await is
         # a thread hop the server pays for on every request.
-        return list(await self._conn.execute_fetchall(sql, params))
+        return list(await (conn or self._conn()).execute_fetchall(sql, params))
 
     # -- cases and nodes ------------------------------------------------------------------
 
+    async def _catalog(self) -> tuple[list[Case], dict[str, list[Node]]]:
+        now = time.monotonic()
+        if now - self._checked < CATALOG_TTL:
+            return self._cases, self._nodes
+        async with self._catalog_lock:
+            if time.monotonic() - self._checked < CATALOG_TTL:
+                return self._cases, self._nodes
+            conn = self._conns[0]
+            version = (await self._all("PRAGMA data_version", conn=conn))[0][0]
+            if version != self._data_version:
+                cases = [Case(*row) for row in await self._all(
+                    "SELECT id, name, timezone, region FROM cases ORDER BY is_default DESC, created, id", conn=conn)]
+                nodes: dict[str, list[Node]] = {case.id: [] for case in cases}
+                for row in await self._all(
+                    "SELECT p.case_id, n.id, n.package_id, p.name, n.path, n.category, n.app, n.data_type, n.kind,"
+                    " n.record_count, n.first_time, n.last_time"
+                    " FROM nodes n JOIN packages p ON p.id = n.package_id ORDER BY p.id, n.path", conn=conn):
+                    nodes.setdefault(row[0], []).append(Node(*row[1:10], from_ms(row[10]), from_ms(row[11])))
+                self._cases, self._nodes, self._data_version = cases, nodes, version
+            self._checked = time.monotonic()
+        return self._cases, self._nodes
+
     async def list_cases(self) -> list[Case]:
-        rows = await self._all(
-            "SELECT id, name, timezone, region FROM cases ORDER BY is_default DESC, created, id"
-        )
-        return [Case(*row) for row in rows]
+        """Every case, the default one first."""
+        return list((await self._catalog())[0])
 
     async def get_case(self, case_id: str) -> Case | None:
         """The case with this id; "" means the default case (the oldest one if none is marked)."""
-        if case_id:
-            rows = await self._all("SELECT id, name, timezone, region FROM cases WHERE id = ?", (case_id,))
-        else:
-            rows = await self._all(
-                "SELECT id, name, timezone, region FROM cases ORDER BY is_default DESC, created, id LIMIT 1"
-            )
-        return Case(*rows[0]) if rows else None
+        cases = (await self._catalog())[0]
+        if not case_id:
+            return cases[0] if cases else None
+        return next((case for case in cases if case.id == case_id), None)
 
     async def nodes(self, case_id: str) -> list[Node]:
         """The node tree of a case ("" = default) with record counts and time spans."""
         case = await self.get_case(case_id)
-        if case is None:
-            return []
-        rows = await self._all(
-            "SELECT n.id, n.package_id, p.name, n.path, n.category, n.app, n.data_type, n.kind,"
-            " n.record_count, n.first_time, n.last_time"
-            " FROM nodes n JOIN packages p ON p.id = n.package_id"
-            " WHERE p.case_id = ? ORDER BY p.id, n.path",
-            (case.id,),
-        )
-        return [Node(*row[:9], from_ms(row[9]), from_ms(row[10])) for row in rows]
+        return list((await self._catalog())[1].get(case.id, [])) if case else []
 
     async def newest_time(self, node_ids: list[int]) -> datetime | None:
         """The newest record time in these nodes: "recent" is relative to it, not to the clock."""
-        ids = [int(i) for i in node_ids]
-        if not ids:
-            return None
-        rows = await self._all(f"SELECT max(last_time) FROM nodes WHERE id IN ({_marks(ids)})", ids)
-        return from_ms(rows[0][0])
+        wanted = {int(i) for i in node_ids}
+        times = [n.last for nodes in (await self._catalog())[1].values() for n in nodes
+                 if n.id in wanted and n.last is not None]
+        return max(times, default=None)
 
     # -- call ranking ---------------------------------------------------------------------
 
@@ -175,6 +209,21 @@ class EvidenceStore:
         hi = _MAX_MS if end is None else to_ms(end)
         if not ids or lo >= hi:
             return 0, []
+        # The evidence does not change while the store's version stays the same, so the same
+        # question over the same scope has the same answer: keep a few recent ones.
+        await self._catalog()
+        key = (self._data_version, tuple(ids), lo, hi, keyword.strip(), limit)
+        if (cached := self._rankings.get(key)) is not None:
+            self._rankings.move_to_end(key)
+            return cached
+        answer = await self._rank_calls(ids, lo, hi, keyword, limit)
+        self._rankings[key] = answer
+        if len(self._rankings) > RANKING_CACHE:
+            self._rankings.popitem(last=False)
+        return answer
+
+    async def _rank_calls(self, ids: list[int], lo: int, hi: int, keyword: str, limit: int
+                          ) -> tuple[int, list[CallRank]]:
         wanted = await self._keyword_counterparts(ids, keyword.strip()) if keyword.strip() else None
         groups = await self._call_groups(ids, lo, hi)
         if wanted is not None:
@@ -189,22 +238,28 @@ class EvidenceStore:
         for cp, calls, duration, incoming, outgoing, missed, first, last in ranked:
             name, number = labels.get(cp, (None, None))
             result.append(CallRank(cp, name, number, calls, duration, incoming, outgoing, missed,
-                                   from_ms(first), from_ms(last), evidence.get(cp, [])))
+                                   from_ms(first), from_ms(last), tuple(evidence.get(cp, ()))))
         return total, result
 
     async def _call_evidence(self, ids: list[int], counterparts: list[int], lo: int, hi: int
                              ) -> dict[int, list[EvidenceRef]]:
         """The most recent calls in scope of each counterpart, at most EVIDENCE_PER_ROW each, in
-        one query (a query per ranked row would cost a round trip each)."""
+        one statement: a LIMITed walk of the (counterpart_id, start) index per counterpart, so
+        the cost does not grow with how many calls a counterpart has."""
+        marks = _marks(ids)
+        per_counterpart = (
+            "SELECT * FROM (SELECT counterpart_id, source_file_id, source_table, source_rowid FROM calls"
+            f" WHERE counterpart_id = ? AND start >= ? AND start < ? AND node_id IN ({marks})"
+            " ORDER BY start DESC, id DESC LIMIT ?)"
+        )
+        params: list = []
+        for cp in counterparts:
+            params += [cp, lo, hi, *ids, EVIDENCE_PER_ROW]
         rows = await self._all(
-            "SELECT cp, file_name, sha256, source_table, source_rowid FROM ("
-            " SELECT c.counterpart_id AS cp, f.file_name, f.sha256, c.source_table, c.source_rowid,"
-            "  row_number() OVER (PARTITION BY c.counterpart_id ORDER BY c.start DESC, c.id DESC) AS k"
-            " FROM calls c JOIN source_files f ON f.id = c.source_file_id"
-            f" WHERE c.counterpart_id IN ({_marks(counterparts)}) AND c.start >= ? AND c.start < ?"
-            f" AND c.node_id IN ({_marks(ids)})"
-            ") WHERE k <= ? ORDER BY cp, k",
-            [*counterparts, lo, hi, *ids, EVIDENCE_PER_ROW],
+            "SELECT e.counterpart_id, f.file_name, f.sha256, e.source_table, e.source_rowid FROM ("
+            + " UNION ALL ".join([per_counterpart] * len(counterparts))
+            + ") AS e JOIN source_files f ON f.id = e.source_file_id",
+            params,
         )
         found: dict[int, list[EvidenceRef]] = {}
         for cp, *ref in rows:
@@ -260,21 +315,20 @@ class EvidenceStore:
         return {row[0] for row in rows}
 
     async def _labels(self, ids: list[int], counterparts: list[int]) -> dict[int, tuple[str | None, str | None]]:
-        """Name and number per counterpart: the name from the contacts of the packages in scope,
-        else the counterpart's display name (first name any source gave it)."""
+        """Name and number per counterpart: the name from the contacts of the packages in scope
+        (the first entry wins), else the counterpart's display name (first name any source gave
+        it). One query: this runs on every ranking."""
         cmarks, marks = _marks(counterparts), _marks(ids)
         rows = await self._all(
-            f"SELECT id, key, kind, number, display_name FROM counterparts WHERE id IN ({cmarks})",
-            counterparts,
+            "SELECT cp.id, cp.key, cp.kind, cp.number, cp.display_name,"
+            " (SELECT c.name FROM contacts c JOIN nodes n ON n.id = c.node_id"
+            "  WHERE c.counterpart_id = cp.id AND c.name IS NOT NULL AND c.name != ''"
+            f"  AND n.package_id IN (SELECT package_id FROM nodes WHERE id IN ({marks})) ORDER BY c.id LIMIT 1)"
+            f" FROM counterparts cp WHERE cp.id IN ({cmarks})",
+            [*ids, *counterparts],
         )
-        contact_names = dict(reversed(await self._all(
-            "SELECT c.counterpart_id, c.name FROM contacts c JOIN nodes n ON n.id = c.node_id"
-            f" WHERE c.counterpart_id IN ({cmarks}) AND c.name IS NOT NULL AND c.name != ''"
-            f" AND n.package_id IN (SELECT package_id FROM nodes WHERE id IN ({marks})) ORDER BY c.id",
-            [*counterparts, *ids],
-        )))  # reversed: the first contact entry of each counterpart wins
         labels = {}
-        for cid, key, kind, number, display in rows:
+        for cid, key, kind, number, display, contact_name in rows:
             shown = number if kind == "phone" else (number or key.partition(":")[2] or None)
-            labels[cid] = (contact_names.get(cid) or display, shown)
+            labels[cid] = (contact_name or display, shown)
         return labels
