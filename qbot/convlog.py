@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +23,8 @@ import aiosqlite
 from qbot.events import Event
 from qbot.migrate import apply_migrations
 
+log = logging.getLogger(__name__)
+
 MAX_BATCH = 512  # writes folded into one transaction
 HIGH_WATER = 20_000  # queued writes before producers are made to wait
 
@@ -29,6 +32,14 @@ PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_
            "PRAGMA foreign_keys=ON")
 
 INSERT_EVENT = "INSERT INTO events (conversation_id, id, turn_id, event, data, created_at) VALUES (?, ?, ?, ?, ?, ?)"
+
+
+def _statement_order(sql: str) -> int:
+    """Conversations are inserted before their turns, and rows before they are updated; other
+    statements keep the order they came in."""
+    if sql.startswith("INSERT INTO conversations"):
+        return 0
+    return 1 if sql.startswith("INSERT") else 2
 
 
 def utcnow() -> str:
@@ -78,6 +89,16 @@ class TurnRow:
 
 class LogError(Exception):
     """The log could not be written; the turn that needed it cannot go on."""
+
+
+def _committed(write: Write) -> None:
+    if write.on_commit:
+        try:
+            write.on_commit()
+        except Exception:  # noqa: BLE001 - a callback's bug must not stop the writer
+            log.exception("callback after commit failed")
+    if write.done and not write.done.done():
+        write.done.set_result(None)
 
 
 class ConversationLog:
@@ -152,28 +173,39 @@ class ConversationLog:
                     self._room.set()
                 try:
                     await self._commit(batch)
-                except Exception as exc:  # noqa: BLE001 - handed to every write of the batch
+                except Exception:  # noqa: BLE001 - one bad write must not fail the others
                     await self._rollback()
-                    failure = LogError(f"the conversation log could not be written: {exc}")
                     for write in batch:
-                        if write.on_error:
-                            write.on_error(failure)
-                        if write.done and not write.done.done():
-                            write.done.set_exception(failure)
+                        await self._commit_alone(write)
                     continue
                 for write in batch:
-                    if write.on_commit:
-                        write.on_commit()
-                    if write.done and not write.done.done():
-                        write.done.set_result(None)
+                    _committed(write)
+
+    async def _commit_alone(self, write: Write) -> None:
+        try:
+            await self._commit([write])
+        except Exception as exc:  # noqa: BLE001 - handed to the write's owner
+            await self._rollback()
+            failure = LogError(f"the conversation log could not be written: {exc}")
+            if write.on_error:
+                write.on_error(failure)
+            if write.done and not write.done.done():
+                write.done.set_exception(failure)
+        else:
+            _committed(write)
 
     async def _commit(self, batch: list[Write]) -> None:
+        # Statements of the same text run as one executemany (each await is a hop to the
+        # connection's thread), parents inserted before children and inserts before updates.
+        groups: dict[str, list[tuple[Any, ...]]] = {}
         now = utcnow()
         rows = []
         for write in batch:
             for sql, params in write.statements:
-                await self._writer.execute(sql, params)
+                groups.setdefault(sql, []).append(params)
             rows += [(write.conversation_id, e.id, e.turn_id, e.event, e.data, now) for e in write.events]
+        for sql in sorted(groups, key=_statement_order):
+            await self._writer.executemany(sql, groups[sql])
         if rows:
             await self._writer.executemany(INSERT_EVENT, rows)
         await self._writer.commit()

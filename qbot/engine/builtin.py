@@ -64,9 +64,8 @@ class BuiltinEngine:
                 yield message(f"- {example}\n")
             yield message("\n请换一种问法，或者直接提出上面这样的问题。")
             return
-        yield message("我将按以下步骤完成分析：\n\n")
-        for number, step in enumerate(plan.steps, start=1):
-            yield message(f"{number}. {step}\n")
+        steps = "".join(f"{number}. {step}\n" for number, step in enumerate(plan.steps, start=1))
+        yield message(f"我将按以下步骤完成分析：\n\n{steps}")
         yield message("\n确认后点击“开始任务”，我会给出可编辑的数据筛选条件。")
 
     async def propose_form(self, plan: Plan, case: Case, package_nodes: list[Any]) -> dict[str, Any]:
@@ -92,19 +91,17 @@ class BuiltinEngine:
             return
         node_ids = [n.id for n in nodes]
         start, end = await self._window(plan, node_ids)
-        yield status("retrieve", "检索通话记录", 0.3)
+        yield status("retrieve", "检索并统计通话记录", 0.3)
         total, ranking = await self.store.call_ranking(node_ids, start, end, keyword, limit=self.config.top_n)
-        yield status("analyse", "统计通话次数与时长", 0.7)
 
         tz = ZoneInfo(case.timezone)
         window_text = self._window_text(plan)
         span = (f"{_local(start, tz):%Y-%m-%d %H:%M} 至 {_local(end - timedelta(milliseconds=1), tz):%Y-%m-%d %H:%M}"
                 if start and end else "全部时间")
-        yield message(f"**分析范围**：{window_text}（{span}，{case.timezone}）\n\n")
-        yield message(f"**数据节点**：{'、'.join(n.path + '（' + n.package_name + '）' for n in nodes)}\n\n")
-        if keyword:
-            yield message(f"**关键词**：{keyword}（只统计号码或联系人名称包含该词的记录）\n\n")
-        yield message(f"**参与统计的通话记录**：{total} 条\n\n")
+        scope_text = "、".join(f"{n.path}（{n.package_name}）" for n in nodes)
+        keyword_text = f"**关键词**：{keyword}（只统计号码或联系人名称包含该词的记录）\n\n" if keyword else ""
+        yield message(f"**分析范围**：{window_text}（{span}，{case.timezone}）\n\n**数据节点**：{scope_text}\n\n"
+                      f"{keyword_text}**参与统计的通话记录**：{total} 条\n\n")
 
         rows, evidence, sources = [], [], {}
         for rank, row in enumerate(ranking, start=1):
@@ -122,10 +119,11 @@ class BuiltinEngine:
             summary = (f"{window_text}内机主与{top.name or '未知联系人'}（{top.number or '号码未知'}）通话最频繁，"
                        f"共 {top.calls} 次，累计 {format_duration(top.total_duration)}")
             yield message(f"**结论**：{summary}。\n\n")
-            yield message("| 排名 | 联系人 | 号码 | 次数 | 总时长 | 呼入/呼出/未接 |\n|---|---|---|---|---|---|\n")
-            for rank, r in enumerate(ranking, start=1):
-                yield message(f"| {rank} | {r.name or '未知联系人'} | {r.number or ''} | {r.calls} | "
-                              f"{format_duration(r.total_duration)} | {r.incoming}/{r.outgoing}/{r.missed} |\n")
+            table = "".join(
+                f"| {rank} | {r.name or '未知联系人'} | {r.number or ''} | {r.calls} | "
+                f"{format_duration(r.total_duration)} | {r.incoming}/{r.outgoing}/{r.missed} |\n"
+                for rank, r in enumerate(ranking, start=1))
+            yield message("| 排名 | 联系人 | 号码 | 次数 | 总时长 | 呼入/呼出/未接 |\n|---|---|---|---|---|---|\n" + table)
             yield message("\n每一行所依据的通话记录（文件、表、行号）见结果中的证据列表。")
         yield status("analyse", "完成", 1.0)
         yield result(summary, COLUMNS, rows, evidence,
