@@ -29,6 +29,7 @@ def setup_routes(app: web.Application, prefix: str) -> list[web.AbstractRoute]:
         app.router.add_delete(conv, delete_conversation),
         app.router.add_get(f"{prefix}/chat/conversations", list_conversations),
         app.router.add_get(f"{prefix}/cases", list_cases),
+        app.router.add_get(f"{prefix}/cases/{{case_id}}/nodes", list_nodes),
         app.router.add_get("/healthz", healthz),
     ]
 
@@ -228,6 +229,23 @@ async def list_cases(request: web.Request) -> web.Response:
     cases = await request.app[STORE].list_cases()
     return web.json_response({"cases": [
         {"case_id": c.id, "name": c.name, "timezone": c.timezone} for c in cases]}, dumps=dumps)
+
+
+async def list_nodes(request: web.Request) -> web.Response:
+    """The case's node tree, for `package_nodes`: each node with its record count and time span."""
+    store = request.app[STORE]
+    case_id = request.match_info["case_id"]
+    case = await store.get_case("" if case_id == "default" else case_id)
+    if case is None:
+        known = [c.id for c in await store.list_cases()]
+        raise ApiError(404, "case_not_found", f"no case {case_id[:80]!r}; known cases: {known}",
+                       {"known_cases": known})
+    nodes = await store.nodes(case.id)
+    return web.json_response({"case_id": case.id, "name": case.name, "timezone": case.timezone, "nodes": [{
+        "id": n.id, "package": n.package_name, "path": n.path, "category": n.category, "app": n.app,
+        "data_type": n.data_type, "kind": n.kind, "records": n.count,
+        "first": n.first.isoformat() if n.first else None, "last": n.last.isoformat() if n.last else None,
+    } for n in nodes]}, dumps=dumps)
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -157,3 +157,25 @@ async def test_cors_other_origin_and_preflight(qbot):
                                      headers={"Origin": "http://evil.example"}) as resp:
         assert "Access-Control-Allow-Origin" not in resp.headers
         assert "Access-Control-Allow-Credentials" not in resp.headers
+
+
+async def test_cases_and_node_tree(qbot):
+    status, body = await qbot.api.get_json("/cases")
+    assert status == 200 and [c["case_id"] for c in body["cases"]] == ["demo"]
+    for case_id in ("demo", "default"):
+        status, tree = await qbot.api.get_json(f"/cases/{case_id}/nodes")
+        assert status == 200 and tree["case_id"] == "demo" and tree["timezone"] == "Asia/Shanghai"
+    paths = {n["path"]: n for n in tree["nodes"]}
+    assert {"基本信息/电话/通话记录", "基本信息/短信", "社交通讯/微信/聊天记录", "社交通讯/微信/音视频通话"} <= set(paths)
+    calls = paths["基本信息/电话/通话记录"]
+    assert calls["kind"] == "calls" and calls["records"] > 0 and calls["first"] < calls["last"]
+    status, body = await qbot.api.get_json("/cases/nope/nodes")
+    assert status == 404 and body["error"]["code"] == "case_not_found"
+
+    # package_nodes restricts the task to the nodes named, by id or by path.
+    wechat = paths["社交通讯/微信/音视频通话"]
+    for n, entry in enumerate((wechat["id"], wechat["path"])):
+        first, second, third = await qbot.api.flow(f"only-wechat-{n}", package_nodes=[entry])
+        form = next(e.data["form"] for e in second if e.event == "confirm")
+        assert "微信" in form["filter_tree"] and "电话" not in form["filter_tree"]
+        assert next(e for e in third if e.event == "result").data["scope"] == ["社交通讯/微信/音视频通话"]

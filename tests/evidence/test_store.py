@@ -164,3 +164,22 @@ async def test_ranking_matches_brute_force_across_buckets(tmp_path: Path, store_
             assert got == dict(expected)
     finally:
         await store.close()
+
+
+async def test_a_running_store_sees_later_imports(tmp_path: Path, store_path: Path, store: EvidenceStore,
+                                                  monkeypatch) -> None:
+    """The server keeps cases, nodes and rankings in memory; an import by another process (here,
+    another connection) shows up once PRAGMA data_version moves, and cached rankings are not reused."""
+    node = await _calls_node(store, "p1")
+    total_before, _ = await store.call_ranking([node], None, None)
+    count_before = next(n.count for n in await store.nodes("c1") if n.id == node)
+
+    more = write_case(tmp_path / "p3.json", [{"path": "基本信息/电话/通话记录", "kind": "calls",
+                                               "records": [_call("13900000005", 900 + i, 1) for i in range(5)]}])
+    assert import_paths(store_path, "c1", [more], package="p1").ok
+    monkeypatch.setattr("qbot.evidence.store.CATALOG_TTL", 0.0)
+
+    assert next(n.count for n in await store.nodes("c1") if n.id == node) == count_before + 5
+    total, ranking = await store.call_ranking([node], None, None)
+    assert total == total_before + 5
+    assert (ranking[0].number, ranking[0].calls) == ("+8613900000005", 6)
