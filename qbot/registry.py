@@ -7,6 +7,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from importlib.metadata import EntryPoint, entry_points
 
 from marshmallow import Schema
@@ -26,8 +27,9 @@ class Registered:
     entry_point: str
     distribution: str
 
-    @property
+    @cached_property
     def schema(self) -> Schema | None:
+        """The form schema as an instance, built once: building one copies all its fields."""
         schema = self.handler.form_schema
         return schema() if isinstance(schema, type) else schema
 
