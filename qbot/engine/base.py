@@ -26,6 +26,7 @@ class Plan:
     window: dict[str, Any] = field(default_factory=lambda: {"kind": "all"})  # {"kind": "recent", "days": 30}
     keyword: str = ""
     steps: list[str] = field(default_factory=list)  # the plan, as the examiner reads it
+    params: dict[str, Any] = field(default_factory=dict)  # the intent's own: app, person, …
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
