@@ -41,7 +41,14 @@ def create_app(config: Config, registry: dict[int, Registered] | None = None) ->
     })
     for route in routes:
         cors.add(route)
+    app.on_response_prepare.append(_vary_on_origin)  # after aiohttp-cors's own handler
     return app
+
+
+async def _vary_on_origin(request: web.Request, response: web.StreamResponse) -> None:
+    """An answer that echoes the Origin differs per origin: caches must key on it."""
+    if "Access-Control-Allow-Origin" in response.headers:
+        response.headers.add("Vary", "Origin")
 
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:

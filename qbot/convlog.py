@@ -55,6 +55,9 @@ class Write:
     statements: Sequence[tuple[str, tuple[Any, ...]]] = ()
     on_commit: Callable[[], None] | None = None
     on_error: Callable[[BaseException], None] | None = None
+    # Asked just before writing: True drops the write (its turn already failed to log an event,
+    # and later events must not be recorded after a gap).
+    skip: Callable[[], bool] | None = None
     done: asyncio.Future[None] | None = field(default=None, repr=False)
 
 
@@ -71,6 +74,7 @@ class ConversationRow:
     updated_at: str
     deleted: bool
     last_event_id: int  # of the conversation's events, 0 before the first
+    running_turn: str | None  # a turn the log shows running
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,13 @@ def _committed(write: Write) -> None:
             log.exception("callback after commit failed")
     if write.done and not write.done.done():
         write.done.set_result(None)
+
+
+def _failed(write: Write, failure: LogError) -> None:
+    if write.on_error:
+        write.on_error(failure)
+    if write.done and not write.done.done():
+        write.done.set_exception(failure)
 
 
 class ConversationLog:
@@ -171,26 +182,31 @@ class ConversationLog:
                 batch = [self._queue.popleft() for _ in range(min(MAX_BATCH, len(self._queue)))]
                 if len(self._queue) < HIGH_WATER // 2:
                     self._room.set()
+                batch = [write for write in batch if not self._dropped(write)]
                 try:
                     await self._commit(batch)
                 except Exception:  # noqa: BLE001 - one bad write must not fail the others
                     await self._rollback()
                     for write in batch:
-                        await self._commit_alone(write)
+                        if not self._dropped(write):
+                            await self._commit_alone(write)
                     continue
                 for write in batch:
                     _committed(write)
+
+    @staticmethod
+    def _dropped(write: Write) -> bool:
+        if write.skip is None or not write.skip():
+            return False
+        _failed(write, LogError("not written: an earlier write of its turn failed"))
+        return True
 
     async def _commit_alone(self, write: Write) -> None:
         try:
             await self._commit([write])
         except Exception as exc:  # noqa: BLE001 - handed to the write's owner
             await self._rollback()
-            failure = LogError(f"the conversation log could not be written: {exc}")
-            if write.on_error:
-                write.on_error(failure)
-            if write.done and not write.done.done():
-                write.done.set_exception(failure)
+            _failed(write, LogError(f"the conversation log could not be written: {exc}"))
         else:
             _committed(write)
 
@@ -226,7 +242,8 @@ class ConversationLog:
 
     async def conversation(self, conversation_id: str) -> ConversationRow | None:
         rows = await self._read(
-            "SELECT *, (SELECT max(id) FROM events WHERE conversation_id = c.id) AS last_event_id"
+            "SELECT *, (SELECT max(id) FROM events WHERE conversation_id = c.id) AS last_event_id,"
+            " (SELECT id FROM turns WHERE conversation_id = c.id AND state = 'running') AS running_turn"
             " FROM conversations c WHERE id = ?", (conversation_id,))
         if not rows:
             return None
@@ -235,7 +252,7 @@ class ConversationLog:
             id=row["id"], owner=row["owner"], case_id=row["case_id"], state=row["state"],
             last_outcome=row["last_outcome"], pending=json.loads(row["pending"]), title=row["title"],
             created_at=row["created_at"], updated_at=row["updated_at"], deleted=row["deleted_at"] is not None,
-            last_event_id=row["last_event_id"] or 0,
+            last_event_id=row["last_event_id"] or 0, running_turn=row["running_turn"],
         )
 
     async def conversations(self, limit: int, before: str | None = None) -> list[ConversationRow]:

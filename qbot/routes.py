@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from aiohttp import web
@@ -17,6 +18,7 @@ from qbot.streams import EventStream, serve
 from qbot.turns import Step
 
 STEP_SCHEMA = web.AppKey("step_schema", Schema)
+LAST_EVENT_ID = re.compile(r"[0-9]{1,18}")
 
 
 def setup_routes(app: web.Application, prefix: str) -> list[web.AbstractRoute]:
@@ -36,7 +38,7 @@ def setup_routes(app: web.Application, prefix: str) -> list[web.AbstractRoute]:
 
 def _conversation_id(request: web.Request) -> str:
     cid = request.match_info["conversation_id"]
-    if not SAFE_ID.match(cid):
+    if not SAFE_ID.fullmatch(cid):
         raise ApiError(400, "invalid_conversation_id", f"conversation id {cid[:80]!r} is not {SAFE_ID_RULE}")
     return cid
 
@@ -49,7 +51,7 @@ def _last_event_id(request: web.Request) -> int | None:
     raw = request.headers.get("Last-Event-ID", request.query.get("last_event_id"))
     if raw is None or raw == "":
         return None
-    if not raw.isdigit() or len(raw) > 18:
+    if not LAST_EVENT_ID.fullmatch(raw):
         raise ApiError(400, "invalid_last_event_id", f"Last-Event-ID {raw[:40]!r} is not a non-negative integer")
     return int(raw)
 
@@ -142,7 +144,7 @@ async def _resume_retry(request: web.Request, cid: str, data: dict[str, Any], af
     last = turns[-1]
     if last.confirm_type != data["confirm_type"] or last.question != data["question"]:
         return None
-    return await _follow(request, cid, after)
+    return await _follow(request, cid, max(after, last.first_event_id - 1))  # that turn's events only
 
 
 async def _follow(request: web.Request, cid: str, after: int) -> web.StreamResponse:
@@ -170,7 +172,8 @@ async def stop_turn(request: web.Request) -> web.Response:
     turn = await request.app[RUNNER].cancel(cid)
     if turn is None:
         raise ApiError(409, "no_running_turn", f"conversation {cid} has no running turn to stop")
-    return web.json_response({"conversation_id": cid, "turn_id": turn.id, "state": "cancelled"})
+    # Usually cancelled; a turn that was already writing its ending keeps that ending.
+    return web.json_response({"conversation_id": cid, "turn_id": turn.id, "state": turn.outcome})
 
 
 async def get_conversation(request: web.Request) -> web.Response:
@@ -219,9 +222,11 @@ async def list_conversations(request: web.Request) -> web.Response:
 async def delete_conversation(request: web.Request) -> web.Response:
     cid = _conversation_id(request)
     await _visible_conversation(request, cid)
-    if cid in request.app[RUNNER].running:
-        raise ApiError(409, "conversation_busy", f"conversation {cid} has a turn running; stop it first")
-    await request.app[LOG].delete(cid)
+    runner = request.app[RUNNER]
+    async with runner.lock(cid):  # no turn may begin while the conversation is being deleted
+        if cid in runner.running:
+            raise ApiError(409, "conversation_busy", f"conversation {cid} has a turn running; stop it first")
+        await request.app[LOG].delete(cid)
     return web.json_response({"conversation_id": cid, "deleted": True})
 
 

@@ -9,7 +9,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 from qbot.config import LimitsConfig
 
 # A conversation or case id: a UUID, or a safe token of the same alphabet.
-SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")  # use fullmatch: `$` would let a final newline in
 SAFE_ID_RULE = "a UUID or a token of letters, digits, '_' and '-' (at most 64, starting with a letter or digit)"
 
 
@@ -32,7 +32,7 @@ def step_schema(limits: LimitsConfig) -> Schema:
         question = fields.Str(required=True, validate=validate.Length(max=limits.max_question_chars))
         conversation_id = fields.Str(load_default=None)
         case_id = fields.Str(load_default="", validate=validate.Regexp(
-            r"^$|" + SAFE_ID.pattern[1:], error=f"must be empty (the default case) or {SAFE_ID_RULE}"))
+            rf"(?:{SAFE_ID.pattern})?\Z", error=f"must be empty (the default case) or {SAFE_ID_RULE}"))
         confirm_type = StrictInt(required=True, strict=True)
         package_nodes = fields.List(
             fields.Raw(), load_default=list,

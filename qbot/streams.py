@@ -4,6 +4,7 @@ the log holds after the client's last id, then the running turn live until its `
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
 
 from aiohttp import web
@@ -14,6 +15,8 @@ from qbot.events import Event
 from qbot.turns import Subscriber, Turn
 
 REPLAY_PAGE = 500
+
+logger = logging.getLogger(__name__)
 
 
 class EventStream(EventSourceResponse):
@@ -62,8 +65,8 @@ async def serve(
     sent are skipped. A new turn's own stream passes its `first` event instead: its subscriber
     was attached before the turn produced anything else, so there is nothing to replay."""
     stream.last_sent = after
-    await stream.prepare(request)
     try:
+        await stream.prepare(request)
         async with stream:  # stops the heartbeat task when the stream ends
             if first is not None:
                 await stream.send_events([first])
@@ -71,6 +74,13 @@ async def serve(
                 await _replay(stream, log, conversation_id)
             if turn is not None and subscriber is not None:
                 await _follow(stream, turn, subscriber)
+    except (ConnectionError, asyncio.CancelledError):
+        raise
+    except Exception:
+        # The stream has begun: a JSON refusal can no longer be sent. Cut it; the client
+        # resumes with Last-Event-ID.
+        logger.exception("stream of conversation %s failed", conversation_id)
+        stream.drop()
     finally:
         if turn is not None and subscriber is not None:
             turn.unsubscribe(subscriber)
@@ -85,14 +95,12 @@ async def _replay(stream: EventStream, log: ConversationLog, conversation_id: st
 
 
 async def _follow(stream: EventStream, turn: Turn, subscriber: Subscriber) -> None:
-    while not _ended(turn, stream):
+    """Send the turn's events until its done. Ends early when the reader fell too far behind
+    (it resumes from the log) or the turn ended without a recordable done."""
+    while not (turn.ended.is_set() and stream.last_sent >= turn.committed_id):
         events = await subscriber.take()
-        if subscriber.overflowed:
-            stream.drop()
+        if not events:
+            if subscriber.overflowed:
+                stream.drop()
             return
         await stream.send_events(events)
-
-
-def _ended(turn: Turn, stream: EventStream) -> bool:
-    """The turn's done has been sent (its id is the last one the turn numbered)."""
-    return turn.ended.is_set() and stream.last_sent >= turn.next_id - 1

@@ -23,19 +23,22 @@ from qbot.registry import Registered, expected_next
 
 log = logging.getLogger(__name__)
 
+FINAL_WRITE_PAUSES = (0.05, 0.25, 1.0)  # seconds between tries to record a turn's ending
+
 
 class Subscriber:
     """A bounded inbox of committed events for one stream. A reader that falls further behind
     than `limit` events is dropped (`overflowed`): its stream closes and it may resume from the
     log with Last-Event-ID, while the turn goes on."""
 
-    __slots__ = ("_events", "_ready", "limit", "overflowed")
+    __slots__ = ("_events", "_ready", "limit", "overflowed", "closed")
 
     def __init__(self, limit: int) -> None:
         self._events: deque[Event] = deque()
         self._ready = asyncio.Event()
         self.limit = limit
         self.overflowed = False
+        self.closed = False
 
     @property
     def pending(self) -> int:
@@ -51,9 +54,14 @@ class Subscriber:
             self._events.append(event)
         self._ready.set()
 
+    def close(self) -> None:
+        """No more events will come (the turn ended without a recordable done)."""
+        self.closed = True
+        self._ready.set()
+
     async def take(self) -> list[Event]:
-        """Everything waiting (at least one event), or [] once overflowed."""
-        while not self._events and not self.overflowed:
+        """Everything waiting (at least one event), or [] once overflowed or closed and empty."""
+        while not self._events and not self.overflowed and not self.closed:
             self._ready.clear()
             await self._ready.wait()
         taken = list(self._events)
@@ -73,6 +81,9 @@ class Turn:
         self.subscribers: set[Subscriber] = set()
         self.task: asyncio.Task[None] | None = None
         self.log_error: LogError | None = None
+        self.committed_id = next_id - 1  # the last of its ids the log holds
+        self.finishing = False
+        self.outcome: str | None = None
         self.ended = asyncio.Event()
 
     def event(self, name: str, data: dict[str, Any]) -> Event:
@@ -82,6 +93,8 @@ class Turn:
         return event
 
     def publish(self, event: Event) -> None:
+        """Called once the log has committed `event`."""
+        self.committed_id = event.id
         for subscriber in self.subscribers:
             subscriber.offer(event)
 
@@ -119,7 +132,8 @@ class TurnRunner:
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self.accepting = True
 
-    def _lock(self, conversation_id: str) -> asyncio.Lock:
+    def lock(self, conversation_id: str) -> asyncio.Lock:
+        """The lock under which a conversation's turns begin (one at a time)."""
         lock = self._locks.get(conversation_id)
         if lock is None:
             lock = self._locks[conversation_id] = asyncio.Lock()
@@ -136,7 +150,7 @@ class TurnRunner:
         if not self.accepting:
             raise ApiError(503, "shutting_down", "the server is shutting down; retry in a moment")
         cid = step.conversation_id
-        async with self._lock(cid):
+        async with self.lock(cid):
             if cid in self.running:
                 if self.config.turns.busy_policy == "reject":
                     raise ApiError(409, "conversation_busy",
@@ -170,13 +184,21 @@ class TurnRunner:
             if step.package_nodes:  # refuse names of no node now, before a stream opens
                 scope.restrict(await self.store.nodes(case.id), step.package_nodes)
 
-            first_id = conv.last_event_id + 1 if conv else 1
-            turn = Turn(str(uuid.uuid4()), cid, handler.confirm_type, handler.name, step.question, first_id)
+            now = utcnow()
+            statements: list[tuple[str, tuple[Any, ...]]] = []
+            events: list[Event] = []
+            next_id = conv.last_event_id + 1 if conv else 1
+            if conv is not None and conv.running_turn:
+                # A turn the log shows running, though none runs here: its end could not be
+                # recorded earlier. Close it first, so the log tells how it ended.
+                stale = Turn(conv.running_turn, cid, 0, "", "", next_id)
+                events += self._interrupted(stale, state, now, statements)
+                next_id = stale.next_id
+            turn = Turn(str(uuid.uuid4()), cid, handler.confirm_type, handler.name, step.question, next_id)
             start = turn.event("start", {
                 "conversation_id": cid, "turn_id": turn.id, "confirm_type": handler.confirm_type,
                 "handler": handler.name})
-            now = utcnow()
-            statements: list[tuple[str, tuple[Any, ...]]] = []
+            events.append(start)
             if conv is None:
                 statements.append((
                     "INSERT INTO conversations (id, owner, case_id, state, title, created_at, updated_at) "
@@ -187,20 +209,43 @@ class TurnRunner:
             statements.append((
                 "INSERT INTO turns (id, conversation_id, confirm_type, handler, question, request, state, "
                 "first_event_id, started_at) VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?)",
-                (turn.id, cid, handler.confirm_type, handler.name, step.question, dumps(step.request), first_id, now)))
-            try:
-                await self.log.write(Write(cid, [start], statements))
-            except LogError as exc:
-                raise ApiError(503, "log_unavailable", str(exc)) from exc
-
+                (turn.id, cid, handler.confirm_type, handler.name, step.question, dumps(step.request), start.id, now)))
+            # Registered before the write, so a resume that arrives meanwhile follows this turn.
             subscriber = turn.subscribe(self.config.turns.subscriber_buffer)
+            self.running[cid] = turn
+            try:
+                await self.log.write(Write(cid, events, statements, on_commit=lambda: turn.publish(start)))
+            except LogError as exc:
+                del self.running[cid]
+                turn.ended.set()
+                log.error("could not record the start of a turn of %s: %s", cid, exc)
+                raise ApiError(503, "log_unavailable", "the conversation log cannot be written now; "
+                                                       "retry in a moment") from exc
             ctx = TurnContext(
                 conversation_id=cid, turn_id=turn.id, confirm_type=handler.confirm_type, question=step.question,
                 form=step.form, package_nodes=step.package_nodes, case=case, state=state,
                 pending=conv.pending if conv else {}, engine=self.engine, store=self.store, config=self.config)
-            self.running[cid] = turn
             turn.task = asyncio.create_task(self._drive(turn, step.registered, ctx), name=f"turn-{turn.id}")
+            # A task cancelled before its first step never runs its body: end the turn anyway.
+            turn.task.add_done_callback(lambda _: self._ensure_finished(turn, ctx))
             return turn, subscriber, start
+
+    def _ensure_finished(self, turn: Turn, ctx: TurnContext) -> None:
+        if not turn.finishing:
+            asyncio.get_running_loop().create_task(self._finish(turn, ctx, CANCELLED, None))
+
+    def _interrupted(self, turn: Turn, state: str, now: str, statements: list) -> list[Event]:
+        """Closing events and statements for a turn that stopped without a recorded end."""
+        error = turn.event("error", {
+            "code": "turn_interrupted",
+            "message": "this turn stopped before its end could be recorded (the server stopped or the log "
+                       "failed); ask again to continue"})
+        done = turn.event("done", {"turn_id": turn.id, "state": FAILED, "expect": self.expect(state)})
+        statements += [
+            ("UPDATE turns SET state = ?, last_event_id = ?, ended_at = ? WHERE id = ?", (FAILED, done.id, now, turn.id)),
+            ("UPDATE conversations SET last_outcome = ?, updated_at = ? WHERE id = ?", (FAILED, now, turn.conversation_id)),
+        ]
+        return [error, done]
 
     # -- running -----------------------------------------------------------------------------
 
@@ -212,13 +257,15 @@ class TurnRunner:
             raise turn.log_error
         event = turn.event(emit.event, emit.data)
         self.log.submit(Write(turn.conversation_id, (event,), on_commit=lambda: turn.publish(event),
-                              on_error=lambda exc: self._on_log_error(turn, exc)))
+                              on_error=lambda exc: self._on_log_error(turn, exc),
+                              skip=lambda: turn.log_error is not None))
         await self.log.room()
 
     async def _drive(self, turn: Turn, registered: Registered, ctx: TurnContext) -> None:
         error: tuple[str, str] | None = None
+        deadline = asyncio.timeout(self.config.turns.max_turn_seconds)
         try:
-            async with asyncio.timeout(self.config.turns.max_turn_seconds):
+            async with deadline:
                 async with contextlib.aclosing(registered.handler.run(ctx)) as events:
                     async for emit in events:
                         if not isinstance(emit, Emit) or emit.event not in HANDLER_EVENTS:
@@ -230,18 +277,65 @@ class TurnRunner:
             if (task := asyncio.current_task()) is not None:
                 task.uncancel()
             outcome = CANCELLED
-        except TimeoutError:
-            outcome, error = FAILED, ("turn_timeout",
-                                      f"the turn took longer than {self.config.turns.max_turn_seconds:g} s")
-        except LogError as exc:
-            outcome, error = FAILED, ("log_unavailable", str(exc))
+        except TimeoutError as exc:
+            if not deadline.expired():
+                outcome, error = FAILED, self._handler_error(turn, exc)
+            else:
+                outcome, error = FAILED, ("turn_timeout",
+                                          f"the turn took longer than {self.config.turns.max_turn_seconds:g} s")
+        except LogError:
+            outcome = FAILED
         except Exception as exc:  # noqa: BLE001 - a plugin's failure ends its turn, not the server
-            log.exception("turn %s of conversation %s failed", turn.id, turn.conversation_id)
-            outcome, error = FAILED, ("handler_failed", f"{turn.handler_name} failed: {type(exc).__name__}: {exc}")
+            outcome, error = FAILED, self._handler_error(turn, exc)
         await self._finish(turn, ctx, outcome, error)
 
+    @staticmethod
+    def _handler_error(turn: Turn, exc: BaseException) -> tuple[str, str]:
+        log.error("turn %s of conversation %s failed", turn.id, turn.conversation_id, exc_info=exc)
+        return "handler_failed", (f"{turn.handler_name} failed ({type(exc).__name__}); the server log has "
+                                  f"the details under turn {turn.id}")
+
     async def _finish(self, turn: Turn, ctx: TurnContext, outcome: str, error: tuple[str, str] | None) -> None:
-        """Write the closing events and the conversation's new state in one transaction."""
+        """Write the closing events and the conversation's new state in one transaction; only
+        then do clients see them. Runs once per turn, whatever ended it."""
+        if turn.finishing:
+            return
+        turn.finishing = True
+        failures = 0
+        while failures < len(FINAL_WRITE_PAUSES):
+            knew_log_failed = turn.log_error is not None
+            write = self._closing(turn, ctx, outcome, error)
+            # Dropped if an earlier event of the turn fails meanwhile: the ending is then
+            # renumbered after the last recorded event.
+            write.skip = lambda: turn.log_error is not None and not knew_log_failed
+            try:
+                # Shielded: a cancel now (stop, shutdown) must not lose the turn's ending.
+                await asyncio.shield(self.log.write(write))
+                return
+            except LogError as exc:
+                if turn.log_error is not None and not knew_log_failed:
+                    continue
+                log.warning("recording the end of turn %s failed: %s", turn.id, exc)
+                await asyncio.sleep(FINAL_WRITE_PAUSES[failures])
+                failures += 1
+        # The log keeps failing. Clients are shown nothing the log lacks: their streams close
+        # without a done, and the turn, still `running` in the log, is closed there by the next
+        # step of the conversation or the next start.
+        log.error("could not record the end of turn %s; its streams are closed", turn.id)
+        turn.outcome = FAILED
+        for subscriber in turn.subscribers:
+            subscriber.close()
+        self._ended(turn)
+
+    def _closing(self, turn: Turn, ctx: TurnContext, outcome: str, error: tuple[str, str] | None) -> Write:
+        """The write that ends a turn: error (if any) and done, the turn's and the conversation's
+        new state; its commit publishes the events and ends the turn."""
+        if turn.log_error is not None:
+            # Events after the one the log refused were dropped: number the ending after the
+            # last recorded event, so ids stay gapless.
+            turn.next_id = turn.committed_id + 1
+            outcome, error = FAILED, ("log_unavailable", "the conversation log could not record this turn; "
+                                                         "its recorded events end here")
         succeeded = outcome not in (FAILED, CANCELLED)
         state = outcome if succeeded else ctx.state
         final = []
@@ -260,17 +354,12 @@ class TurnRunner:
                                (outcome, now, turn.conversation_id)))
 
         def publish() -> None:
+            turn.outcome = outcome
             for event in final:
                 turn.publish(event)
             self._ended(turn)
 
-        try:
-            await self.log.write(Write(turn.conversation_id, final, statements, on_commit=publish))
-        except LogError:
-            # The log is failing: still end the live streams, so no client waits forever. The turn
-            # stays `running` in the log and is closed as failed at the next start.
-            log.error("could not record the end of turn %s; its streams are closed unrecorded", turn.id)
-            publish()
+        return Write(turn.conversation_id, final, statements, on_commit=publish)
 
     def _ended(self, turn: Turn) -> None:
         if self.running.get(turn.conversation_id) is turn:
@@ -280,7 +369,7 @@ class TurnRunner:
     # -- stopping ----------------------------------------------------------------------------
 
     async def cancel(self, conversation_id: str) -> Turn | None:
-        """Cancel the running turn, if any, and wait until its `done` is recorded."""
+        """Cancel the running turn, if any, and wait until its ending is recorded."""
         turn = self.running.get(conversation_id)
         if turn is None or turn.task is None:
             return None
@@ -291,31 +380,25 @@ class TurnRunner:
     async def drain(self, timeout: float) -> None:
         """On shutdown: refuse new turns, give running ones `timeout` seconds, cancel the rest."""
         self.accepting = False
-        turns = list(self.running.values())
-        if turns:
-            await asyncio.wait([asyncio.ensure_future(t.ended.wait()) for t in turns], timeout=timeout)
-        for cid in list(self.running):
-            await self.cancel(cid)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.running and loop.time() < deadline:
+            waits = [asyncio.ensure_future(t.ended.wait()) for t in self.running.values()]
+            _, pending = await asyncio.wait(waits, timeout=deadline - loop.time())
+            for wait in pending:
+                wait.cancel()
+        while self.running:  # a turn begun meanwhile is caught by the next round
+            await asyncio.gather(*(self.cancel(cid) for cid in list(self.running)))
 
     async def recover(self) -> int:
         """Close, as failed, turns that the log shows running: the process died under them."""
         closed = 0
-        for cid, turn_id, confirm_type in await self.log.running_turns():
+        for cid, turn_id, _confirm_type in await self.log.running_turns():
             conv = await self.log.conversation(cid)
-            state = conv.state if conv else STATE_NEW
-            registered = self.registry.get(confirm_type)
-            name = registered.handler.name if registered else str(confirm_type)
-            turn = Turn(turn_id, cid, confirm_type, name, "", await self.log.last_event_id(cid) + 1)
-            error = turn.event("error", {
-                "code": "server_restarted",
-                "message": "the server stopped while this turn was running; ask again to continue"})
-            done = turn.event("done", {"turn_id": turn_id, "state": FAILED, "expect": self.expect(state)})
-            now = utcnow()
-            await self.log.write(Write(cid, [error, done], [
-                ("UPDATE turns SET state = ?, last_event_id = ?, ended_at = ? WHERE id = ?", (FAILED, done.id, now, turn_id)),
-                ("UPDATE conversations SET last_outcome = ?, updated_at = ? WHERE id = ?", (FAILED, now, cid)),
-            ]))
-            log.warning("closed turn %s of conversation %s (%s) left running by a previous process",
-                        turn_id, cid, name)
+            statements: list[tuple[str, tuple[Any, ...]]] = []
+            turn = Turn(turn_id, cid, 0, "", "", await self.log.last_event_id(cid) + 1)
+            events = self._interrupted(turn, conv.state if conv else STATE_NEW, utcnow(), statements)
+            await self.log.write(Write(cid, events, statements))
+            log.warning("closed turn %s of conversation %s, left running by a previous process", turn_id, cid)
             closed += 1
         return closed

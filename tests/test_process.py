@@ -131,7 +131,7 @@ async def test_turn_running_at_kill_9_is_closed_at_next_start(tmp_path, data_dir
                                headers={"Last-Event-ID": str(seen[-1].id)}) as resumed:
             tail = (await read_sse(resumed)).events
         assert [e.event for e in tail][-2:] == ["error", "done"]
-        assert tail[-2].data["code"] == "server_restarted"
+        assert tail[-2].data["code"] == "turn_interrupted"
         assert tail[-1].data["state"] == "failed"
         ids = [e.id for e in seen + tail]
         assert ids == sorted(set(ids)) and ids[0] == 1

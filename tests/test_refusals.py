@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+from urllib.parse import quote
 
 import pytest
+from yarl import URL
 
 from tests.support import ORIGIN, SEED_QUESTION, step_body
 
@@ -68,10 +70,10 @@ async def test_path_and_body_ids_differ(qbot):
         assert (await resp.json())["error"]["code"] == "conversation_id_mismatch"
 
 
-@pytest.mark.parametrize("cid", ["-leading-dash", "a" * 65, "has space", "ünïcode", "a.b"])
+@pytest.mark.parametrize("cid", ["-leading-dash", "a" * 65, "has space", "ünïcode", "a.b", "abc\n"])
 async def test_unsafe_conversation_ids(qbot, cid):
-    async with qbot.api.session.post(qbot.api.url(f"/chat/conversation/{cid}"),
-                                     json=step_body(cid, -1, SEED_QUESTION)) as resp:
+    url = URL(qbot.api.url("/chat/conversation/") + quote(cid, safe=""), encoded=True)  # sent as written
+    async with qbot.api.session.post(url, json=step_body(cid, -1, SEED_QUESTION)) as resp:
         assert resp.status == 400
         assert (await resp.json())["error"]["code"] == "invalid_conversation_id"
 
@@ -155,8 +157,9 @@ async def test_stop_without_running_turn(qbot):
         assert resp.status == 409 and (await resp.json())["error"]["code"] == "no_running_turn"
 
 
-async def test_invalid_last_event_id(qbot):
+@pytest.mark.parametrize("value", ["abc", "-1", "²", "١", "1" * 19])
+async def test_invalid_last_event_id(qbot, value):
     await qbot.api.step("c1", -1, SEED_QUESTION)
     async with qbot.api.session.get(qbot.api.url("/chat/conversation/c1/events"),
-                                    headers={"Last-Event-ID": "abc"}) as resp:
+                                    params={"last_event_id": value}) as resp:
         assert resp.status == 400 and (await resp.json())["error"]["code"] == "invalid_last_event_id"

@@ -69,6 +69,7 @@ async def test_seed_flow_verbatim(qbot, data_dir, demo_evidence):
     assert headers["X-Accel-Buffering"] == "no"
     assert headers["Access-Control-Allow-Origin"] == ORIGIN
     assert headers["Access-Control-Allow-Credentials"] == "true"
+    assert "Origin" in headers.getall("Vary")  # the answer depends on the Origin: caches must know
     assert [e.event for e in first][0] == "start" and first[-1].event == "done"
     assert first[0].data == {"conversation_id": SEED_CID, "turn_id": first[-1].data["turn_id"],
                              "confirm_type": -1, "handler": "question"}

@@ -186,7 +186,12 @@ async def test_handler_failure_ends_with_error_and_done(echo_plugin, start_qbot)
     status, events, _ = await qbot.api.step("fails", 7, "echo", {"count": 2, "fail": True})
     assert status == 200
     assert [e.event for e in events[-2:]] == ["error", "done"]
-    assert events[-2].data["code"] == "handler_failed" and "echo was asked to fail" in events[-2].data["message"]
+    # The examiner is told which handler failed and where the details are; the exception's own
+    # text (paths, SQL, internals) stays in the server log.
+    assert events[-2].data["code"] == "handler_failed"
+    assert events[-2].data["message"].startswith("echo failed (RuntimeError)")
+    assert events[0].data["turn_id"] in events[-2].data["message"]
+    assert "asked to fail" not in events[-2].data["message"]
     assert events[-1].data["state"] == "failed" and events[-1].data["expect"] == [-1, 7]
     status, conv = await qbot.api.get_json("/chat/conversation/fails")
     assert conv["state"] == "completed" and conv["last_outcome"] == "failed"  # the state was left as it was

@@ -1,0 +1,81 @@
+"""Faults inside a turn: a stop before the turn's task ever ran, and a log that refuses a write.
+Every turn still ends once, in the log and on its streams, and ids never skip or repeat."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+
+from qbot.appkeys import REGISTRY, RUNNER
+from qbot.turns import Step
+from tests.support import read_sse
+
+
+def fail_inserts(db, name: str, when: str) -> None:
+    """Make the log refuse some event inserts, as a full or failing disk would."""
+    conn = sqlite3.connect(db)
+    try:
+        conn.execute(f"CREATE TRIGGER {name} BEFORE INSERT ON events WHEN {when} "
+                     "BEGIN SELECT RAISE(ABORT, 'injected failure'); END")
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def heal(db, name: str) -> None:
+    conn = sqlite3.connect(db)
+    try:
+        conn.execute(f"DROP TRIGGER {name}")
+        conn.commit()
+    finally:
+        conn.close()
+
+
+async def logged(qbot, cid: str) -> list:
+    async with qbot.api.session.get(qbot.api.url(f"/chat/conversation/{cid}/events"),
+                                    params={"last_event_id": "0"}) as resp:
+        return (await read_sse(resp)).events
+
+
+async def test_stop_before_the_turn_task_started(echo_plugin, start_qbot):
+    qbot = await start_qbot()
+    runner = qbot.app[RUNNER]
+    step = Step(conversation_id="early-stop", registered=qbot.app[REGISTRY][7], question="echo", case_id="",
+                package_nodes=[], form={"count": 3, "size": 3, "delay": 0.0, "fail": False}, request={})
+    turn, _, _ = await runner.begin(step)
+    turn.task.cancel()  # as a stop does, before the task's first step
+    await asyncio.wait_for(turn.ended.wait(), 5)
+    events = await logged(qbot, "early-stop")
+    assert [e.event for e in events] == ["start", "done"] and events[-1].data["state"] == "cancelled"
+    status, again, _ = await qbot.api.step("early-stop", 7, "echo", {"count": 1})
+    assert status == 200 and again[0].id == 3 and again[-1].data["state"] == "completed"
+
+
+async def test_a_refused_event_ends_the_turn_failed_without_gaps(echo_plugin, start_qbot):
+    qbot = await start_qbot()
+    fail_inserts(qbot.config.log_db, "refuse_third", "NEW.event = 'message' AND NEW.data LIKE '%\"2:%'")
+    status, live, _ = await qbot.api.step("refused", 7, "echo", {"count": 5, "size": 3})
+    assert status == 200
+    assert [e.event for e in live] == ["start", "message", "message", "error", "done"]
+    assert [e.id for e in live] == [1, 2, 3, 4, 5]
+    assert live[-2].data["code"] == "log_unavailable" and live[-1].data["state"] == "failed"
+    assert [(e.id, e.event) for e in await logged(qbot, "refused")] == [(e.id, e.event) for e in live]
+
+
+async def test_an_unrecordable_ending_is_never_shown_and_closed_later(echo_plugin, start_qbot):
+    qbot = await start_qbot()
+    db = qbot.config.log_db
+    fail_inserts(db, "refuse_done", "NEW.event = 'done'")
+    status, first, _ = await qbot.api.step("no-done", 7, "echo", {"count": 2, "size": 3})
+    # The stream closes without a done: a client is never shown what the log lacks.
+    assert [e.event for e in first] == ["start", "message", "message"]
+    assert "no-done" not in qbot.app[RUNNER].running
+    heal(db, "refuse_done")
+
+    status, second, _ = await qbot.api.step("no-done", 7, "echo", {"count": 1})
+    assert status == 200 and second[0].id > first[-1].id  # no id a client saw is reused
+    events = await logged(qbot, "no-done")
+    assert [e.event for e in events] == ["start", "message", "message", "error", "done",
+                                         "start", "message", "done"]
+    assert events[3].data["code"] == "turn_interrupted" and events[4].data["state"] == "failed"
+    assert [e.id for e in events] == list(range(1, 9))
