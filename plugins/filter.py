@@ -19,7 +19,7 @@ class FilterForm(Schema):
         unknown = EXCLUDE
 
     formName = fields.Str(load_default="filter", validate=validate.Equal("filter"))  # noqa: N815 - the wire name
-    filter_tree = fields.Str(required=True, validate=validate.Length(min=1))
+    filter_tree = fields.Str(required=True, validate=validate.Regexp(r"\s*\S", error="must name the data to read"))
     filter_keyword = fields.Str(load_default="")
     analysis_prompt = fields.Str(load_default="")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 DEFAULT_PREFIX = "/qbot/api/v1/generalsec-ai"
 ENV_PREFIX = "QBOT_"
@@ -56,6 +56,12 @@ class EngineConfig:
     provider: str = "builtin"
     recent_days: int = 30
     top_n: int = 10
+    # provider "openai": an OpenAI-compatible chat-completions endpoint
+    base_url: str = ""
+    model: str = ""
+    api_key: str = field(default="", repr=False)  # a secret: never in repr, logs or events
+    timeout: float = 60.0
+    retries: int = 2
 
 
 @dataclass(frozen=True)
@@ -131,12 +137,33 @@ LimitsSchema = _section(
     max_form_field_chars=fields.Int(validate=validate.Range(min=1), metadata=_help("longest text field of a form")),
     max_package_nodes=fields.Int(validate=validate.Range(min=0), metadata=_help("most entries in package_nodes")),
 )
-EngineSchema = _section(
+_EngineFields = _section(
     EngineConfig,
-    provider=fields.Str(validate=validate.OneOf(["builtin"]), metadata=_help("who plans and writes the answers")),
+    provider=fields.Str(validate=validate.OneOf(["builtin", "openai"]),
+                        metadata=_help("who plans and writes the answers: builtin rules, or an OpenAI-compatible model")),
     recent_days=fields.Int(validate=validate.Range(min=1), metadata=_help("days that '最近' covers, up to the newest record")),
     top_n=fields.Int(validate=validate.Range(min=1, max=1000), metadata=_help("rows in a ranking")),
+    base_url=fields.Str(validate=validate.Regexp(r"^(https?://[^\s/?#]+(/[^\s?#]*)?)?$",
+                                                 error="must be an http(s) URL like http://127.0.0.1:8000/v1"),
+                        metadata=_help("openai: the endpoint's base URL; qbot POSTs {base_url}/chat/completions")),
+    model=fields.Str(metadata=_help("openai: the model name sent with each request")),
+    api_key=fields.Str(metadata=_help("openai: bearer token; better given as QBOT_ENGINE_API_KEY; never logged")),
+    timeout=fields.Float(validate=validate.Range(min=0.05),
+                         metadata=_help("openai: seconds to connect, to the first byte, and between streamed chunks")),
+    retries=fields.Int(validate=validate.Range(min=0, max=10),
+                       metadata=_help("openai: further attempts after a failed request, before the builtin answer")),
 )
+
+
+class EngineSchema(_EngineFields):
+    @validates_schema
+    def _provider_settings(self, data, **_):
+        if data.get("provider") == "openai":
+            missing = {key: ["required when provider is openai"] for key in ("base_url", "model") if not data.get(key)}
+            if missing:
+                raise ValidationError(missing)
+
+
 PluginsSchema = _section(
     PluginsConfig,
     disabled=fields.List(fields.Str(), metadata=_help("entry-point names of handlers not to load")),
@@ -174,6 +201,25 @@ def setting_names() -> Iterator[str]:
 
 def env_name(setting: str) -> str:
     return ENV_PREFIX + setting.replace(".", "_").upper()
+
+
+def _setting_field(dotted: str) -> fields.Field:
+    schema: Schema = ConfigSchema()
+    *parents, leaf = dotted.split(".")
+    for part in parents:
+        schema = schema.fields[part].nested()
+    return schema.fields[leaf]
+
+
+def _env_value(setting: fields.Field, value: str) -> Any:
+    if isinstance(setting, fields.Str):
+        return value
+    if isinstance(setting, fields.List) and not value.lstrip().startswith("["):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    try:
+        return yaml.safe_load(value)
+    except yaml.YAMLError:
+        return value
 
 
 def _set_dotted(target: dict, dotted: str, value: Any) -> None:
@@ -223,11 +269,9 @@ def load_config(
             continue
         if var not in known:
             raise ConfigError(f"unknown environment setting {var}; known: {', '.join(sorted(known))}")
-        try:
-            parsed = yaml.safe_load(value) if value != "" else ""
-        except yaml.YAMLError:
-            parsed = value
-        _set_dotted(raw, known[var], parsed)
+        # By the setting's type: text as given (a key "0123" must not become 83, a host "::"
+        # stays a host), lists as YAML or comma-separated, other values as YAML scalars.
+        _set_dotted(raw, known[var], _env_value(_setting_field(known[var]), value))
     for dotted, value in (overrides or {}).items():
         if value is not None:
             _set_dotted(raw, dotted, value)

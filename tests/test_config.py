@@ -58,3 +58,12 @@ def test_missing_file():
 
 def test_env_names():
     assert env_name("server.port") == "QBOT_SERVER_PORT" and env_name("data_dir") == "QBOT_DATA_DIR"
+
+
+def test_environment_values_follow_the_setting_type():
+    config = load_config(env={"QBOT_SERVER_HOST": "::", "QBOT_DATA_DIR": "2024",
+                              "QBOT_SERVER_CORS_ORIGINS": "http://a:1, http://b", "QBOT_SERVER_PORT": "9",
+                              "QBOT_DEMO": "false"})
+    assert config.server.host == "::" and str(config.data_dir) == "2024"  # text stays text
+    assert config.server.cors_origins == ("http://a:1", "http://b")  # comma-separated list
+    assert config.server.port == 9 and config.demo is False

@@ -10,6 +10,12 @@ __all__ = ["Engine", "Plan", "create_engine"]
 
 
 def create_engine(config: Config, store: EvidenceStore) -> Engine:
+    """`builtin`: offline rules and SQL; `openai`: an OpenAI-compatible model plans and narrates,
+    the builtin engine still computes every figure."""
+    if config.engine.provider == "openai":
+        from qbot.engine.openai import OpenAIEngine
+
+        return OpenAIEngine(config.engine, store)
     from qbot.engine.builtin import BuiltinEngine
 
     return BuiltinEngine(config.engine, store)

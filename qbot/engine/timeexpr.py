@@ -7,6 +7,7 @@ the newest record."""
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -25,6 +26,10 @@ _YEAR = re.compile(r"(今年|去年|前年|(\d{4})\s*年)")
 _ISO = re.compile(r"(?<!\d)((?:19|20)\d{2})[-/.](\d{1,2})(?:[-/.](\d{1,2}))?(?![\d-])")
 _MD = re.compile(rf"(?:(\d{{4}})\s*年\s*)?({_NUM})\s*月(?:份)?(?:\s*({_NUM})\s*[日号])?")
 _RANGE_SEP = r"\s*(?:到|至|~|～|—|-)\s*"
+# A month word right after a span word is a span ("最近一月", "近三月"), not a month of the year.
+_AFTER_SPAN = re.compile(r"(?:最近|近|过去|前)\s*$")
+# "3月5日到15日": a range whose end gives only the day (of the same month).
+_DAY_END = re.compile(rf"{_RANGE_SEP}({_NUM})\s*[日号]")
 
 
 def cn_number(text: str) -> int:
@@ -76,7 +81,9 @@ def _dates(text: str) -> dict[str, Any] | None:
         year = _year_of(match.group(1), match.group(2))
         month = cn_number(match.group(3))
         day = cn_number(match.group(4)) if match.group(4) else None
-        if not 1 <= month <= 12:
+        if not 1 <= month <= 12 or (day is not None and not 1 <= day <= 31):
+            continue
+        if year is None and day is None and _AFTER_SPAN.search(text[:match.start()]):
             continue
         points.append((match.start(), match.end(), [year, month, day]))
     if not points:
@@ -87,6 +94,10 @@ def _dates(text: str) -> dict[str, Any] | None:
         if last[0] is None:
             last = [first[2][0], *last[1:]]  # "2025年6月到9月": the year carries over
         return {"kind": "dates", "from": first[2], "to": last}
+    if first[2][2] is not None and (end_day := _DAY_END.match(text, first[1])):
+        day = cn_number(end_day.group(1))
+        if 1 <= day <= 31:
+            return {"kind": "dates", "from": first[2], "to": [first[2][0], first[2][1], day]}
     return {"kind": "dates", "from": first[2], "to": first[2]}
 
 
@@ -101,6 +112,11 @@ def _resolve_year(year: int | str | None, newest_year: int) -> int:
     if isinstance(year, int):
         return year
     return newest_year - {"last": 1, "before_last": 2}.get(year or "", 0)
+
+
+def _day(year: int, month: int, day: int) -> date:
+    """The date, with a day past the month's end moved to its last day ("2月30日")."""
+    return date(year, month, min(day, calendar.monthrange(year, month)[1]))
 
 
 def _month_start(year: int, month: int) -> date:
@@ -124,10 +140,14 @@ def resolve(spec: dict[str, Any], newest: datetime | None, tz: ZoneInfo) -> Wind
     hi_y, hi_m, hi_d = spec["to"]
     lo_year = _resolve_year(lo_y, local_newest.year)
     hi_year = _resolve_year(hi_y, local_newest.year) if hi_y is not None else lo_year
-    start = date(lo_year, lo_m, lo_d or 1)
-    end = (date(hi_year, hi_m, hi_d) + timedelta(days=1)) if hi_d else _month_start(hi_year, hi_m + 1)
+    if lo_y is None and hi_y is None and _day(lo_year, lo_m, lo_d or 1) > local_newest.date():
+        # No year given and the window would start after the newest record ("8月" when the data
+        # ends in June, "11月到2月"): the examiner means the last such period, a year earlier.
+        lo_year = hi_year = lo_year - 1
+    start = _day(lo_year, lo_m, lo_d or 1)
+    end = (_day(hi_year, hi_m, hi_d) + timedelta(days=1)) if hi_d else _month_start(hi_year, hi_m + 1)
     if end <= start:  # "11月到2月": the range crosses a new year
-        end = end.replace(year=end.year + 1)
+        end = _day(end.year + 1, end.month, end.day)
     return Window(_at(start, tz), _at(end, tz), describe(spec, start, end))
 
 
@@ -162,18 +182,18 @@ def offsets(tz: ZoneInfo, lo: datetime, hi: datetime) -> list[tuple[int, int]]:
         delta = moment.astimezone(tz).utcoffset() or timedelta(0)
         return int(delta.total_seconds() * 1000)
 
-    def ms(moment: datetime) -> int:
-        return int(moment.timestamp() * 1000)
-
     segments = [(-(2**62), offset_at(lo))]
     day = lo
     while day < hi:
         nxt = min(day + timedelta(days=1), hi)
         if offset_at(nxt) != offset_at(day):
-            a, b = day, nxt  # bisect to the second of the change
-            while b - a > timedelta(seconds=1):
-                mid = a + (b - a) / 2
-                a, b = (mid, b) if offset_at(mid) == offset_at(a) else (a, mid)
-            segments.append((ms(b), offset_at(b)))
+            # Bisect in whole seconds (zones change offset on a whole second): b ends as the
+            # first second with the new offset, exactly.
+            a, b = int(day.timestamp()), -(-int(nxt.timestamp() * 1000) // 1000)
+            before = offset_at(day)
+            while b - a > 1:
+                mid = (a + b) // 2
+                a, b = (mid, b) if offset_at(datetime.fromtimestamp(mid, timezone.utc)) == before else (a, mid)
+            segments.append((b * 1000, offset_at(datetime.fromtimestamp(b, timezone.utc))))
         day = nxt
     return segments
