@@ -7,6 +7,8 @@ account the examiner's phone labels "张伟" merge across channels."""
 
 from __future__ import annotations
 
+import functools
+
 import re
 from dataclasses import dataclass, field
 
@@ -80,6 +82,11 @@ class Directory:
     def members(self, person: str) -> list[int]:
         return list(self.by_person.get(person, []))
 
+    @functools.cached_property
+    def _names_longest_first(self) -> list[str]:
+        return sorted({n for cp in self.by_id.values() for n in cp.names if len(n) >= 2 and n != "机主"},
+                      key=len, reverse=True)
+
     def find(self, question: str, region: str) -> tuple[str, str] | None:
         """(person, how the question wrote it) for the person a question names: a number in any
         spelling, else the longest known name in the text. The owner ("机主") is never a match."""
@@ -91,9 +98,7 @@ class Directory:
             for cp in self.by_id.values():
                 if cp.key == ident.key or (len(digits) >= 5 and cp.number and cp.number.endswith(digits)):
                     return cp.name, match.group(0).strip()
-        names = sorted({n for cp in self.by_id.values() for n in cp.names if len(n) >= 2 and n != "机主"},
-                       key=len, reverse=True)
-        for name in names:
+        for name in self._names_longest_first:
             if name in question:
                 owners = [cp for cp in self.by_id.values() if name in cp.names]
                 return owners[0].name, name

@@ -8,6 +8,7 @@ the newest record."""
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -178,6 +179,11 @@ def describe(spec: dict[str, Any], start: date | None = None, end: date | None =
 def offsets(tz: ZoneInfo, lo: datetime, hi: datetime) -> list[tuple[int, int]]:
     """UTC-offset segments over [lo, hi): [(from_ms, offset_ms), ...], the first from -inf. Local
     hours are computed in SQL from these, exact across daylight-saving changes."""
+    return list(_offsets(tz, lo, hi))
+
+
+@functools.lru_cache(maxsize=256)  # the same span comes back with every question on a case
+def _offsets(tz: ZoneInfo, lo: datetime, hi: datetime) -> tuple[tuple[int, int], ...]:
     def offset_at(moment: datetime) -> int:
         delta = moment.astimezone(tz).utcoffset() or timedelta(0)
         return int(delta.total_seconds() * 1000)
@@ -196,4 +202,4 @@ def offsets(tz: ZoneInfo, lo: datetime, hi: datetime) -> list[tuple[int, int]]:
                 a, b = (mid, b) if offset_at(datetime.fromtimestamp(mid, timezone.utc)) == before else (a, mid)
             segments.append((b * 1000, offset_at(datetime.fromtimestamp(b, timezone.utc))))
         day = nxt
-    return segments
+    return tuple(segments)
