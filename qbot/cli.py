@@ -29,7 +29,9 @@ def _config_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", type=Path, default=None, help="folder of the log and the evidence store")
 
 
-def _load(args: argparse.Namespace, **overrides):
+def load_settings(args: argparse.Namespace, **overrides):
+    """The config for a command: --config (or $QBOT_CONFIG, or ./config.yaml), QBOT_* variables,
+    then the command's flags."""
     path = args.config or (Path(os.environ["QBOT_CONFIG"]) if os.environ.get("QBOT_CONFIG") else None)
     if path is None and Path("config.yaml").is_file():
         path = Path("config.yaml")
@@ -38,7 +40,7 @@ def _load(args: argparse.Namespace, **overrides):
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    config = _load(args, **{"server.host": args.host, "server.port": args.port})
+    config = load_settings(args, **{"server.host": args.host, "server.port": args.port})
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from qbot.app import create_app
 
@@ -76,7 +78,7 @@ async def _serve(app: web.Application, config) -> int:
 def cmd_plugins(args: argparse.Namespace) -> int:
     from qbot import registry
 
-    config = _load(args)
+    config = load_settings(args)
     handlers = registry.load(config.plugins.disabled)
     print(f"{'confirm_type':>12}  {'name':<12}  {'entry point':<12}  distribution")
     for confirm_type, registered in handlers.items():

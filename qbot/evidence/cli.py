@@ -7,12 +7,14 @@ import sys
 import time
 from pathlib import Path
 
-DEFAULT_DATA_DIR = Path("data")
 PROGRESS_FROM = 20000  # records in a file before a progress line is worth showing
 
 
 def evidence_db(args: argparse.Namespace) -> Path:
-    return Path(args.data_dir or DEFAULT_DATA_DIR) / "evidence.db"
+    # The same data folder `qbot serve` would use: --data-dir, else the config (file, QBOT_*).
+    from qbot.cli import load_settings
+
+    return load_settings(args).evidence_db
 
 
 class _Progress:
@@ -65,6 +67,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _config_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, default=None,
+                        help="config file (default: $QBOT_CONFIG, else ./config.yaml if present)")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="data folder (default: data_dir of the config, ./data)")
+
+
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
     imp = subparsers.add_parser(
         "import", help="import evidence files into a case",
@@ -73,7 +82,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
                     "from content; evidence files are only read from private copies. Exit code 1 when a "
                     "file was refused.",
     )
-    imp.add_argument("--data-dir", type=Path, default=None, help="data folder (default ./data)")
+    _config_arguments(imp)
     imp.add_argument("--case", required=True, help="case id (created if new)")
     imp.add_argument("--case-name", default=None, help="case name (default: the id)")
     imp.add_argument("--package", required=True, help="extraction name, e.g. the phone's label")
@@ -83,6 +92,6 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     imp.set_defaults(func=cmd_import)
 
     demo = subparsers.add_parser("demo", help="rebuild the demo case")
-    demo.add_argument("--data-dir", type=Path, default=None, help="data folder (default ./data)")
+    _config_arguments(demo)
     demo.add_argument("--seed", type=int, default=7, help="generator seed (default 7)")
     demo.set_defaults(func=cmd_demo)

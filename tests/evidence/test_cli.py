@@ -39,3 +39,16 @@ def test_demo_command(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert run(["demo", "--data-dir", str(tmp_path)]) == 0
     assert "demo" in capsys.readouterr().out
     assert query(tmp_path / "evidence.db", "SELECT id FROM cases") == [("demo",)]
+
+
+def test_import_uses_the_configured_data_dir(testdata: Path, tmp_path: Path, monkeypatch) -> None:
+    """Without --data-dir, `qbot import` writes where `qbot serve` reads: the config's data_dir."""
+    config = tmp_path / "qbot.yaml"
+    config.write_text(f"data_dir: {tmp_path / 'configured'}\n", "utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert run(["import", "--config", str(config), "--case", "c1", "--package", "p1",
+                str(testdata / "android" / "mmssms.db")]) == 0
+    assert query(tmp_path / "configured" / "evidence.db", "SELECT id FROM cases") == [("c1",)]
+    monkeypatch.setenv("QBOT_DATA_DIR", str(tmp_path / "from-env"))
+    assert run(["import", "--case", "c2", "--package", "p1", str(testdata / "android" / "mmssms.db")]) == 0
+    assert query(tmp_path / "from-env" / "evidence.db", "SELECT id FROM cases") == [("c2",)]
