@@ -1,4 +1,4 @@
-"""The `qbot` command: serve, plugins, import, demo.
+"""The `qbot` command: serve, plugins, verify, import, demo.
 
 Exit codes: 0 done, 1 the work failed (e.g. a file was refused), 2 bad usage or configuration,
 3 a plugin could not be registered, 4 the server could not listen."""
@@ -87,6 +87,17 @@ def cmd_plugins(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    from qbot.verify import NotVerifiable, verify
+
+    config = load_settings(args)
+    try:
+        return verify(config.log_db, heads=args.heads)
+    except NotVerifiable as exc:
+        print(f"qbot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qbot", description="Forensic analysis assistant back end.")
     parser.add_argument("--version", action="version", version=f"qbot {__version__}")
@@ -101,6 +112,12 @@ def build_parser() -> argparse.ArgumentParser:
     plugins = commands.add_parser("plugins", help="list the registered handlers")
     _config_arguments(plugins)
     plugins.set_defaults(func=cmd_plugins)
+
+    verify = commands.add_parser("verify", help="check the hash chain of every conversation in the log")
+    _config_arguments(verify)
+    verify.add_argument("--heads", action="store_true",
+                        help="also print each intact conversation's last hash, to record elsewhere")
+    verify.set_defaults(func=cmd_verify)
 
     from qbot.evidence.cli import add_commands
 

@@ -4,14 +4,18 @@ All writes go through one writer task that commits in groups: events wait in a q
 inserts everything queued with one `executemany` and one commit, and only then hands the events to
 their callbacks, which send them to clients. So nothing a client saw can be missing from the log,
 and the log keeps up with many streams (one commit per event would cap it at a few thousand
-events a second). Reads use a second connection, which sees only committed rows."""
+events a second). Reads use a second connection, which sees only committed rows.
+
+Each event row carries a hash chained to the previous event of its conversation (qbot.chain);
+the writer computes them at commit time, from the last hash of each conversation, which it keeps
+in memory for recently written conversations."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,6 +24,7 @@ from typing import Any
 
 import aiosqlite
 
+from qbot.chain import GENESIS, event_hash
 from qbot.events import Event
 from qbot.migrate import apply_migrations
 
@@ -27,11 +32,13 @@ log = logging.getLogger(__name__)
 
 MAX_BATCH = 512  # writes folded into one transaction
 HIGH_WATER = 20_000  # queued writes before producers are made to wait
+CHAIN_HEADS = 10_000  # conversations whose last event hash the writer keeps in memory
 
 PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000",
            "PRAGMA foreign_keys=ON")
 
-INSERT_EVENT = "INSERT INTO events (conversation_id, id, turn_id, event, data, created_at) VALUES (?, ?, ?, ?, ?, ?)"
+INSERT_EVENT = ("INSERT INTO events (conversation_id, id, turn_id, event, data, created_at, hash) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)")
 
 
 def _statement_order(sql: str) -> int:
@@ -121,6 +128,8 @@ class ConversationLog:
         self._room = asyncio.Event()
         self._room.set()
         self._task: asyncio.Task[None] | None = None
+        # conversation id -> hash of its last committed event, least recently written first
+        self._heads: OrderedDict[str, str] = OrderedDict()
 
     @classmethod
     async def open(cls, path: Path) -> ConversationLog:
@@ -215,16 +224,49 @@ class ConversationLog:
         # connection's thread), parents inserted before children and inserts before updates.
         groups: dict[str, list[tuple[Any, ...]]] = {}
         now = utcnow()
-        rows = []
+        events: list[tuple[str, Event]] = []
         for write in batch:
             for sql, params in write.statements:
                 groups.setdefault(sql, []).append(params)
-            rows += [(write.conversation_id, e.id, e.turn_id, e.event, e.data, now) for e in write.events]
+            events += [(write.conversation_id, e) for e in write.events]
         for sql in sorted(groups, key=_statement_order):
             await self._writer.executemany(sql, groups[sql])
-        if rows:
-            await self._writer.executemany(INSERT_EVENT, rows)
-        await self._writer.commit()
+        if events:
+            rows, heads = await self._chain(events, now)
+            try:
+                await self._writer.executemany(INSERT_EVENT, rows)
+                await self._writer.commit()
+            except BaseException:
+                for cid in heads:  # unknown how far it got: read these heads again next time
+                    self._heads.pop(cid, None)
+                raise
+            for cid, head in heads.items():
+                self._heads[cid] = head
+                self._heads.move_to_end(cid)
+            while len(self._heads) > CHAIN_HEADS:
+                self._heads.popitem(last=False)
+        else:
+            await self._writer.commit()
+
+    async def _chain(self, events: list[tuple[str, Event]], now: str) -> tuple[list[tuple[Any, ...]], dict[str, str]]:
+        """The rows to insert, each conversation's in id order and chained from its last hash,
+        and the new last hash of each conversation."""
+        events.sort(key=lambda item: (item[0], item[1].id))
+        heads: dict[str, str] = {}
+        unknown = {cid for cid, _ in events if cid not in self._heads}
+        if unknown:  # one query for all: each conversation's last event, by the primary key
+            marks = ",".join("?" * len(unknown))
+            found = await self._writer.execute_fetchall(
+                "SELECT e.conversation_id, e.hash FROM events e JOIN (SELECT conversation_id, max(id) AS id "
+                f"FROM events WHERE conversation_id IN ({marks}) GROUP BY conversation_id) last "
+                "USING (conversation_id, id)", tuple(unknown))
+            heads.update({cid: head or GENESIS for cid, head in found})
+        rows = []
+        for cid, e in events:
+            previous = heads.get(cid) or self._heads.get(cid, GENESIS)
+            heads[cid] = event_hash(previous, cid, e.id, e.turn_id, e.event, e.data, now)
+            rows.append((cid, e.id, e.turn_id, e.event, e.data, now, heads[cid]))
+        return rows, heads
 
     async def _rollback(self) -> None:
         try:

@@ -1,15 +1,21 @@
 """Numbered SQL migrations: `migrations/<set>/NNNN_what.sql`, each applied in one transaction that
-also bumps `PRAGMA user_version`, so a database is always at exactly one known version."""
+also bumps `PRAGMA user_version`, so a database is always at exactly one known version.
+
+A migration that needs more than SQL names a Python step in a line `-- python: module:function`;
+the function is called with the connection after the SQL, inside the same transaction."""
 
 from __future__ import annotations
 
+import importlib
 import re
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+_PYTHON_STEP = re.compile(r"^--\s*python:\s*([\w.]+):(\w+)\s*$", re.MULTILINE)
 
 
 class MigrationError(Exception):
@@ -21,6 +27,10 @@ class Migration:
     version: int
     name: str
     sql: str
+
+    def python_steps(self) -> list[Callable[[sqlite3.Connection], None]]:
+        return [getattr(importlib.import_module(module), function)
+                for module, function in _PYTHON_STEP.findall(self.sql)]
 
 
 def load_migrations(migration_set: str) -> list[Migration]:
@@ -53,10 +63,13 @@ def apply_migrations(db_path: Path | str, migration_set: str) -> int:
             )
         for migration in migrations[current:]:
             try:
-                conn.executescript(
-                    f"BEGIN;\n{migration.sql}\n;PRAGMA user_version = {migration.version};\nCOMMIT;"
-                )
-            except sqlite3.Error as exc:
+                steps = migration.python_steps()
+                conn.executescript(f"BEGIN;\n{migration.sql}\n;")  # the transaction stays open
+                for step in steps:
+                    step(conn)
+                conn.execute(f"PRAGMA user_version = {migration.version}")
+                conn.execute("COMMIT")
+            except Exception as exc:  # noqa: BLE001 - SQL or a Python step: the database stays as it was
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise MigrationError(f"{db_path}: migration {migration.name} failed: {exc}") from exc

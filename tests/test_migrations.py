@@ -38,9 +38,13 @@ def test_log_schema_and_append_only_events(tmp_path):
     try:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert {"conversations", "turns", "events"} <= tables
-        conn.execute("INSERT INTO events VALUES ('c', 1, 't', 'start', '{}', 'now')")
+        with pytest.raises(sqlite3.IntegrityError, match="chain hash"):
+            conn.execute("INSERT INTO events VALUES ('c', 1, 't', 'start', '{}', 'now', NULL)")
+        conn.execute("INSERT INTO events VALUES ('c', 1, 't', 'start', '{}', 'now', 'h')")
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
             conn.execute("UPDATE events SET data = '{\"x\": 1}'")
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            conn.execute("UPDATE events SET hash = 'forged'")
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
             conn.execute("DELETE FROM events")
     finally:

@@ -1,0 +1,149 @@
+"""`qbot verify`: check the hash chain of every conversation in the log (qbot.chain).
+
+The log is opened read-only (a `mode=ro` URI, no copy), so a running server is not disturbed and
+the check changes nothing. Each conversation's events are read in id order; the first broken
+link of a conversation is reported and the rest of that conversation is skipped:
+
+- `missing hash`: an event without a hash (the log has been written by something else than qbot);
+- `gap in ids`: ids run 1, 2, 3, … in every conversation; a missing one means a removed event;
+- `hash mismatch`: the stored hash is not the one its content and its predecessor give (an
+  event changed, reordered, inserted, or a hash forged);
+- `truncated`: the turns table records a later event than the conversation's last one (its last
+  events were removed).
+
+Exit status 0 when every chain holds, 1 otherwise, 2 when there is no log to check."""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from qbot.chain import GENESIS, event_hash
+
+CHAIN_VERSION = 2  # the log's schema version that brought the chain
+
+
+@dataclass(frozen=True)
+class Broken:
+    conversation_id: str
+    event_id: int
+    problem: str
+
+    def __str__(self) -> str:
+        return f"conversation {self.conversation_id!r}: event {self.event_id}: {self.problem}"
+
+
+@dataclass
+class Report:
+    conversations: int = 0
+    events: int = 0
+    broken: list[Broken] | None = None
+    heads: dict[str, str] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.broken
+
+
+class NotVerifiable(Exception):
+    """The log cannot be checked at all (missing, or older than the chain)."""
+
+
+def connect_read_only(path: Path) -> sqlite3.Connection:
+    if not path.is_file():
+        raise NotVerifiable(f"no conversation log at {path}")
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version < CHAIN_VERSION:
+        conn.close()
+        raise NotVerifiable(f"{path} is at schema version {version}, before the event chain; "
+                            "start qbot once on it to upgrade (old events are sealed then)")
+    return conn
+
+
+def _short(digest: str | None) -> str:
+    return "none" if digest is None else digest[:16] + "…"
+
+
+def check(conn: sqlite3.Connection) -> Report:
+    """Check every conversation's chain; one Broken per broken conversation."""
+    report = Report(broken=[], heads={})
+    conversation: str | None = None
+    previous, expected_id, failed = GENESIS, 1, False
+    for cid, event_id, turn_id, event, data, created_at, stored in _events(conn):
+        report.events += 1
+        if cid != conversation:
+            conversation, previous, expected_id, failed = cid, GENESIS, 1, False
+            report.conversations += 1
+        if failed:
+            continue
+        problem = None
+        if event_id != expected_id:
+            problem = f"gap in ids: expected {expected_id}, found {event_id}"
+        elif stored is None:
+            problem = "missing hash"
+        else:
+            computed = event_hash(previous, cid, event_id, turn_id, event, data, created_at)
+            if computed != stored:
+                problem = f"hash mismatch: stored {_short(stored)}, computed {_short(computed)}"
+        if problem is not None:
+            report.broken.append(Broken(cid, event_id, problem))
+            report.heads.pop(cid, None)
+            failed = True
+            continue
+        previous, expected_id = stored, event_id + 1
+        report.heads[cid] = stored
+    broken = {b.conversation_id for b in report.broken}
+    for cid, last_event, recorded in conn.execute(
+            "SELECT t.conversation_id, max(coalesce(t.last_event_id, t.first_event_id)),"
+            " (SELECT max(id) FROM events e WHERE e.conversation_id = t.conversation_id)"
+            " FROM turns t GROUP BY t.conversation_id ORDER BY t.conversation_id"):
+        if cid not in broken and (recorded or 0) < last_event:
+            report.broken.append(Broken(cid, (recorded or 0) + 1,
+                                        f"truncated: the turns record event {last_event}, the last event is "
+                                        f"{recorded or 'none'}"))
+            report.heads.pop(cid, None)
+    report.broken.sort(key=lambda b: b.conversation_id)
+    return report
+
+
+def _events(conn: sqlite3.Connection) -> Iterator[tuple]:
+    # The primary key's order: by conversation, then id. Read in pages, so a large log is not
+    # held in memory at once and no statement stays open long.
+    last: tuple[str, int] = ("", 0)
+    while True:
+        page = conn.execute(
+            "SELECT conversation_id, id, turn_id, event, data, created_at, hash FROM events "
+            "WHERE (conversation_id, id) > (?, ?) ORDER BY conversation_id, id LIMIT 5000", last).fetchall()
+        if not page:
+            return
+        yield from page
+        last = (page[-1][0], page[-1][1])
+
+
+def verify(path: Path, out: TextIO = sys.stdout, heads: bool = False) -> int:
+    """Print one line per broken conversation and a summary; the exit status."""
+    conn = connect_read_only(path)
+    try:
+        # One read transaction: the whole check sees one state of the log, even while qbot writes.
+        conn.execute("BEGIN")
+        report = check(conn)
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+    for broken in report.broken or ():
+        print(broken, file=out)
+    if heads:
+        for cid, head in sorted((report.heads or {}).items()):
+            print(f"head {cid!r} {head}", file=out)
+    if report.ok:
+        print(f"verified {report.conversations} conversations, {report.events} events: every chain holds",
+              file=out)
+        return 0
+    print(f"verified {report.conversations} conversations, {report.events} events: "
+          f"{len(report.broken or ())} broken", file=out)
+    return 1
