@@ -13,6 +13,7 @@ from qbot import __version__
 from qbot.appkeys import CONFIG, LOG, REGISTRY, RUNNER, STORE
 from qbot.errors import ApiError
 from qbot.events import dumps
+from qbot.openapi import SPEC, openapi_json
 from qbot.schemas import SAFE_ID, SAFE_ID_RULE
 from qbot.streams import EventStream, serve
 from qbot.turns import Step
@@ -23,6 +24,7 @@ LAST_EVENT_ID = re.compile(r"[0-9]{1,18}")
 
 def setup_routes(app: web.Application, prefix: str) -> list[web.AbstractRoute]:
     conv = f"{prefix}/chat/conversation/{{conversation_id}}"
+    app[SPEC] = {}  # built at the first GET /openapi.json, from the routes added here
     return [
         app.router.add_post(conv, post_step),
         app.router.add_get(f"{conv}/events", get_events),
@@ -33,6 +35,7 @@ def setup_routes(app: web.Application, prefix: str) -> list[web.AbstractRoute]:
         app.router.add_get(f"{prefix}/cases", list_cases),
         app.router.add_get(f"{prefix}/cases/{{case_id}}/nodes", list_nodes),
         app.router.add_get("/healthz", healthz),
+        app.router.add_get("/openapi.json", openapi_json),
     ]
 
 
