@@ -49,6 +49,7 @@ class LimitsConfig:
     max_question_chars: int = 2000
     max_form_field_chars: int = 20000
     max_package_nodes: int = 200
+    max_running_turns: int = 500
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,8 @@ LimitsSchema = _section(
     max_question_chars=fields.Int(validate=validate.Range(min=1), metadata=_help("longest question")),
     max_form_field_chars=fields.Int(validate=validate.Range(min=1), metadata=_help("longest text field of a form")),
     max_package_nodes=fields.Int(validate=validate.Range(min=0), metadata=_help("most entries in package_nodes")),
+    max_running_turns=fields.Int(validate=validate.Range(min=1),
+                                 metadata=_help("turns running at once in the server; more get 429 with Retry-After")),
 )
 _EngineFields = _section(
     EngineConfig,

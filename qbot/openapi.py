@@ -34,6 +34,7 @@ _ERRORS = {
     409: "`conversation_busy`, `invalid_state` (with the expected confirm_types), "
          "`conversation_deleted`, `no_running_turn`",
     413: "`body_too_large`: the body is over `limits.max_body_bytes`",
+    429: "`too_many_turns`: `limits.max_running_turns` turns already run; retry after `Retry-After` seconds",
     503: "`shutting_down` (the server drains) or `log_unavailable` (the log cannot be written now)",
 }
 
@@ -79,7 +80,7 @@ _OPERATIONS: dict[str, dict[str, Any]] = {
         "requestBody": {"required": True,
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Step"}}}},
         "responses": {"200": _sse("the turn's events, from `start` to `done`"),
-                      **_refusals(400, 404, 409, 413, 503)},
+                      **_refusals(400, 404, 409, 413, 429, 503)},
     },
     "get_events": {
         "summary": "Resume: the events after Last-Event-ID, then the running turn live until its done",

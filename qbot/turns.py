@@ -24,6 +24,7 @@ from qbot.registry import Registered, expected_next
 log = logging.getLogger(__name__)
 
 FINAL_WRITE_PAUSES = (0.05, 0.25, 1.0)  # seconds between tries to record a turn's ending
+RETRY_AFTER_SECONDS = 2  # told to clients refused for load
 
 
 class Subscriber:
@@ -150,6 +151,10 @@ class TurnRunner:
         if not self.accepting:
             raise ApiError(503, "shutting_down", "the server is shutting down; retry in a moment")
         cid = step.conversation_id
+        if len(self.running) >= self.config.limits.max_running_turns and cid not in self.running:
+            raise ApiError(429, "too_many_turns",
+                           f"{len(self.running)} turns are running, the most this server takes at once; "
+                           f"retry in {RETRY_AFTER_SECONDS} s", headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
         async with self.lock(cid):
             if cid in self.running:
                 if self.config.turns.busy_policy == "reject":

@@ -163,3 +163,15 @@ async def test_invalid_last_event_id(qbot, value):
     async with qbot.api.session.get(qbot.api.url("/chat/conversation/c1/events"),
                                     params={"last_event_id": value}) as resp:
         assert resp.status == 400 and (await resp.json())["error"]["code"] == "invalid_last_event_id"
+
+
+async def test_too_many_running_turns(echo_plugin, start_qbot):
+    qbot = await start_qbot(limits__max_running_turns=1)
+    slow = asyncio.create_task(qbot.api.step("first", 7, "echo", {"count": 20, "delay": 0.05}))
+    await asyncio.sleep(0.3)
+    status, body, resp = await qbot.api.step("second", -1, SEED_QUESTION)
+    assert status == 429 and body["error"]["code"] == "too_many_turns"
+    assert resp.headers["Retry-After"] == "2"
+    assert (await slow)[1][-1].data["state"] == "completed"
+    status, events, _ = await qbot.api.step("second", -1, SEED_QUESTION)  # room again
+    assert status == 200
