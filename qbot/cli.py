@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import os
 import signal
@@ -39,8 +40,26 @@ def load_settings(args: argparse.Namespace, **overrides):
     return load_config(path, overrides=overrides)
 
 
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
-    config = load_settings(args, **{"server.host": args.host, "server.port": args.port})
+    config = load_settings(args, **{"server.host": args.host, "server.port": args.port,
+                                    "server.allow_unauthenticated": args.allow_unauthenticated or None})
+    # There is no authentication yet: a server others can reach would show every examiner's
+    # conversations and cases to anyone. Loopback only, unless explicitly asked for.
+    if not is_loopback(config.server.host) and not config.server.allow_unauthenticated:
+        print(f"qbot: error: {config.server.host} is reachable from other machines and qbot has no "
+              "authentication yet; listen on 127.0.0.1 (the default) and put an authenticating proxy in "
+              "front, or pass --allow-unauthenticated (server.allow_unauthenticated) if the network is "
+              "yours alone", file=sys.stderr)
+        return EXIT_USAGE
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from qbot.app import create_app
 
@@ -65,6 +84,10 @@ async def _serve(app: web.Application, config) -> int:
     print(f"qbot {__version__} listening on http://{config.server.host}:{config.server.port}"
           f"{config.server.prefix} (data: {config.data_dir}; cases: "
           f"{', '.join(f'{c.id} {c.name}' for c in cases) or 'none'})", flush=True)
+    if is_loopback(config.server.host):
+        print("qbot: no authentication: only programs on this machine can connect", flush=True)
+    else:
+        print("qbot: WARNING: no authentication, and other machines can connect", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -107,6 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
     _config_arguments(serve)
     serve.add_argument("--host", default=None, help="listen address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=None, help="listen port (default 18808)")
+    serve.add_argument("--allow-unauthenticated", action="store_true", default=None,
+                       help="listen on an address other machines can reach although qbot has no authentication")
     serve.set_defaults(func=cmd_serve)
 
     plugins = commands.add_parser("plugins", help="list the registered handlers")

@@ -32,6 +32,7 @@ class ServerConfig:
     cors_origins: tuple[str, ...] = ("http://localhost:9000",)
     ping_interval: float = 15.0
     shutdown_timeout: float = 10.0
+    allow_unauthenticated: bool = False
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,7 @@ ServerSchema = _section(
                              metadata=_help("origins allowed to call the API from a browser, with credentials")),
     ping_interval=fields.Float(validate=validate.Range(min=0.05), metadata=_help("seconds between ': ping' comments on an idle stream")),
     shutdown_timeout=fields.Float(validate=validate.Range(min=0), metadata=_help("seconds running turns get to finish on SIGTERM")),
+    allow_unauthenticated=fields.Bool(metadata=_help("listen beyond loopback although there is no authentication")),
 )
 TurnsSchema = _section(
     TurnsConfig,

@@ -202,3 +202,19 @@ async def test_port_in_use_exit_code(tmp_path, data_dir):
                                          cwd=tmp_path)
     assert result.returncode == 4
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+
+
+def test_no_authentication_means_loopback_only(tmp_path, data_dir):
+    result = run_cli("serve", "--data-dir", str(data_dir), "--host", "0.0.0.0", "--port", str(free_port()),
+                     cwd=tmp_path)
+    assert result.returncode == 2
+    assert "0.0.0.0 is reachable from other machines" in result.stderr and "--allow-unauthenticated" in result.stderr
+
+
+async def test_loopback_start_says_there_is_no_authentication(tmp_path, data_dir):
+    server = Server(data_dir)
+    try:
+        await server.ready()
+        assert "no authentication: only programs on this machine can connect" in server.log.read_text()
+    finally:
+        server.kill(signal.SIGTERM)
