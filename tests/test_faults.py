@@ -79,3 +79,21 @@ async def test_an_unrecordable_ending_is_never_shown_and_closed_later(echo_plugi
                                          "start", "message", "done"]
     assert events[3].data["code"] == "turn_interrupted" and events[4].data["state"] == "failed"
     assert [e.id for e in events] == list(range(1, 9))
+
+
+async def test_a_locked_log_is_waited_for(echo_plugin, start_qbot):
+    """Another process holding the log's write lock (a backup, `qbot verify` on a busy disk):
+    the writer waits (busy timeout) and the turn completes once the lock is released."""
+    qbot = await start_qbot()
+    conn = sqlite3.connect(qbot.config.log_db, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")  # the write lock
+        step = asyncio.create_task(qbot.api.step("locked", 7, "echo", {"count": 3}))
+        await asyncio.sleep(1.0)
+        assert not step.done()  # its start cannot be recorded yet, so no stream has opened
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+    status, events, _ = await asyncio.wait_for(step, 10)
+    assert status == 200 and events[-1].data["state"] == "completed"
+    assert [e.id for e in events] == [1, 2, 3, 4, 5]
