@@ -1,4 +1,4 @@
-"""The `qbot` command: serve, plugins, verify, import, demo.
+"""The `qbot` command: serve, token, plugins, verify, import, demo.
 
 Exit codes: 0 done, 1 the work failed (e.g. a file was refused), 2 bad usage or configuration,
 3 a plugin could not be registered, 4 the server could not listen."""
@@ -52,13 +52,13 @@ def is_loopback(host: str) -> bool:
 def cmd_serve(args: argparse.Namespace) -> int:
     config = load_settings(args, **{"server.host": args.host, "server.port": args.port,
                                     "server.allow_unauthenticated": args.allow_unauthenticated or None})
-    # There is no authentication yet: a server others can reach would show every examiner's
-    # conversations and cases to anyone. Loopback only, unless explicitly asked for.
-    if not is_loopback(config.server.host) and not config.server.allow_unauthenticated:
-        print(f"qbot: error: {config.server.host} is reachable from other machines and qbot has no "
-              "authentication yet; listen on 127.0.0.1 (the default) and put an authenticating proxy in "
-              "front, or pass --allow-unauthenticated (server.allow_unauthenticated) if the network is "
-              "yours alone", file=sys.stderr)
+    # Without authentication a server others can reach would show every conversation to anyone:
+    # loopback only, unless tokens are configured or it is explicitly asked for.
+    if not is_loopback(config.server.host) and not config.auth.enabled and not config.server.allow_unauthenticated:
+        print(f"qbot: error: {config.server.host} is reachable from other machines and authentication is off "
+              "(no auth.tokens); configure examiners' tokens (see `qbot token`), or listen on 127.0.0.1 (the "
+              "default) behind an authenticating proxy, or pass --allow-unauthenticated "
+              "(server.allow_unauthenticated) if the network is yours alone", file=sys.stderr)
         return EXIT_USAGE
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from qbot.app import create_app
@@ -84,7 +84,12 @@ async def _serve(app: web.Application, config) -> int:
     print(f"qbot {__version__} listening on http://{config.server.host}:{config.server.port}"
           f"{config.server.prefix} (data: {config.data_dir}; cases: "
           f"{', '.join(f'{c.id} {c.name}' for c in cases) or 'none'})", flush=True)
-    if is_loopback(config.server.host):
+    if config.auth.enabled:
+        count = len(config.auth.examiners)
+        print(f"qbot: authentication on: bearer tokens of {count} examiner{'s' if count != 1 else ''} "
+              f"({len(config.auth.tokens)} token{'s' if len(config.auth.tokens) != 1 else ''}); each sees only "
+              "its own conversations", flush=True)
+    elif is_loopback(config.server.host):
         print("qbot: no authentication: only programs on this machine can connect", flush=True)
     else:
         print("qbot: WARNING: no authentication, and other machines can connect", flush=True)
@@ -95,6 +100,16 @@ async def _serve(app: web.Application, config) -> int:
     await stop.wait()
     print("qbot: shutting down; running turns get their final events", flush=True)
     await runner.cleanup()
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from qbot.auth import new_token
+
+    token, digest = new_token()
+    print(f"token (give it to {args.examiner}, keep it secret; qbot stores only its hash): {token}")
+    print("add to config.yaml:")
+    print(f"auth:\n  tokens:\n    - examiner: {args.examiner}\n      sha256: {digest}")
     return 0
 
 
@@ -131,8 +146,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=None, help="listen address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=None, help="listen port (default 18808)")
     serve.add_argument("--allow-unauthenticated", action="store_true", default=None,
-                       help="listen on an address other machines can reach although qbot has no authentication")
+                       help="listen on an address other machines can reach although authentication is off")
     serve.set_defaults(func=cmd_serve)
+
+    token = commands.add_parser("token", help="make a new random bearer token and the hash for auth.tokens")
+    token.add_argument("examiner", nargs="?", default="examiner", help="the examiner's name to show in the snippet")
+    token.set_defaults(func=cmd_token)
 
     plugins = commands.add_parser("plugins", help="list the registered handlers")
     _config_arguments(plugins)

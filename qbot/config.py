@@ -72,6 +72,28 @@ class PluginsConfig:
 
 
 @dataclass(frozen=True)
+class ExaminerToken:
+    """One bearer token of an examiner, kept as the SHA-256 of the token (never in clear)."""
+
+    examiner: str
+    sha256: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class AuthConfig:
+    tokens: tuple[ExaminerToken, ...] = ()
+
+    @property
+    def enabled(self) -> bool:
+        """Authentication is on when at least one token is configured."""
+        return bool(self.tokens)
+
+    @property
+    def examiners(self) -> set[str]:
+        return {t.examiner for t in self.tokens}
+
+
+@dataclass(frozen=True)
 class Config:
     data_dir: Path = Path("data")
     demo: bool = True
@@ -80,6 +102,7 @@ class Config:
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     engine: EngineConfig = field(default_factory=EngineConfig)
     plugins: PluginsConfig = field(default_factory=PluginsConfig)
+    auth: AuthConfig = field(default_factory=AuthConfig)
 
     @property
     def log_db(self) -> Path:
@@ -109,7 +132,7 @@ def _help(text: str) -> dict[str, str]:
 
 ServerSchema = _section(
     ServerConfig,
-    host=fields.Str(metadata=_help("address to listen on; loopback unless you put auth in front")),
+    host=fields.Str(metadata=_help("address to listen on; loopback unless auth.tokens are configured")),
     port=fields.Int(validate=validate.Range(0, 65535), metadata=_help("TCP port (the seed's front end uses 18808)")),
     prefix=fields.Str(
         validate=validate.Regexp(r"^(/[A-Za-z0-9._-]+)+$", error="must look like /a/b/c"),
@@ -120,7 +143,7 @@ ServerSchema = _section(
                              metadata=_help("origins allowed to call the API from a browser, with credentials")),
     ping_interval=fields.Float(validate=validate.Range(min=0.05), metadata=_help("seconds between ': ping' comments on an idle stream")),
     shutdown_timeout=fields.Float(validate=validate.Range(min=0), metadata=_help("seconds running turns get to finish on SIGTERM")),
-    allow_unauthenticated=fields.Bool(metadata=_help("listen beyond loopback although there is no authentication")),
+    allow_unauthenticated=fields.Bool(metadata=_help("listen beyond loopback although authentication is off")),
 )
 TurnsSchema = _section(
     TurnsConfig,
@@ -175,6 +198,35 @@ PluginsSchema = _section(
 )
 
 
+EXAMINER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$"
+
+
+class ExaminerTokenSchema(Schema):
+    examiner = fields.Str(required=True, validate=validate.Regexp(
+        EXAMINER_PATTERN, error="must be 1 to 64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit"))
+    sha256 = fields.Str(required=True, validate=validate.Regexp(
+        r"^[0-9A-Fa-f]{64}$", error="must be the 64 hex digits of the token's SHA-256, never the token itself"))
+
+    @post_load
+    def make(self, data, **_):
+        return ExaminerToken(examiner=data["examiner"], sha256=data["sha256"].lower())
+
+
+_AuthFields = _section(
+    AuthConfig,
+    tokens=fields.List(fields.Nested(ExaminerTokenSchema),
+                       metadata=_help("bearer tokens, each {examiner, sha256 of the token}; any token turns auth on")),
+)
+
+
+class AuthSchema(_AuthFields):
+    @validates_schema
+    def _distinct_tokens(self, data, **_):
+        hashes = [t.sha256 for t in data.get("tokens") or ()]
+        if len(hashes) != len(set(hashes)):
+            raise ValidationError({"tokens": ["the same token (sha256) is configured twice"]})
+
+
 class ConfigSchema(Schema):
     data_dir = fields.Str(load_default="data", metadata=_help("folder of the conversation log and the evidence store"))
     demo = fields.Bool(load_default=True, metadata=_help("build the demo case when the evidence store is empty"))
@@ -183,11 +235,13 @@ class ConfigSchema(Schema):
     limits = fields.Nested(LimitsSchema, load_default=dict)
     engine = fields.Nested(EngineSchema, load_default=dict)
     plugins = fields.Nested(PluginsSchema, load_default=dict)
+    auth = fields.Nested(AuthSchema, load_default=dict)
 
     @post_load
     def make(self, data, **_):
         for name, schema in (("server", ServerSchema), ("turns", TurnsSchema), ("limits", LimitsSchema),
-                             ("engine", EngineSchema), ("plugins", PluginsSchema)):
+                             ("engine", EngineSchema), ("plugins", PluginsSchema),
+                             ("auth", AuthSchema)):
             if isinstance(data[name], dict):  # the section was absent: its defaults
                 data[name] = schema().load(data[name])
         data["data_dir"] = Path(data["data_dir"])

@@ -297,10 +297,11 @@ class ConversationLog:
             last_event_id=row["last_event_id"] or 0, running_turn=row["running_turn"],
         )
 
-    async def conversations(self, limit: int, before: str | None = None) -> list[ConversationRow]:
-        """Newest first; `before` is the `updated_at|id` cursor of the previous page's last row."""
-        sql = "SELECT id FROM conversations WHERE deleted_at IS NULL"
-        params: list[Any] = []
+    async def conversations(self, limit: int, before: str | None = None, owner: str = "") -> list[ConversationRow]:
+        """The owner's conversations, newest first; `before` is the `updated_at|id` cursor of the
+        previous page's last row."""
+        sql = "SELECT id FROM conversations WHERE deleted_at IS NULL AND owner = ?"
+        params: list[Any] = [owner]
         if before:
             updated, _, cid = before.partition("|")
             sql += " AND (updated_at < ? OR (updated_at = ? AND id < ?))"

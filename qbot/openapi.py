@@ -38,6 +38,9 @@ _ERRORS = {
     503: "`shutting_down` (the server drains) or `log_unavailable` (the log cannot be written now)",
 }
 
+_UNAUTHORIZED = ("`unauthorized`: no `Authorization: Bearer <token>`, or a token of no configured examiner "
+                 "(with `WWW-Authenticate: Bearer`). Documented only when authentication is on (`auth.tokens`)")
+
 _CONVERSATION_ID = {
     "name": "conversation_id", "in": "path", "required": True,
     "description": "a UUID or a token of letters, digits, `_` and `-` (at most 64, starting with a letter or digit)",
@@ -188,8 +191,15 @@ def build_spec(app: web.Application) -> dict[str, Any]:
         name = getattr(route.handler, "__name__", repr(route.handler))
         if name not in _OPERATIONS:
             raise LookupError(f"route {route.method} {route.resource.canonical} ({name}) is not documented")
-        spec.path(path=route.resource.canonical,
-                  operations={route.method.lower(): {"operationId": name, **_OPERATIONS[name]}})
+        operation = {"operationId": name, **_OPERATIONS[name]}
+        if config.auth.enabled and route.resource.canonical.startswith(config.server.prefix + "/"):
+            operation["security"] = [{"bearer": []}]
+            operation["responses"] = {**operation["responses"], "401": _json(_UNAUTHORIZED, "ErrorEnvelope")}
+        spec.path(path=route.resource.canonical, operations={route.method.lower(): operation})
+    if config.auth.enabled:
+        spec.components.security_scheme("bearer", {
+            "type": "http", "scheme": "bearer",
+            "description": "an examiner's token (`auth.tokens`); each examiner sees only its own conversations"})
 
     doc = spec.to_dict()
     schemas = doc["components"]["schemas"]

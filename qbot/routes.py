@@ -11,6 +11,7 @@ from marshmallow import Schema, ValidationError
 
 from qbot import __version__
 from qbot.appkeys import CONFIG, LOG, REGISTRY, RUNNER, STORE
+from qbot.auth import examiner
 from qbot.errors import ApiError
 from qbot.events import dumps
 from qbot.openapi import SPEC, openapi_json
@@ -47,7 +48,8 @@ def _conversation_id(request: web.Request) -> str:
 
 
 def _owner(request: web.Request) -> str:
-    return ""  # one examiner until authentication lands (issue 5)
+    """The examiner asking (qbot.auth), who owns the conversations it creates; "" with auth off."""
+    return examiner(request)
 
 
 def _last_event_id(request: web.Request) -> int | None:
@@ -210,8 +212,7 @@ async def list_conversations(request: web.Request) -> web.Response:
         limit = -1
     if not 1 <= limit <= 500:
         raise ApiError(400, "invalid_limit", "limit must be an integer from 1 to 500")
-    rows = await request.app[LOG].conversations(limit + 1, request.query.get("before"))
-    rows = [r for r in rows if r.owner == _owner(request)]
+    rows = await request.app[LOG].conversations(limit + 1, request.query.get("before"), owner=_owner(request))
     page, more = rows[:limit], len(rows) > limit
     return web.json_response({
         "conversations": [{

@@ -156,14 +156,19 @@ class TurnRunner:
                            f"{len(self.running)} turns are running, the most this server takes at once; "
                            f"retry in {RETRY_AFTER_SECONDS} s", headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
         async with self.lock(cid):
+            conv = await self.log.conversation(cid)
+            if conv is not None and conv.owner != step.owner:
+                # Another examiner's: as if it did not exist (not busy, not deleted, no state),
+                # and never interrupted by a step of someone else's.
+                raise ApiError(404, "conversation_not_found", f"no conversation {cid}")
             if cid in self.running:
                 if self.config.turns.busy_policy == "reject":
                     raise ApiError(409, "conversation_busy",
                                    f"conversation {cid} has a turn running; wait for its done event, "
                                    "stop it (POST …/stop) or resume it (GET …/events)")
                 await self.cancel(cid)
+                conv = await self.log.conversation(cid)  # the cancelled turn's ending moved it on
             handler = step.registered.handler
-            conv = await self.log.conversation(cid)
             if conv is not None and conv.deleted:
                 raise ApiError(409, "conversation_deleted",
                                f"conversation {cid} was deleted; its id is not reused, start a new one")
@@ -177,8 +182,6 @@ class TurnRunner:
                 raise ApiError(409, "invalid_state",
                                f"conversation {cid} is {state}; it accepts confirm_type {expected}, "
                                f"not {handler.confirm_type}", {"state": state, "expected": expected})
-            if conv is not None and conv.owner != step.owner:
-                raise ApiError(404, "conversation_not_found", f"no conversation {cid}")
 
             case_id = step.case_id or (conv.case_id if conv else "")
             case = await self.store.get_case(case_id)
