@@ -51,6 +51,7 @@ class LimitsConfig:
     max_form_field_chars: int = 20000
     max_package_nodes: int = 200
     max_running_turns: int = 500
+    max_turns_per_examiner: int = 20
 
 
 @dataclass(frozen=True)
@@ -164,6 +165,8 @@ LimitsSchema = _section(
     max_package_nodes=fields.Int(validate=validate.Range(min=0), metadata=_help("most entries in package_nodes")),
     max_running_turns=fields.Int(validate=validate.Range(min=1),
                                  metadata=_help("turns running at once in the server; more get 429 with Retry-After")),
+    max_turns_per_examiner=fields.Int(validate=validate.Range(min=1),
+                                      metadata=_help("turns one examiner may run at once; more get 429")),
 )
 _EngineFields = _section(
     EngineConfig,

@@ -34,7 +34,8 @@ _ERRORS = {
     409: "`conversation_busy`, `invalid_state` (with the expected confirm_types), "
          "`conversation_deleted`, `no_running_turn`",
     413: "`body_too_large`: the body is over `limits.max_body_bytes`",
-    429: "`too_many_turns`: `limits.max_running_turns` turns already run; retry after `Retry-After` seconds",
+    429: "`too_many_turns`: `limits.max_running_turns` turns already run in the server, or "
+         "`limits.max_turns_per_examiner` of the examiner's; retry after `Retry-After` seconds",
     503: "`shutting_down` (the server drains) or `log_unavailable` (the log cannot be written now)",
 }
 

@@ -82,6 +82,7 @@ class Turn:
         self.subscribers: set[Subscriber] = set()
         self.task: asyncio.Task[None] | None = None
         self.log_error: LogError | None = None
+        self.owner = ""  # the examiner whose step started it
         self.committed_id = next_id - 1  # the last of its ids the log holds
         self.finishing = False
         self.outcome: str | None = None
@@ -155,6 +156,12 @@ class TurnRunner:
             raise ApiError(429, "too_many_turns",
                            f"{len(self.running)} turns are running, the most this server takes at once; "
                            f"retry in {RETRY_AFTER_SECONDS} s", headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+        # Per examiner when examiners are known (authentication on); otherwise the cap above.
+        mine = sum(1 for t in self.running.values() if t.owner == step.owner and t.conversation_id != cid)
+        if step.owner and mine >= self.config.limits.max_turns_per_examiner:
+            raise ApiError(429, "too_many_turns",
+                           f"{mine} of your turns are running, the most one examiner may run at once; "
+                           f"retry in {RETRY_AFTER_SECONDS} s", headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
         async with self.lock(cid):
             conv = await self.log.conversation(cid)
             if conv is not None and conv.owner != step.owner:
@@ -203,6 +210,7 @@ class TurnRunner:
                 events += self._interrupted(stale, state, now, statements)
                 next_id = stale.next_id
             turn = Turn(str(uuid.uuid4()), cid, handler.confirm_type, handler.name, step.question, next_id)
+            turn.owner = step.owner
             start = turn.event("start", {
                 "conversation_id": cid, "turn_id": turn.id, "confirm_type": handler.confirm_type,
                 "handler": handler.name})

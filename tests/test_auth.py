@@ -214,3 +214,18 @@ async def test_serve_with_auth_may_listen_beyond_loopback(tmp_path, data_dir):
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(30) == 0
+
+
+async def test_turns_per_examiner_are_capped(start_qbot, echo_plugin):
+    running = await start_qbot(auth__tokens=TOKENS, limits__max_turns_per_examiner=1)
+    async with aiohttp.ClientSession(headers=bearer(ALICE)) as a, aiohttp.ClientSession(headers=bearer(BOB)) as b:
+        alice, bob = Api(a, running.base), Api(b, running.base)
+        slow = asyncio.create_task(alice.step("a-1", 7, "echo", {"count": 20, "delay": 0.05}))
+        await asyncio.sleep(0.3)
+        status, body, resp = await alice.step("a-2", 7, "echo", {"count": 1})
+        assert status == 429 and body["error"]["code"] == "too_many_turns" and resp.headers["Retry-After"] == "2"
+        status, events, _ = await bob.step("b-1", 7, "echo", {"count": 1})  # another examiner is not held up
+        assert status == 200 and events[-1].data["state"] == "completed"
+        assert (await slow)[1][-1].data["state"] == "completed"
+        status, _, _ = await alice.step("a-2", 7, "echo", {"count": 1})
+        assert status == 200
