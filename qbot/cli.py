@@ -21,7 +21,7 @@ from qbot import __version__
 from qbot.config import ConfigError, load_config
 from qbot.registry import PluginError
 
-EXIT_FAILED, EXIT_USAGE, EXIT_PLUGIN, EXIT_LISTEN = 1, 2, 3, 4
+EXIT_USAGE, EXIT_PLUGIN, EXIT_LISTEN = 2, 3, 4  # 1 (the work failed) comes from the commands
 
 
 def _config_arguments(parser: argparse.ArgumentParser) -> None:

@@ -53,10 +53,6 @@ class Event:
             self._frame = ("\n".join(lines) + "\n\n").encode("utf-8")
         return self._frame
 
-    @property
-    def payload(self) -> Any:
-        return json.loads(self.data)
-
 
 @dataclass(frozen=True, slots=True)
 class Emit:
