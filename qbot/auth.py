@@ -68,3 +68,14 @@ def auth_middleware(auth: AuthConfig, prefix: str) -> Any:
         return await handler(request)
 
     return authenticate
+
+
+async def visible_case(store: Any, auth: AuthConfig, who: str, case_id: str) -> Any:
+    """The case `case_id` ("" = the default) if this examiner may see it; otherwise 404, as if it
+    did not exist, naming the cases they may see (`auth.cases`)."""
+    case = await store.get_case(case_id)
+    if case is None or not auth.may_see(who, case.id):
+        known = [c.id for c in await store.list_cases() if auth.may_see(who, c.id)]
+        raise ApiError(404, "case_not_found", f"no case {case_id[:80]!r}; known cases: {known}",
+                       {"known_cases": known})
+    return case

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, fields as dataclass_fields
+from dataclasses import MISSING, dataclass, field, fields as dataclass_fields
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +83,13 @@ class ExaminerToken:
 @dataclass(frozen=True)
 class AuthConfig:
     tokens: tuple[ExaminerToken, ...] = ()
+    # case id -> the examiners who may see it; a case not listed is open to every examiner
+    cases: dict[str, list[str]] = field(default_factory=dict)
+
+    def may_see(self, examiner: str, case_id: str) -> bool:
+        """Whether an examiner may see a case (always, with authentication off)."""
+        allowed = self.cases.get(case_id)
+        return not self.enabled or allowed is None or examiner in allowed
 
     @property
     def enabled(self) -> bool:
@@ -116,7 +123,7 @@ class Config:
 
 def _section(cls, **schema_fields):
     """A schema that loads one section into its frozen dataclass; defaults come from the class."""
-    defaults = {f.name: f.default for f in dataclass_fields(cls)}
+    defaults = {f.name: f.default if f.default is not MISSING else f.default_factory for f in dataclass_fields(cls)}
     for name, schema_field in schema_fields.items():
         schema_field.load_default = defaults[name]
 
@@ -219,6 +226,8 @@ _AuthFields = _section(
     AuthConfig,
     tokens=fields.List(fields.Nested(ExaminerTokenSchema),
                        metadata=_help("bearer tokens, each {examiner, sha256 of the token}; any token turns auth on")),
+    cases=fields.Dict(keys=fields.Str(), values=fields.List(fields.Str()),
+                      metadata=_help("case id -> examiners who may see it; unlisted cases are open to all")),
 )
 
 
@@ -228,6 +237,11 @@ class AuthSchema(_AuthFields):
         hashes = [t.sha256 for t in data.get("tokens") or ()]
         if len(hashes) != len(set(hashes)):
             raise ValidationError({"tokens": ["the same token (sha256) is configured twice"]})
+        known = {t.examiner for t in data.get("tokens") or ()}
+        for case_id, examiners in (data.get("cases") or {}).items():
+            unknown = sorted(set(examiners) - known)
+            if unknown:
+                raise ValidationError({"cases": {case_id: [f"examiners {unknown} have no token in auth.tokens"]}})
 
 
 class ConfigSchema(Schema):

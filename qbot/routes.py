@@ -11,7 +11,7 @@ from marshmallow import Schema, ValidationError
 
 from qbot import __version__
 from qbot.appkeys import CONFIG, LOG, REGISTRY, RUNNER, STORE
-from qbot.auth import examiner
+from qbot.auth import examiner, visible_case
 from qbot.errors import ApiError
 from qbot.events import dumps
 from qbot.openapi import SPEC, openapi_json
@@ -235,7 +235,8 @@ async def delete_conversation(request: web.Request) -> web.Response:
 
 
 async def list_cases(request: web.Request) -> web.Response:
-    cases = await request.app[STORE].list_cases()
+    auth, who = request.app[CONFIG].auth, _owner(request)
+    cases = [c for c in await request.app[STORE].list_cases() if auth.may_see(who, c.id)]
     return web.json_response({"cases": [
         {"case_id": c.id, "name": c.name, "timezone": c.timezone} for c in cases]}, dumps=dumps)
 
@@ -244,11 +245,8 @@ async def list_nodes(request: web.Request) -> web.Response:
     """The case's node tree, for `package_nodes`: each node with its record count and time span."""
     store = request.app[STORE]
     case_id = request.match_info["case_id"]
-    case = await store.get_case("" if case_id == "default" else case_id)
-    if case is None:
-        known = [c.id for c in await store.list_cases()]
-        raise ApiError(404, "case_not_found", f"no case {case_id[:80]!r}; known cases: {known}",
-                       {"known_cases": known})
+    case = await visible_case(store, request.app[CONFIG].auth, _owner(request),
+                              "" if case_id == "default" else case_id)
     nodes = await store.nodes(case.id)
     return web.json_response({"case_id": case.id, "name": case.name, "timezone": case.timezone, "nodes": [{
         "id": n.id, "package": n.package_name, "path": n.path, "category": n.category, "app": n.app,

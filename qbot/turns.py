@@ -13,6 +13,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
+from qbot.auth import visible_case
 from qbot.config import Config
 from qbot.convlog import ConversationLog, LogError, Write, utcnow
 from qbot.engine import scope
@@ -191,11 +192,7 @@ class TurnRunner:
                                f"not {handler.confirm_type}", {"state": state, "expected": expected})
 
             case_id = step.case_id or (conv.case_id if conv else "")
-            case = await self.store.get_case(case_id)
-            if case is None:
-                known = [c.id for c in await self.store.list_cases()]
-                raise ApiError(404, "case_not_found", f"no case {case_id!r}; known cases: {known}",
-                               {"known_cases": known})
+            case = await visible_case(self.store, self.config.auth, step.owner, case_id)
             if step.package_nodes:  # refuse names of no node now, before a stream opens
                 scope.restrict(await self.store.nodes(case.id), step.package_nodes)
 

@@ -17,7 +17,7 @@ import pytest
 from qbot.appkeys import RUNNER
 from qbot.auth import examiner_for, new_token, token_hash
 from qbot.config import ConfigError, load_config
-from tests.support import ORIGIN, PREFIX, Api, read_sse, step_body
+from tests.support import ORIGIN, PREFIX, SEED_QUESTION, Api, read_sse, step_body
 from tests.test_process import Server, free_port, qbot_env
 
 ALICE, BOB = "alice-token-1", "bob-token-2"
@@ -229,3 +229,25 @@ async def test_turns_per_examiner_are_capped(start_qbot, echo_plugin):
         assert (await slow)[1][-1].data["state"] == "completed"
         status, _, _ = await alice.step("a-2", 7, "echo", {"count": 1})
         assert status == 200
+
+
+async def test_a_case_with_an_access_list_is_invisible_to_others(start_qbot):
+    running = await start_qbot(auth__tokens=TOKENS, auth__cases={"demo": ["alice"]})
+    async with aiohttp.ClientSession(headers=bearer(ALICE)) as a, aiohttp.ClientSession(headers=bearer(BOB)) as b:
+        alice, bob = Api(a, running.base), Api(b, running.base)
+        assert [c["case_id"] for c in (await alice.get_json("/cases"))[1]["cases"]] == ["demo"]
+        assert (await bob.get_json("/cases"))[1]["cases"] == []
+        assert (await alice.get_json("/cases/demo/nodes"))[0] == 200
+        for path in ("/cases/demo/nodes", "/cases/default/nodes"):
+            status, body = await bob.get_json(path)
+            assert status == 404 and body["error"]["code"] == "case_not_found"
+            assert body["error"]["details"]["known_cases"] == []
+        status, body, _ = await bob.step("bob-1", -1, SEED_QUESTION)  # "" = the default case: demo
+        assert status == 404 and body["error"]["code"] == "case_not_found"
+        first, second, third = await alice.flow("alice-1")
+        assert third[-1].data["state"] == "completed"
+
+
+def test_case_access_lists_name_examiners_with_tokens():
+    with pytest.raises(ConfigError, match=r"auth.cases.demo: examiners \['zed'\] have no token"):
+        load_config(env={}, overrides={"auth.tokens": TOKENS, "auth.cases": {"demo": ["alice", "zed"]}})
