@@ -322,14 +322,13 @@ class TurnRunner:
             # renumbered after the last recorded event.
             write.skip = lambda: turn.log_error is not None and not knew_log_failed
             try:
-                # Shielded: a cancel now (stop, shutdown) must not lose the turn's ending.
-                await asyncio.shield(self.log.write(write))
+                await _uninterrupted(self.log.write(write))
                 return
             except LogError as exc:
                 if turn.log_error is not None and not knew_log_failed:
                     continue
                 log.warning("recording the end of turn %s failed: %s", turn.id, exc)
-                await asyncio.sleep(FINAL_WRITE_PAUSES[failures])
+                await _uninterrupted(asyncio.sleep(FINAL_WRITE_PAUSES[failures]))
                 failures += 1
         # The log keeps failing. Clients are shown nothing the log lacks: their streams close
         # without a done, and the turn, still `running` in the log, is closed there by the next
@@ -415,3 +414,17 @@ class TurnRunner:
             log.warning("closed turn %s of conversation %s, left running by a previous process", turn_id, cid)
             closed += 1
         return closed
+
+
+async def _uninterrupted(awaitable: Any) -> Any:
+    """Await to the end even if the awaiting task is cancelled meanwhile (a stop or a shutdown
+    while a turn records its ending): the ending must be recorded, or the turn never ends."""
+    inner = asyncio.ensure_future(awaitable)
+    while True:
+        try:
+            return await asyncio.shield(inner)
+        except asyncio.CancelledError:
+            if inner.done() and inner.cancelled():
+                raise
+            if (task := asyncio.current_task()) is not None:
+                task.uncancel()

@@ -97,3 +97,46 @@ async def test_a_locked_log_is_waited_for(echo_plugin, start_qbot):
     status, events, _ = await asyncio.wait_for(step, 10)
     assert status == 200 and events[-1].data["state"] == "completed"
     assert [e.id for e in events] == [1, 2, 3, 4, 5]
+
+
+async def test_a_stop_while_the_ending_is_written_does_not_lose_it(echo_plugin, start_qbot):
+    """The ending is being recorded (slowly: another process holds the log's write lock) when a
+    stop arrives: the turn still ends once, as it was ending, and the stop waits for it."""
+    qbot = await start_qbot()
+    runner = qbot.app[RUNNER]
+    step = asyncio.create_task(qbot.api.step("late-stop", 7, "echo", {"count": 2, "delay": 0.3}))
+    while "late-stop" not in runner.running:
+        await asyncio.sleep(0.01)
+    turn = runner.running["late-stop"]
+    conn = sqlite3.connect(qbot.config.log_db, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")  # the write lock, while the handler still sleeps
+        while not turn.finishing:
+            await asyncio.sleep(0.01)
+        stop = asyncio.create_task(runner.cancel("late-stop"))
+        await asyncio.sleep(0.3)
+        assert not stop.done()  # it waits for the ending, which waits for the log
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+    await asyncio.wait_for(stop, 10)
+    status, events, _ = await asyncio.wait_for(step, 10)
+    assert events[-1].event == "done" and events[-1].data["state"] == "completed"
+    assert [e.event for e in await logged(qbot, "late-stop")] == ["start", "message", "message", "done"]
+
+
+async def test_a_stop_while_the_ending_is_retried_still_ends_the_turn(echo_plugin, start_qbot):
+    """The log refuses the ending, and a stop arrives while the ending is being retried: the
+    retries run their course and the turn ends (streams closed without a done), so the stop
+    returns instead of waiting forever."""
+    qbot = await start_qbot()
+    runner = qbot.app[RUNNER]
+    fail_inserts(qbot.config.log_db, "refuse_done", "NEW.event = 'done'")
+    step = asyncio.create_task(qbot.api.step("retried", 7, "echo", {"count": 1}))
+    while "retried" not in runner.running or not runner.running["retried"].finishing:
+        await asyncio.sleep(0.005)
+    await asyncio.sleep(0.1)  # inside the retries' pauses
+    await asyncio.wait_for(runner.cancel("retried"), 10)
+    status, events, _ = await asyncio.wait_for(step, 10)
+    assert [e.event for e in events] == ["start", "message"]
+    assert "retried" not in runner.running
