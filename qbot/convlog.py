@@ -322,15 +322,11 @@ class ConversationLog:
             for r in rows
         ]
 
-    async def last_event_id(self, conversation_id: str) -> int:
-        sql = "SELECT max(id) FROM events WHERE conversation_id = ?"
-        return (await self._read(sql, (conversation_id,)))[0][0] or 0
-
     async def events_after(self, conversation_id: str, after: int, limit: int = 1000) -> list[Event]:
         sql = "SELECT id, event, data, turn_id FROM events WHERE conversation_id = ? AND id > ? ORDER BY id LIMIT ?"
         return [Event(r[0], r[1], r[2], r[3]) for r in await self._read(sql, (conversation_id, after, limit))]
 
-    async def running_turns(self) -> list[tuple[str, str, int]]:
-        """(conversation_id, turn_id, confirm_type) of turns the log shows as still running."""
-        sql = "SELECT conversation_id, id, confirm_type FROM turns WHERE state = 'running' ORDER BY started_at"
-        return [(r[0], r[1], r[2]) for r in await self._read(sql)]
+    async def running_turns(self) -> list[tuple[str, str]]:
+        """(conversation_id, turn_id) of turns the log shows as still running."""
+        sql = "SELECT conversation_id, id FROM turns WHERE state = 'running' ORDER BY started_at"
+        return [(r[0], r[1]) for r in await self._read(sql)]

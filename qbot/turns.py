@@ -405,11 +405,12 @@ class TurnRunner:
     async def recover(self) -> int:
         """Close, as failed, turns that the log shows running: the process died under them."""
         closed = 0
-        for cid, turn_id, _confirm_type in await self.log.running_turns():
-            conv = await self.log.conversation(cid)
+        for cid, turn_id in await self.log.running_turns():
+            conv = await self.log.conversation(cid)  # a turn's conversation always exists (foreign key)
+            assert conv is not None
             statements: list[tuple[str, tuple[Any, ...]]] = []
-            turn = Turn(turn_id, cid, 0, "", "", await self.log.last_event_id(cid) + 1)
-            events = self._interrupted(turn, conv.state if conv else STATE_NEW, utcnow(), statements)
+            turn = Turn(turn_id, cid, 0, "", "", conv.last_event_id + 1)
+            events = self._interrupted(turn, conv.state, utcnow(), statements)
             await self.log.write(Write(cid, events, statements))
             log.warning("closed turn %s of conversation %s, left running by a previous process", turn_id, cid)
             closed += 1
