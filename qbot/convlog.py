@@ -1,7 +1,8 @@
-"""The conversation log (SQLite in WAL mode through aiosqlite).
+"""The conversation log (SQLite in WAL mode): writes through qbot.logwriter's thread, reads
+through aiosqlite.
 
 All writes go through one writer task that commits in groups: events wait in a queue, the writer
-inserts everything queued with one `executemany` and one commit, and only then hands the events to
+inserts everything queued in one transaction (one call on its thread), and only then hands the events to
 their callbacks, which send them to clients. So nothing a client saw can be missing from the log,
 and the log keeps up with many streams (one commit per event would cap it at a few thousand
 events a second). Reads use a second connection, which sees only committed rows.
@@ -15,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,29 +25,17 @@ from typing import Any
 
 import aiosqlite
 
-from qbot.chain import GENESIS, event_hash
 from qbot.events import Event
+from qbot.logwriter import BatchWriter
 from qbot.migrate import apply_migrations
 
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 512  # writes folded into one transaction
 HIGH_WATER = 20_000  # queued writes before producers are made to wait
-CHAIN_HEADS = 10_000  # conversations whose last event hash the writer keeps in memory
 
 PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000",
            "PRAGMA foreign_keys=ON")
-
-INSERT_EVENT = ("INSERT INTO events (conversation_id, id, turn_id, event, data, created_at, hash) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)")
-
-
-def _statement_order(sql: str) -> int:
-    """Conversations are inserted before their turns, and rows before they are updated; other
-    statements keep the order they came in."""
-    if sql.startswith("INSERT INTO conversations"):
-        return 0
-    return 1 if sql.startswith("INSERT") else 2
 
 
 def utcnow() -> str:
@@ -66,6 +55,7 @@ class Write:
     # and later events must not be recorded after a gap).
     skip: Callable[[], bool] | None = None
     done: asyncio.Future[None] | None = field(default=None, repr=False)
+    taken: bool = False  # the writer has taken it from the queue: it can no longer grow
 
 
 @dataclass(frozen=True)
@@ -120,7 +110,7 @@ def _failed(write: Write, failure: LogError) -> None:
 
 
 class ConversationLog:
-    def __init__(self, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
+    def __init__(self, writer: BatchWriter, reader: aiosqlite.Connection) -> None:
         self._writer = writer
         self._reader = reader
         self._queue: deque[Write] = deque()
@@ -128,17 +118,19 @@ class ConversationLog:
         self._room = asyncio.Event()
         self._room.set()
         self._task: asyncio.Task[None] | None = None
-        # conversation id -> hash of its last committed event, least recently written first
-        self._heads: OrderedDict[str, str] = OrderedDict()
 
     @classmethod
     async def open(cls, path: Path) -> ConversationLog:
         await asyncio.to_thread(apply_migrations, path, "log")
-        writer = await aiosqlite.connect(path, isolation_level="DEFERRED")
-        reader = await aiosqlite.connect(path)
-        for conn in (writer, reader):
+        writer = BatchWriter(path, PRAGMAS)
+        await writer.open()
+        try:
+            reader = await aiosqlite.connect(path)
             for pragma in PRAGMAS:
-                await conn.execute_fetchall(pragma)
+                await reader.execute_fetchall(pragma)
+        except BaseException:
+            await writer.close()
+            raise
         reader.row_factory = aiosqlite.Row
         log = cls(writer, reader)
         log._task = asyncio.create_task(log._write_loop(), name="qbot-log-writer")
@@ -189,13 +181,14 @@ class ConversationLog:
             self._wakeup.clear()
             while self._queue:
                 batch = [self._queue.popleft() for _ in range(min(MAX_BATCH, len(self._queue)))]
+                for write in batch:
+                    write.taken = True
                 if len(self._queue) < HIGH_WATER // 2:
                     self._room.set()
                 batch = [write for write in batch if not self._dropped(write)]
                 try:
                     await self._commit(batch)
                 except Exception:  # noqa: BLE001 - one bad write must not fail the others
-                    await self._rollback()
                     for write in batch:
                         if not self._dropped(write):
                             await self._commit_alone(write)
@@ -214,65 +207,14 @@ class ConversationLog:
         try:
             await self._commit([write])
         except Exception as exc:  # noqa: BLE001 - handed to the write's owner
-            await self._rollback()
             _failed(write, LogError(f"the conversation log could not be written: {exc}"))
         else:
             _committed(write)
 
     async def _commit(self, batch: list[Write]) -> None:
-        # Statements of the same text run as one executemany (each await is a hop to the
-        # connection's thread), parents inserted before children and inserts before updates.
-        groups: dict[str, list[tuple[Any, ...]]] = {}
-        now = utcnow()
-        events: list[tuple[str, Event]] = []
-        for write in batch:
-            for sql, params in write.statements:
-                groups.setdefault(sql, []).append(params)
-            events += [(write.conversation_id, e) for e in write.events]
-        for sql in sorted(groups, key=_statement_order):
-            await self._writer.executemany(sql, groups[sql])
-        if events:
-            rows, heads = await self._chain(events, now)
-            try:
-                await self._writer.executemany(INSERT_EVENT, rows)
-                await self._writer.commit()
-            except BaseException:
-                for cid in heads:  # unknown how far it got: read these heads again next time
-                    self._heads.pop(cid, None)
-                raise
-            for cid, head in heads.items():
-                self._heads[cid] = head
-                self._heads.move_to_end(cid)
-            while len(self._heads) > CHAIN_HEADS:
-                self._heads.popitem(last=False)
-        else:
-            await self._writer.commit()
-
-    async def _chain(self, events: list[tuple[str, Event]], now: str) -> tuple[list[tuple[Any, ...]], dict[str, str]]:
-        """The rows to insert, each conversation's in id order and chained from its last hash,
-        and the new last hash of each conversation."""
-        events.sort(key=lambda item: (item[0], item[1].id))
-        heads: dict[str, str] = {}
-        unknown = {cid for cid, _ in events if cid not in self._heads}
-        if unknown:  # one query for all: each conversation's last event, by the primary key
-            marks = ",".join("?" * len(unknown))
-            found = await self._writer.execute_fetchall(
-                "SELECT e.conversation_id, e.hash FROM events e JOIN (SELECT conversation_id, max(id) AS id "
-                f"FROM events WHERE conversation_id IN ({marks}) GROUP BY conversation_id) last "
-                "USING (conversation_id, id)", tuple(unknown))
-            heads.update({cid: head or GENESIS for cid, head in found})
-        rows = []
-        for cid, e in events:
-            previous = heads.get(cid) or self._heads.get(cid, GENESIS)
-            heads[cid] = event_hash(previous, cid, e.id, e.turn_id, e.event, e.data, now)
-            rows.append((cid, e.id, e.turn_id, e.event, e.data, now, heads[cid]))
-        return rows, heads
-
-    async def _rollback(self) -> None:
-        try:
-            await self._writer.rollback()
-        except Exception:  # noqa: BLE001 - the connection is already in trouble; the error is reported
-            pass
+        statements = [statement for write in batch for statement in write.statements]
+        events = [(write.conversation_id, e) for write in batch for e in write.events]
+        await self._writer.commit(statements, events, utcnow())
 
     # -- reading -----------------------------------------------------------------------------
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from qbot import convlog
 from qbot.chain import GENESIS, event_hash
+from qbot import logwriter
 from qbot.convlog import ConversationLog, LogError, Write
 from qbot.events import Event
 from qbot.migrate import apply_migrations, load_migrations
@@ -166,32 +166,31 @@ async def test_one_batch_chains_each_conversation(log, tmp_path, monkeypatch):
     await log.write(Write(statements=[(NEW_CONVERSATION, (cid,)) for cid in "abc"]))
     await log.write(Write("a", [Event(1, "start", '{"n":1}', "ta")]))  # `a` already has a head
     inserts = []
-    executemany = log._writer.executemany
+    commit = log._writer.commit
 
-    async def count(sql, rows):
-        if sql == convlog.INSERT_EVENT:
-            inserts.append(len(rows))
-        return await executemany(sql, rows)
+    async def count(statements, events, created_at):
+        inserts.append(len(events))
+        return await commit(statements, events, created_at)
 
-    monkeypatch.setattr(log._writer, "executemany", count)
+    monkeypatch.setattr(log._writer, "commit", count)
     # Interleaved conversations, one queued out of id order, all in one batch.
     for cid, event_id in [("b", 1), ("a", 2), ("c", 2), ("b", 2), ("c", 1), ("a", 3), ("b", 3)]:
         log.submit(Write(cid, [Event(event_id, "message", f'{{"delta":"{cid}{event_id}"}}', "t" + cid)]))
     await log.flush()
-    assert inserts == [7]  # the hot path stays one executemany
+    assert inserts == [7]  # the whole batch in one transaction
     for cid, count_ in (("a", 3), ("b", 3), ("c", 2)):
         assert_chained(tmp_path / "qbot.db", cid, count_)
 
 
 async def test_chain_continues_when_the_writer_forgets_heads(tmp_path, monkeypatch):
     path = tmp_path / "qbot.db"
-    monkeypatch.setattr(convlog, "CHAIN_HEADS", 2)  # only two heads in memory: the rest are read back
+    monkeypatch.setattr(logwriter, "CHAIN_HEADS", 2)  # only two heads in memory: the rest are read back
     log = await ConversationLog.open(path)
     try:
         for round_ in (1, 2, 3):
             for cid in "abcd":
                 await log.write(Write(cid, [Event(round_, "message", "{}", "t")]))
-        assert len(log._heads) == 2
+        assert len(log._writer.heads) == 2
     finally:
         await log.close()
     log = await ConversationLog.open(path)  # and a new writer knows none
