@@ -56,10 +56,18 @@ class Event:
 
 @dataclass(frozen=True, slots=True)
 class Emit:
-    """What a handler yields: an event name and its data, before the runner numbers it."""
+    """What a handler yields: an event name and its data, before the runner numbers it. An emit
+    that is sent again (an engine's remembered answer) is encoded only the first time."""
 
     event: str
     data: dict[str, Any]
+    _json: str | None = field(default=None, repr=False, compare=False)
+
+    def json(self) -> str:
+        """`data` as one line of JSON (`dumps`)."""
+        if self._json is None:
+            object.__setattr__(self, "_json", dumps(self.data))
+        return self._json  # type: ignore[return-value]
 
 
 def status(stage: str, message: str, progress: float | None = None) -> Emit:

@@ -6,10 +6,13 @@ and the narrative, and reuses `run_analysis` so every figure still comes from th
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from cachetools import LRUCache
 
 from qbot.config import EngineConfig
 from qbot.engine import intents, measures, prompts, render, scope, timeexpr
@@ -17,13 +20,17 @@ from qbot.engine.analyses import Answer, Context
 from qbot.engine.base import Plan
 from qbot.engine.catalog import SPECS
 from qbot.engine.people import Directory
-from qbot.events import Emit, message, result, status
+from qbot.events import Emit, dumps, message, result, status
 from qbot.evidence.store import Case, EvidenceStore, Node, RecordScope, to_ms
 
 UNSUPPORTED = intents.UNSUPPORTED
 EXAMPLES = ("请问机主最近与谁打电话比较频繁？", "机主和谁累计通话时间最长？", "机主夜间和谁通话最多？",
             "最近一周有哪些未接来电？", "机主微信上和谁聊天最多？", "机主和张伟之间有哪些往来？",
             "有哪些消息提到“转账”？", "机主一天中几点最活跃？", "13800138000 是谁？")
+# Plans and answers depend only on their inputs and the evidence, which does not change while the
+# store's version stays the same: the same question over the same scope is worked out once.
+PLANS_KEPT = 1024
+ANSWER_BYTES_KEPT = 32 * 2**20  # of encoded answer events
 
 
 class BuiltinEngine:
@@ -31,18 +38,31 @@ class BuiltinEngine:
         self.config = config
         self.store = store
         self._directories: dict[tuple[str, Any], Directory] = {}
+        self._plans: LRUCache[tuple, Plan] = LRUCache(PLANS_KEPT)
+        self._answers: LRUCache[tuple, list[Emit]] = LRUCache(
+            ANSWER_BYTES_KEPT, getsizeof=lambda emits: sum(len(e.json()) for e in emits))
 
     # -- understanding -----------------------------------------------------------------------
 
     async def directory(self, case: Case) -> Directory:
         """The case's people, kept while the store is unchanged (the catalog's data version)."""
-        await self.store.nodes(case.id)
-        key = (case.id, self.store.data_version)
+        key = (case.id, await self._version(case))
         if key not in self._directories:
             self._directories = {key: Directory(await self.store.directory(case.id))}
         return self._directories[key]
 
+    async def _version(self, case: Case) -> Any:
+        """The store's version, checked now (at most once a CATALOG_TTL)."""
+        await self.store.nodes(case.id)
+        return self.store.data_version
+
     async def plan(self, question: str, case: Case, package_nodes: list[Any]) -> Plan:
+        key = (await self._version(case), case.id, question, dumps(package_nodes))
+        if (known := self._plans.get(key)) is None:
+            known = self._plans[key] = await self._plan(question, case, package_nodes)
+        return Plan.from_json(known.to_json())  # a copy: callers may change theirs
+
+    async def _plan(self, question: str, case: Case, package_nodes: list[Any]) -> Plan:
         directory = await self.directory(case)
         found = directory.find(question, case.region)
         understood = intents.understand(question, found)
@@ -121,11 +141,16 @@ class BuiltinEngine:
     async def analyse(self, plan: Plan, form: dict[str, Any], case: Case,
                       package_nodes: list[Any]) -> AsyncIterator[Emit]:
         yield status("retrieve", "按筛选条件检索并统计记录", 0.2)
-        ctx, answer = await self.run_analysis(plan, form, case, package_nodes)
-        for delta in render.narrative(ctx, answer, plan):
-            yield message(delta)
-        yield status("analyse", "完成", 1.0)
-        yield result(**render.result_fields(ctx, answer, plan))
+        key = (await self._version(case), case.id, dumps(plan.to_json()), dumps(package_nodes),
+               *(form.get(name) or "" for name in ("filter_tree", "filter_keyword", "analysis_prompt")))
+        if (emits := self._answers.get(key)) is None:
+            ctx, answer = await self.run_analysis(plan, form, case, package_nodes)
+            emits = [message(delta) for delta in render.narrative(ctx, answer, plan)]
+            emits += [status("analyse", "完成", 1.0), result(**render.result_fields(ctx, answer, plan))]
+            with contextlib.suppress(ValueError):  # one answer larger than the whole cache
+                self._answers[key] = emits
+        for emit in emits:
+            yield emit
 
     # -- helpers -----------------------------------------------------------------------------
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
+from cachetools import LRUCache
 
 from ..migrate import apply_migrations
 from .writer import BUCKET_MS
@@ -260,7 +260,7 @@ class EvidenceStore(RecordQueries):
         self._data_version: int | None = None
         self._checked = float("-inf")
         self._catalog_lock = asyncio.Lock()
-        self._rankings: OrderedDict[tuple, tuple[int, list[CallRank]]] = OrderedDict()
+        self._rankings: LRUCache[tuple, tuple[int, list[CallRank]]] = LRUCache(RANKING_CACHE)
 
     @classmethod
     async def open(cls, path: Path, readers: int = READERS) -> "EvidenceStore":
@@ -373,12 +373,8 @@ class EvidenceStore(RecordQueries):
         await self._catalog()
         key = (self._data_version, tuple(ids), lo, hi, keyword.strip(), limit)
         if (cached := self._rankings.get(key)) is not None:
-            self._rankings.move_to_end(key)
             return cached
-        answer = await self._rank_calls(ids, lo, hi, keyword, limit)
-        self._rankings[key] = answer
-        if len(self._rankings) > RANKING_CACHE:
-            self._rankings.popitem(last=False)
+        answer = self._rankings[key] = await self._rank_calls(ids, lo, hi, keyword, limit)
         return answer
 
     async def _rank_calls(self, ids: list[int], lo: int, hi: int, keyword: str, limit: int
