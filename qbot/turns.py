@@ -11,6 +11,7 @@ import uuid
 import weakref
 from collections import deque
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from qbot.auth import visible_case
@@ -46,14 +47,14 @@ class Subscriber:
     def pending(self) -> int:
         return len(self._events)
 
-    def offer(self, event: Event) -> None:
+    def offer(self, events: list[Event]) -> None:
         if self.overflowed:
             return
-        if len(self._events) >= self.limit:
+        if len(self._events) + len(events) > self.limit:
             self.overflowed = True
             self._events.clear()
         else:
-            self._events.append(event)
+            self._events.extend(events)
         self._ready.set()
 
     def close(self) -> None:
@@ -85,21 +86,25 @@ class Turn:
         self.log_error: LogError | None = None
         self.owner = ""  # the examiner whose step started it
         self.committed_id = next_id - 1  # the last of its ids the log holds
+        self.outbox: Write | None = None  # its events the log has queued but not yet taken
         self.finishing = False
         self.outcome: str | None = None
         self.ended = asyncio.Event()
 
-    def event(self, name: str, data: dict[str, Any]) -> Event:
-        """The turn's next event: ids run on across the turns of a conversation."""
-        event = Event(self.next_id, name, dumps(data), self.id)
+    def event(self, name: str, data: dict[str, Any] | str) -> Event:
+        """The turn's next event (data as a dict, or already encoded): ids run on across the
+        turns of a conversation."""
+        event = Event(self.next_id, name, data if isinstance(data, str) else dumps(data), self.id)
         self.next_id += 1
         return event
 
-    def publish(self, event: Event) -> None:
-        """Called once the log has committed `event`."""
-        self.committed_id = event.id
+    def publish(self, events: list[Event]) -> None:
+        """Called once the log has committed `events`."""
+        if not events:
+            return
+        self.committed_id = events[-1].id
         for subscriber in self.subscribers:
-            subscriber.offer(event)
+            subscriber.offer(events)
 
     def subscribe(self, limit: int) -> Subscriber:
         subscriber = Subscriber(limit)
@@ -227,7 +232,7 @@ class TurnRunner:
             subscriber = turn.subscribe(self.config.turns.subscriber_buffer)
             self.running[cid] = turn
             try:
-                await self.log.write(Write(cid, events, statements, on_commit=lambda: turn.publish(start)))
+                await self.log.write(Write(cid, events, statements, on_commit=lambda: turn.publish([start])))
             except LogError as exc:
                 del self.running[cid]
                 turn.ended.set()
@@ -268,11 +273,20 @@ class TurnRunner:
     async def _emit(self, turn: Turn, emit: Emit) -> None:
         if turn.log_error is not None:
             raise turn.log_error
-        event = turn.event(emit.event, emit.data)
-        self.log.submit(Write(turn.conversation_id, (event,), on_commit=lambda: turn.publish(event),
-                              on_error=lambda exc: self._on_log_error(turn, exc),
-                              skip=lambda: turn.log_error is not None))
+        self._outbox(turn).events.append(turn.event(emit.event, emit.json()))
         await self.log.room()
+
+    def _outbox(self, turn: Turn) -> Write:
+        """The turn's write still waiting in the log's queue, or a new one: the events a handler
+        yields in one burst are committed, and sent, together."""
+        write = turn.outbox
+        if write is None or write.taken:
+            write = turn.outbox = Write(turn.conversation_id, [], [],
+                                        on_error=lambda exc: self._on_log_error(turn, exc),
+                                        skip=lambda: turn.log_error is not None)
+            write.on_commit = partial(turn.publish, write.events)
+            self.log.submit(write)
+        return write
 
     async def _drive(self, turn: Turn, registered: Registered, ctx: TurnContext) -> None:
         error: tuple[str, str] | None = None
@@ -367,8 +381,7 @@ class TurnRunner:
 
         def publish() -> None:
             turn.outcome = outcome
-            for event in final:
-                turn.publish(event)
+            turn.publish(final)
             self._ended(turn)
 
         return Write(turn.conversation_id, final, statements, on_commit=publish)

@@ -54,7 +54,8 @@ async def test_stop_before_the_turn_task_started(echo_plugin, start_qbot):
 async def test_a_refused_event_ends_the_turn_failed_without_gaps(echo_plugin, start_qbot):
     qbot = await start_qbot()
     fail_inserts(qbot.config.log_db, "refuse_third", "NEW.event = 'message' AND NEW.data LIKE '%\"2:%'")
-    status, live, _ = await qbot.api.step("refused", 7, "echo", {"count": 5, "size": 3})
+    # A pause after each message, so each is committed (and shown) before the next is written.
+    status, live, _ = await qbot.api.step("refused", 7, "echo", {"count": 5, "size": 3, "delay": 0.05})
     assert status == 200
     assert [e.event for e in live] == ["start", "message", "message", "error", "done"]
     assert [e.id for e in live] == [1, 2, 3, 4, 5]
