@@ -160,16 +160,16 @@ def _fmt(value, spec: str) -> str:
 
 def report(results: dict[str, dict | None]) -> None:
     head = f"{'server':<8} {'flows/s':>9} {'events/s':>9} {'ttfe p50':>9} {'ttfe p99':>9} " \
-           f"{'peak RSS':>9} {'errors':>7}"
+           f"{'peak RSS':>9} {'CPU/flow':>9} {'errors':>7}"
     print(head)
-    print(f"{'':<8} {'':>9} {'':>9} {'ms':>9} {'ms':>9} {'MiB':>9} {'':>7}")
+    print(f"{'':<8} {'':>9} {'':>9} {'ms':>9} {'ms':>9} {'MiB':>9} {'ms':>9} {'':>7}")
     for name, r in results.items():
         if r is None:
             print(f"{name:<8} {'did not start':>9}")
             continue
         print(f"{name:<8} {r['flows_per_s']:>9.1f} {r['events_per_s']:>9,} "
               f"{_fmt(r['ttfe_p50_ms'], '>9.1f'):>9} {_fmt(r['ttfe_p99_ms'], '>9.1f'):>9} "
-              f"{_fmt(r['peak_rss_mb'], '>9.1f'):>9} {r['errors']:>7}")
+              f"{_fmt(r['peak_rss_mb'], '>9.1f'):>9} {_fmt(r['cpu_ms_per_flow'], '>9.2f'):>9} {r['errors']:>7}")
     q = results.get("qbot")
     for peer, target in TARGETS.items():
         p = results.get(peer)

@@ -18,6 +18,7 @@ import asyncio
 import codecs
 import json
 import math
+import os
 import re
 import sys
 import time
@@ -153,6 +154,18 @@ def peak_rss_mb(pid: int | None) -> float | None:
     return None
 
 
+def cpu_seconds(pid: int | None) -> float | None:
+    """CPU time (user + system, all threads) the process has used so far, or None if unknown."""
+    if pid is None:
+        return None
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rpartition(")")[2].split()  # after the command name, which may hold spaces
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
 def _percentile(values: list[float], p: float) -> float | None:
     """Nearest-rank percentile: a value that was actually observed."""
     if not values:
@@ -184,10 +197,12 @@ async def run(base: str, concurrency: int, seconds: float, pid: int | None = Non
                     if len(stats.samples) < 3:
                         stats.samples.append(repr(e)[:300])
 
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), cpu_seconds(pid)
         await asyncio.gather(*(client() for _ in range(concurrency)))
         elapsed = max(time.perf_counter() - t0, 1e-9)  # --seconds 0 runs nothing
+        cpu1 = cpu_seconds(pid)
     rss = peak_rss_mb(pid)
+    cpu = None if cpu0 is None or cpu1 is None or not stats.flows else (cpu1 - cpu0) / stats.flows
     return {
         "flows": stats.flows,
         "errors": stats.errors,
@@ -197,13 +212,14 @@ async def run(base: str, concurrency: int, seconds: float, pid: int | None = Non
         "ttfe_p50_ms": _ms(_percentile(stats.ttfe, 50)),
         "ttfe_p99_ms": _ms(_percentile(stats.ttfe, 99)),
         "peak_rss_mb": None if rss is None else round(rss, 1),
+        "cpu_ms_per_flow": None if cpu is None else round(cpu * 1000, 2),
         "error_samples": stats.samples,
     }
 
 
 def format_line(r: dict) -> str:
     keys = ("flows", "errors", "seconds", "flows_per_s", "events_per_s",
-            "ttfe_p50_ms", "ttfe_p99_ms", "peak_rss_mb")
+            "ttfe_p50_ms", "ttfe_p99_ms", "peak_rss_mb", "cpu_ms_per_flow")
     return " ".join(f"{k}={'n/a' if r[k] is None else r[k]}" for k in keys)
 
 
@@ -212,7 +228,7 @@ def main() -> int:
     ap.add_argument("base", metavar="BASE", help="server root, e.g. http://127.0.0.1:18808")
     ap.add_argument("--concurrency", type=int, default=50, help="concurrent clients (default 50)")
     ap.add_argument("--seconds", type=float, default=10, help="how long to start new flows (default 10)")
-    ap.add_argument("--pid", type=int, help="server process whose peak RSS to report")
+    ap.add_argument("--pid", type=int, help="server process whose peak RSS and CPU time to report")
     ap.add_argument("--json", action="store_true", help="print a JSON object instead of one line")
     a = ap.parse_args()
     r = asyncio.run(run(a.base, a.concurrency, a.seconds, a.pid))
