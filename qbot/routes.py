@@ -67,7 +67,7 @@ def _stream(request: web.Request) -> EventStream:
 
 
 async def _visible_conversation(request: web.Request, cid: str):
-    conv = await request.app[LOG].conversation(cid)
+    conv = await request.app[RUNNER].rows.get(cid)
     if conv is None or conv.deleted or conv.owner != _owner(request):
         raise ApiError(404, "conversation_not_found", f"no conversation {cid}")
     return conv
@@ -140,7 +140,7 @@ async def post_step(request: web.Request) -> web.StreamResponse:
 
 async def _resume_retry(request: web.Request, cid: str, data: dict[str, Any], after: int) -> web.StreamResponse | None:
     log, runner = request.app[LOG], request.app[RUNNER]
-    conv = await log.conversation(cid)
+    conv = await runner.rows.get(cid)
     if conv is None or conv.deleted or conv.owner != _owner(request):
         return None
     turns = await log.turns(cid)
@@ -231,6 +231,7 @@ async def delete_conversation(request: web.Request) -> web.Response:
         if cid in runner.running:
             raise ApiError(409, "conversation_busy", f"conversation {cid} has a turn running; stop it first")
         await request.app[LOG].delete(cid)
+        runner.rows.forget(cid)
     return web.json_response({"conversation_id": cid, "deleted": True})
 
 

@@ -10,18 +10,19 @@ import logging
 import uuid
 import weakref
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
 from qbot.auth import visible_case
 from qbot.config import Config
-from qbot.convlog import ConversationLog, LogError, Write, utcnow
+from qbot.convlog import ConversationLog, ConversationRow, LogError, Write, utcnow
 from qbot.engine import scope
 from qbot.errors import ApiError
-from qbot.events import CANCELLED, FAILED, HANDLER_EVENTS, Emit, Event, dumps
+from qbot.events import CANCELLED, FAILED, HANDLER_EVENTS, Emit, Event, dumps, json_copy
 from qbot.handlers import STATE_NEW, TurnContext
 from qbot.registry import Registered, expected_next
+from qbot.rows import ConversationRows
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,7 @@ class Turn:
         self.owner = ""  # the examiner whose step started it
         self.committed_id = next_id - 1  # the last of its ids the log holds
         self.outbox: Write | None = None  # its events the log has queued but not yet taken
+        self.row: ConversationRow | None = None  # its conversation's row once its start is committed
         self.finishing = False
         self.outcome: str | None = None
         self.ended = asyncio.Event()
@@ -137,6 +139,7 @@ class TurnRunner:
         self.engine = engine
         self.store = store
         self.running: dict[str, Turn] = {}
+        self.rows = ConversationRows(log_)
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self.accepting = True
 
@@ -169,7 +172,7 @@ class TurnRunner:
                            f"{mine} of your turns are running, the most one examiner may run at once; "
                            f"retry in {RETRY_AFTER_SECONDS} s", headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
         async with self.lock(cid):
-            conv = await self.log.conversation(cid)
+            conv = await self.rows.get(cid)
             if conv is not None and conv.owner != step.owner:
                 # Another examiner's: as if it did not exist (not busy, not deleted, no state),
                 # and never interrupted by a step of someone else's.
@@ -180,7 +183,7 @@ class TurnRunner:
                                    f"conversation {cid} has a turn running; wait for its done event, "
                                    "stop it (POST …/stop) or resume it (GET …/events)")
                 await self.cancel(cid)
-                conv = await self.log.conversation(cid)  # the cancelled turn's ending moved it on
+                conv = await self.rows.get(cid)  # the cancelled turn's ending moved it on
             handler = step.registered.handler
             if conv is not None and conv.deleted:
                 raise ApiError(409, "conversation_deleted",
@@ -213,6 +216,7 @@ class TurnRunner:
                 next_id = stale.next_id
             turn = Turn(str(uuid.uuid4()), cid, handler.confirm_type, handler.name, step.question, next_id)
             turn.owner = step.owner
+            pending = conv.pending if conv else {}
             start = turn.event("start", {
                 "conversation_id": cid, "turn_id": turn.id, "confirm_type": handler.confirm_type,
                 "handler": handler.name})
@@ -228,11 +232,22 @@ class TurnRunner:
                 "INSERT INTO turns (id, conversation_id, confirm_type, handler, question, request, state, "
                 "first_event_id, started_at) VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?)",
                 (turn.id, cid, handler.confirm_type, handler.name, step.question, dumps(step.request), start.id, now)))
+            # The row once this write is committed; the turn's ending starts from it.
+            turn.row = ConversationRow(
+                id=cid, owner=step.owner, case_id=case.id, state=state, pending=pending,
+                last_outcome=(FAILED if conv.running_turn else conv.last_outcome) if conv else None,
+                title=conv.title if conv else step.question[:200], created_at=conv.created_at if conv else now,
+                updated_at=now, deleted=False, last_event_id=start.id, running_turn=turn.id)
+
+            def started() -> None:
+                self.rows.committed(turn.row)
+                turn.publish([start])
+
             # Registered before the write, so a resume that arrives meanwhile follows this turn.
             subscriber = turn.subscribe(self.config.turns.subscriber_buffer)
             self.running[cid] = turn
             try:
-                await self.log.write(Write(cid, events, statements, on_commit=lambda: turn.publish([start])))
+                await self.log.write(Write(cid, events, statements, on_commit=started))
             except LogError as exc:
                 del self.running[cid]
                 turn.ended.set()
@@ -242,7 +257,8 @@ class TurnRunner:
             ctx = TurnContext(
                 conversation_id=cid, turn_id=turn.id, confirm_type=handler.confirm_type, question=step.question,
                 form=step.form, package_nodes=step.package_nodes, case=case, state=state,
-                pending=conv.pending if conv else {}, engine=self.engine, store=self.store, config=self.config)
+                pending=json_copy(pending),  # the handler's own: the remembered row must not change
+                engine=self.engine, store=self.store, config=self.config)
             turn.task = asyncio.create_task(self._drive(turn, step.registered, ctx), name=f"turn-{turn.id}")
             # A task cancelled before its first step never runs its body: end the turn anyway.
             turn.task.add_done_callback(lambda _: self._ensure_finished(turn, ctx))
@@ -348,6 +364,7 @@ class TurnRunner:
         # without a done, and the turn, still `running` in the log, is closed there by the next
         # step of the conversation or the next start.
         log.error("could not record the end of turn %s; its streams are closed", turn.id)
+        self.rows.forget(turn.conversation_id)
         turn.outcome = FAILED
         for subscriber in turn.subscribers:
             subscriber.close()
@@ -371,6 +388,7 @@ class TurnRunner:
         now = utcnow()
         statements = [("UPDATE turns SET state = ?, last_event_id = ?, ended_at = ? WHERE id = ?",
                        (outcome, final[-1].id, now, turn.id))]
+        pending = turn.row.pending  # kept when the turn fails
         if succeeded:
             pending = ctx.next_pending if ctx.next_pending is not None else ctx.pending
             statements.append(("UPDATE conversations SET state = ?, last_outcome = ?, pending = ?, updated_at = ? "
@@ -379,7 +397,11 @@ class TurnRunner:
             statements.append(("UPDATE conversations SET last_outcome = ?, updated_at = ? WHERE id = ?",
                                (outcome, now, turn.conversation_id)))
 
+        row = replace(turn.row, state=state, pending=pending, last_outcome=outcome, updated_at=now,
+                      last_event_id=final[-1].id, running_turn=None)
+
         def publish() -> None:
+            self.rows.committed(row)
             turn.outcome = outcome
             turn.publish(final)
             self._ended(turn)
