@@ -8,6 +8,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 # Event names of design.md §2. `start` and `done` belong to the turn runner; handlers yield the rest.
 RUNNER_EVENTS = frozenset({"start", "done"})
 HANDLER_EVENTS = frozenset({"status", "message", "confirm", "result", "error"})
@@ -21,16 +23,23 @@ CANCELLED = "cancelled"
 
 
 def dumps(data: Any) -> str:
-    """One line of JSON: json.dumps escapes every control character inside strings. Text that
-    UTF-8 cannot carry (a lone surrogate) is sent as \\u escapes, so it still round-trips."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    if text.isascii():
-        return text
+    """One line of JSON, control characters escaped inside strings (orjson: every event and row
+    is encoded once, and the stdlib encoder was a tenth of the server's time). What orjson
+    refuses goes to the stdlib encoder with \\u escapes: text UTF-8 cannot carry (a lone
+    surrogate) still round-trips, and an unencodable value raises TypeError as before."""
     try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
+        return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
+    except orjson.JSONEncodeError:
         return json.dumps(data, ensure_ascii=True, separators=(",", ":"))
-    return text
+
+
+def json_copy(value: Any) -> Any:
+    """A deep copy of JSON data (dicts, lists, scalars), much faster than copy.deepcopy."""
+    if isinstance(value, dict):
+        return {k: json_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_copy(v) for v in value]
+    return value
 
 
 @dataclass(slots=True)

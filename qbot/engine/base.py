@@ -6,10 +6,10 @@ the evidence store, and the `result` cites the records behind each row."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from qbot.events import Emit
+from qbot.events import Emit, json_copy
 
 if TYPE_CHECKING:
     from qbot.evidence.store import Case
@@ -29,7 +29,8 @@ class Plan:
     params: dict[str, Any] = field(default_factory=dict)  # the intent's own: app, person, …
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """A deep copy of the fields (dataclasses.asdict does the same, several times slower)."""
+        return json_copy(vars(self))
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Plan:
