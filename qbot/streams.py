@@ -30,17 +30,32 @@ class EventStream(EventSourceResponse):
         self._write_timeout = send_timeout
         self.last_sent = 0
 
-    async def send_events(self, events: Sequence[Event]) -> None:
+    async def send_events(self, events: Sequence[Event], last: bool = False) -> None:
+        """Send the events not sent yet; `last` ends the body with them (one write, not two)."""
         fresh = [e for e in events if e.id > self.last_sent]
-        if not fresh:
+        if not fresh and not last:
             return
-        try:
-            async with asyncio.timeout(self._write_timeout):
-                await self.write(b"".join(e.frame for e in fresh))
-        except TimeoutError:
-            self.drop()
-            raise ConnectionResetError("client stopped reading") from None
-        self.last_sent = fresh[-1].id
+        data = b"".join(e.frame for e in fresh)
+        send = self.write_eof if last else self.write
+        if self._cannot_wait(len(data)):
+            await send(data)
+        else:
+            try:
+                async with asyncio.timeout(self._write_timeout):
+                    await send(data)
+            except TimeoutError:
+                self.drop()
+                raise ConnectionResetError("client stopped reading") from None
+        if fresh:
+            self.last_sent = fresh[-1].id
+
+    def _cannot_wait(self, size: int) -> bool:
+        """A write waits only when it takes the transport past its high-water mark; below it the
+        send timeout (a timer per write) is not needed."""
+        transport = self._req.transport if self._req is not None else None
+        if transport is None:
+            return True  # the write fails at once
+        return transport.get_write_buffer_size() + size < transport.get_write_buffer_limits()[1]
 
     def drop(self) -> None:
         """Close a client that cannot keep up, without waiting to flush what it will not read;
@@ -103,4 +118,4 @@ async def _follow(stream: EventStream, turn: Turn, subscriber: Subscriber) -> No
             if subscriber.overflowed:
                 stream.drop()
             return
-        await stream.send_events(events)
+        await stream.send_events(events, last=turn.ended.is_set() and events[-1].id >= turn.committed_id)
