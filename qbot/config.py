@@ -265,14 +265,13 @@ class ConfigSchema(Schema):
         return Config(**data)
 
 
-def setting_names() -> Iterator[str]:
-    """Every setting as a dotted name, e.g. `server.port`."""
-    for name, schema_field in ConfigSchema().fields.items():
+def setting_names(schema: Schema | None = None, prefix: str = "") -> Iterator[str]:
+    """Every setting as a dotted name, e.g. `server.port`; a section inside a section too."""
+    for name, schema_field in (schema or ConfigSchema()).fields.items():
         if isinstance(schema_field, fields.Nested):
-            for sub in schema_field.nested().fields:
-                yield f"{name}.{sub}"
+            yield from setting_names(schema_field.nested(), f"{prefix}{name}.")
         else:
-            yield name
+            yield prefix + name
 
 
 def env_name(setting: str) -> str:
@@ -306,6 +305,11 @@ def _set_dotted(target: dict, dotted: str, value: Any) -> None:
             raise ConfigError(f"{part}: must be a mapping of settings, not {type(node).__name__}")
         target = node
     target[leaf] = value
+
+
+def describe_errors(messages: Mapping | list, prefix: str = "") -> str:
+    """A marshmallow error mapping as one line of `dotted.key: message` parts."""
+    return "; ".join(_flatten_errors(messages, prefix))
 
 
 def _flatten_errors(messages: Mapping | list, prefix: str = "") -> list[str]:
@@ -356,4 +360,4 @@ def load_config(
         return ConfigSchema().load(raw)
     except ValidationError as exc:
         where = f" in {path}" if path else ""
-        raise ConfigError(f"invalid configuration{where}: " + "; ".join(_flatten_errors(exc.messages))) from exc
+        raise ConfigError(f"invalid configuration{where}: " + describe_errors(exc.messages)) from exc
