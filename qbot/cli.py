@@ -53,7 +53,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     config = load_settings(args, **{"server.host": args.host, "server.port": args.port,
                                     "server.allow_unauthenticated": args.allow_unauthenticated or None})
     # Without authentication a server others can reach would show every conversation to anyone:
-    # loopback only, unless tokens are configured or it is explicitly asked for.
+    # loopback only, unless an authenticator is configured or it is explicitly asked for.
     if not is_loopback(config.server.host) and not config.auth.enabled and not config.server.allow_unauthenticated:
         print(f"qbot: error: {config.server.host} is reachable from other machines and authentication is off "
               "(no auth.tokens); configure examiners' tokens (see `qbot token`), or listen on 127.0.0.1 (the "
@@ -65,6 +65,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     app = create_app(config)
     return asyncio.run(_serve(app, config))
+
+
+def _say_who_may_connect(app: web.Application, config) -> None:
+    from qbot.auth import AUTHENTICATOR
+
+    loaded = app.get(AUTHENTICATOR)
+    if loaded is not None:
+        builtin = loaded.distribution.split()[0] == "qbot"
+        origin = "" if builtin else f" (authenticator '{loaded.name}' from {loaded.distribution})"
+        print(f"qbot: authentication on: {loaded.authenticator.describe()}{origin}; each sees only its own "
+              "conversations", flush=True)
+    elif is_loopback(config.server.host):
+        print("qbot: no authentication: only programs on this machine can connect", flush=True)
+    else:
+        print("qbot: WARNING: no authentication, and other machines can connect", flush=True)
 
 
 async def _serve(app: web.Application, config) -> int:
@@ -84,15 +99,7 @@ async def _serve(app: web.Application, config) -> int:
     print(f"qbot {__version__} listening on http://{config.server.host}:{config.server.port}"
           f"{config.server.prefix} (data: {config.data_dir}; cases: "
           f"{', '.join(f'{c.id} {c.name}' for c in cases) or 'none'})", flush=True)
-    if config.auth.enabled:
-        count = len(config.auth.examiners)
-        print(f"qbot: authentication on: bearer tokens of {count} examiner{'s' if count != 1 else ''} "
-              f"({len(config.auth.tokens)} token{'s' if len(config.auth.tokens) != 1 else ''}); each sees only "
-              "its own conversations", flush=True)
-    elif is_loopback(config.server.host):
-        print("qbot: no authentication: only programs on this machine can connect", flush=True)
-    else:
-        print("qbot: WARNING: no authentication, and other machines can connect", flush=True)
+    _say_who_may_connect(app, config)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

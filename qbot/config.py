@@ -14,6 +14,8 @@ from typing import Any
 import yaml
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from qbot.authenticators import EXAMINER_PATTERN, EXAMINER_RULE
+
 DEFAULT_PREFIX = "/qbot/api/v1/generalsec-ai"
 ENV_PREFIX = "QBOT_"
 # Environment variables with the prefix that are not settings.
@@ -80,11 +82,18 @@ class ExaminerToken:
     sha256: str = field(repr=False)
 
 
+BUILTIN_METHODS = ("bearer",)
+
+
 @dataclass(frozen=True)
 class AuthConfig:
+    # an entry point of qbot.authenticators: bearer, or a third party's
+    method: str = "bearer"
     tokens: tuple[ExaminerToken, ...] = ()
     # case id -> the examiners who may see it; a case not listed is open to every examiner
     cases: dict[str, list[str]] = field(default_factory=dict)
+    # a third-party authenticator's settings, checked by its own options_schema
+    options: dict[str, Any] = field(default_factory=dict)
 
     def may_see(self, examiner: str, case_id: str) -> bool:
         """Whether an examiner may see a case (always, with authentication off)."""
@@ -93,12 +102,17 @@ class AuthConfig:
 
     @property
     def enabled(self) -> bool:
-        """Authentication is on when at least one token is configured."""
-        return bool(self.tokens)
+        """Authentication is on with any method but `bearer`, and with `bearer` once at least one
+        token is configured (none: off, as before there were other methods)."""
+        return self.method != "bearer" or bool(self.tokens)
 
     @property
     def examiners(self) -> set[str]:
-        return {t.examiner for t in self.tokens}
+        """The examiners known in advance (bearer: the tokens'); empty when any name the
+        authenticator vouches for is accepted."""
+        if self.method == "bearer":
+            return {t.examiner for t in self.tokens}
+        return set()
 
 
 @dataclass(frozen=True)
@@ -140,7 +154,7 @@ def _help(text: str) -> dict[str, str]:
 
 ServerSchema = _section(
     ServerConfig,
-    host=fields.Str(metadata=_help("address to listen on; loopback unless auth.tokens are configured")),
+    host=fields.Str(metadata=_help("address to listen on; loopback unless authentication is on (auth)")),
     port=fields.Int(validate=validate.Range(0, 65535), metadata=_help("TCP port (the seed's front end uses 18808)")),
     prefix=fields.Str(
         validate=validate.Regexp(r"^(/[A-Za-z0-9._-]+)+$", error="must look like /a/b/c"),
@@ -208,12 +222,11 @@ PluginsSchema = _section(
 )
 
 
-EXAMINER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$"
+_EXAMINER = validate.Regexp(EXAMINER_PATTERN.replace("$", r"\Z"), error=f"must be {EXAMINER_RULE}")
 
 
 class ExaminerTokenSchema(Schema):
-    examiner = fields.Str(required=True, validate=validate.Regexp(
-        EXAMINER_PATTERN, error="must be 1 to 64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit"))
+    examiner = fields.Str(required=True, validate=_EXAMINER)
     sha256 = fields.Str(required=True, validate=validate.Regexp(
         r"^[0-9A-Fa-f]{64}$", error="must be the 64 hex digits of the token's SHA-256, never the token itself"))
 
@@ -224,24 +237,40 @@ class ExaminerTokenSchema(Schema):
 
 _AuthFields = _section(
     AuthConfig,
+    method=fields.Str(validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z", error=(
+        f"must be {' or '.join(BUILTIN_METHODS)}, or the name of an installed qbot.authenticators entry point")),
+        metadata=_help("who vouches for the examiner: bearer (auth.tokens), or a plugin's name")),
     tokens=fields.List(fields.Nested(ExaminerTokenSchema),
                        metadata=_help("bearer tokens, each {examiner, sha256 of the token}; any token turns auth on")),
     cases=fields.Dict(keys=fields.Str(), values=fields.List(fields.Str()),
                       metadata=_help("case id -> examiners who may see it; unlisted cases are open to all")),
+    options=fields.Dict(keys=fields.Str(),
+                        metadata=_help("a third-party authenticator's settings, checked by its options_schema")),
 )
 
 
 class AuthSchema(_AuthFields):
     @validates_schema
-    def _distinct_tokens(self, data, **_):
-        hashes = [t.sha256 for t in data.get("tokens") or ()]
+    def _consistent(self, data, **_):
+        method = data.get("method", "bearer")
+        tokens = data.get("tokens") or ()
+        hashes = [t.sha256 for t in tokens]
         if len(hashes) != len(set(hashes)):
             raise ValidationError({"tokens": ["the same token (sha256) is configured twice"]})
-        known = {t.examiner for t in data.get("tokens") or ()}
+        if tokens and method != "bearer":
+            raise ValidationError({"tokens": [f"bearer tokens are configured but auth.method is {method}, which "
+                                              "never checks them; remove them, or set auth.method: bearer"]})
+        if data.get("options") and method in BUILTIN_METHODS:
+            raise ValidationError({"options": [f"auth.method {method} takes no options; they are for a "
+                                               "third-party authenticator"]})
+        if method == "bearer":
+            known, where = {t.examiner for t in tokens}, "have no token in auth.tokens"
+        else:
+            return  # any name the authenticator vouches for may be listed
         for case_id, examiners in (data.get("cases") or {}).items():
             unknown = sorted(set(examiners) - known)
             if unknown:
-                raise ValidationError({"cases": {case_id: [f"examiners {unknown} have no token in auth.tokens"]}})
+                raise ValidationError({"cases": {case_id: [f"examiners {unknown} {where}"]}})
 
 
 class ConfigSchema(Schema):

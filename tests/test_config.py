@@ -42,6 +42,10 @@ def test_precedence_file_env_flags(tmp_path):
     pytest.param("", {"QBOT_TURNS_SEND_TIMEOUT": "soon"}, "turns.send_timeout", id="env-wrong-type"),
     pytest.param("- a list\n", {}, "the top level must be a mapping", id="not-a-mapping"),
     pytest.param("server: [\n", {}, "is not valid YAML", id="bad-yaml"),
+    pytest.param("auth:\n  method: 'a b'\n", {}, "auth.method: must be bearer, or the name of an "
+                 "installed qbot.authenticators entry point", id="auth-method"),
+    pytest.param("auth:\n  options: {realm: lab}\n", {}, "auth.options: auth.method bearer takes no options",
+                 id="auth-options-builtin"),
 ])
 def test_errors_name_the_key(tmp_path, yaml_text, env, message):
     path = tmp_path / "c.yaml"
@@ -67,3 +71,4 @@ def test_environment_values_follow_the_setting_type():
     assert config.server.host == "::" and str(config.data_dir) == "2024"  # text stays text
     assert config.server.cors_origins == ("http://a:1", "http://b")  # comma-separated list
     assert config.server.port == 9 and config.demo is False
+
