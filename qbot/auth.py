@@ -5,6 +5,9 @@ that asks it who every API request comes from.
 - `bearer`: each examiner has one or more tokens, configured as the SHA-256 of the token
   (`auth.tokens`), never in clear. With no token configured, authentication is off and every
   request is the one anonymous examiner `""` (loopback only, see `qbot serve`).
+- `proxy_header`: a front proxy has authenticated the examiner and names them in a header
+  (`auth.proxy_header.header`). The header is believed only from a peer in
+  `auth.proxy_header.trusted_proxies`, judged by the connection's own address, never by a header.
 
 The API routes (under `server.prefix`) need an examiner; `/healthz`, `/openapi.json` and CORS
 preflights (OPTIONS) do not. A refusal is `401 unauthorized` with a `WWW-Authenticate`
@@ -88,7 +91,7 @@ class BearerAuthenticator:
         return who
 
 
-# -- the peer ----------------------------------------------------------------------------------------
+# -- proxy_header --------------------------------------------------------------------------------
 
 def peer_address(peername: Any) -> str | None:
     """The IP address of a transport's `peername` (an IPv4-mapped IPv6 address as IPv4), or None."""
@@ -101,6 +104,67 @@ def peer_address(peername: Any) -> str | None:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
     return str(address)
+
+
+class ProxyHeaderAuthenticator:
+    """The examiner named in `auth.proxy_header.header` by a front proxy that authenticated them,
+    believed only from a peer in `auth.proxy_header.trusted_proxies`. A request from any other
+    peer is refused, whether or not it carries the header (one that does is logged: someone tried
+    to choose a name); so is one from a proxy without the header, with it twice, or with a name
+    that is not `EXAMINER_RULE` (or not in `auth.proxy_header.examiners`, when that is set)."""
+
+    options_schema = None
+    challenge = 'ProxyHeader realm="qbot"'
+
+    def __init__(self, options: dict[str, Any], auth: AuthConfig):
+        settings = auth.proxy_header
+        self.header = settings.header
+        self.trusted = tuple(ipaddress.ip_network(n) for n in settings.trusted_proxies)
+        self.allowed = frozenset(settings.examiners)
+        self.security_scheme = {
+            "type": "apiKey", "in": "header", "name": self.header,
+            "description": f"the examiner's name, set by the authenticating front proxy; `{self.header}` is "
+                           "believed only from the proxy's own address (`auth.proxy_header.trusted_proxies`) "
+                           "and refused from any other client"}
+
+    def describe(self) -> str:
+        allowed = f", {len(self.allowed)} examiners allowed" if self.allowed else ""
+        return (f"examiners named by the front proxy in {self.header}, believed only from "
+                f"{', '.join(str(n) for n in self.trusted)}{allowed}")
+
+    def trusts(self, peer: str | None) -> bool:
+        if peer is None:
+            return False
+        try:
+            address = ipaddress.ip_address(peer)
+        except ValueError:
+            return False
+        return any(address in network for network in self.trusted)
+
+    async def authenticate(self, request: Presented) -> str:
+        values = request.headers.getall(self.header, [])  # type: ignore[attr-defined]
+        if not self.trusts(request.peer):
+            if values:
+                log.warning("refused %s %s from %s: it carries %s %r, but %s is not a trusted proxy "
+                            "(auth.proxy_header.trusted_proxies)", request.method, request.path[:200],
+                            request.peer, self.header, values[0][:80], request.peer)
+            # The same answer with or without the header: nothing here says what would be believed.
+            raise Refused("this server takes requests only through its authenticating front proxy; "
+                          "connect through the proxy")
+        if not values:
+            raise Refused(f"the front proxy sent no {self.header} header naming the examiner; it must set it "
+                          "on every request it has authenticated", {"header": self.header})
+        if len(values) > 1:
+            raise Refused(f"{self.header} is given {len(values)} times; the front proxy must set it exactly "
+                          "once, replacing any the client sent", {"header": self.header})
+        who = values[0]
+        if not EXAMINER_NAME.fullmatch(who):
+            raise Refused(f"{self.header} {who[:80]!r} is not an examiner's name: names are {EXAMINER_RULE}",
+                          {"header": self.header, "accepted": EXAMINER_PATTERN})
+        if self.allowed and who not in self.allowed:
+            raise Refused(f"examiner {who!r} may not use this server (auth.proxy_header.examiners)",
+                          {"header": self.header})
+        return who
 
 
 # -- loading -------------------------------------------------------------------------------------

@@ -2,8 +2,9 @@
 author reads this module and knows everything.
 
 `auth.method` in the config picks one authenticator by the name of its entry point in the group
-`qbot.authenticators`. The built-in registers there like any third-party package: `bearer`
-(tokens configured hashed in `auth.tokens`), in `qbot.auth`.
+`qbot.authenticators`. The built-ins register there like any third-party package:
+`bearer` (tokens configured hashed in `auth.tokens`) and `proxy_header` (a front proxy that has
+authenticated the examiner names them in a header, `auth.proxy_header`); both are in `qbot.auth`.
 A name registered by two distributions stops start-up: a package cannot stand in for a built-in.
 
 The entry point names a factory (a class is one) with:

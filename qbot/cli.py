@@ -49,6 +49,17 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+_LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
+
+
+def _holds_loopback(network) -> bool:
+    return any(network.version == lo.version and network.overlaps(lo) for lo in _LOOPBACK)
+
+
+def _is_loopback_network(network) -> bool:
+    return any(network.version == lo.version and network.subnet_of(lo) for lo in _LOOPBACK)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     config = load_settings(args, **{"server.host": args.host, "server.port": args.port,
                                     "server.allow_unauthenticated": args.allow_unauthenticated or None})
@@ -56,9 +67,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # loopback only, unless an authenticator is configured or it is explicitly asked for.
     if not is_loopback(config.server.host) and not config.auth.enabled and not config.server.allow_unauthenticated:
         print(f"qbot: error: {config.server.host} is reachable from other machines and authentication is off "
-              "(no auth.tokens); configure examiners' tokens (see `qbot token`), or listen on 127.0.0.1 (the "
-              "default) behind an authenticating proxy, or pass --allow-unauthenticated "
-              "(server.allow_unauthenticated) if the network is yours alone", file=sys.stderr)
+              "(no auth.tokens); configure examiners' tokens (see `qbot token`) or a front proxy's header "
+              "(auth.method: proxy_header), or listen on 127.0.0.1 (the default) behind an authenticating proxy, "
+              "or pass --allow-unauthenticated (server.allow_unauthenticated) if the network is yours alone",
+              file=sys.stderr)
         return EXIT_USAGE
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from qbot.app import create_app
@@ -76,6 +88,12 @@ def _say_who_may_connect(app: web.Application, config) -> None:
         origin = "" if builtin else f" (authenticator '{loaded.name}' from {loaded.distribution})"
         print(f"qbot: authentication on: {loaded.authenticator.describe()}{origin}; each sees only its own "
               "conversations", flush=True)
+        if config.auth.method == "proxy_header":
+            for network in map(ipaddress.ip_network, config.auth.proxy_header.trusted_proxies):
+                if network.num_addresses > 1 and not _is_loopback_network(network):
+                    print(f"qbot: note: every host in {network} may name any examiner in "
+                          f"{config.auth.proxy_header.header}; trust the proxy's own address where you can",
+                          flush=True)
     elif is_loopback(config.server.host):
         print("qbot: no authentication: only programs on this machine can connect", flush=True)
     else:

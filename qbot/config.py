@@ -5,6 +5,7 @@ An unknown key or a value of the wrong type stops start-up with a message naming
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import MISSING, dataclass, field, fields as dataclass_fields
@@ -82,16 +83,28 @@ class ExaminerToken:
     sha256: str = field(repr=False)
 
 
-BUILTIN_METHODS = ("bearer",)
+BUILTIN_METHODS = ("bearer", "proxy_header")
+
+
+@dataclass(frozen=True)
+class ProxyHeaderConfig:
+    """`auth.method: proxy_header`: a front proxy authenticates the examiner and names them in
+    `header`; qbot takes the header only from a peer in `trusted_proxies`."""
+
+    header: str = "X-Remote-User"
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
+    # the names accepted; empty: any name the proxy vouches for
+    examiners: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class AuthConfig:
-    # an entry point of qbot.authenticators: bearer, or a third party's
+    # an entry point of qbot.authenticators: bearer, proxy_header, or a third party's
     method: str = "bearer"
     tokens: tuple[ExaminerToken, ...] = ()
     # case id -> the examiners who may see it; a case not listed is open to every examiner
     cases: dict[str, list[str]] = field(default_factory=dict)
+    proxy_header: ProxyHeaderConfig = field(default_factory=ProxyHeaderConfig)
     # a third-party authenticator's settings, checked by its own options_schema
     options: dict[str, Any] = field(default_factory=dict)
 
@@ -108,10 +121,12 @@ class AuthConfig:
 
     @property
     def examiners(self) -> set[str]:
-        """The examiners known in advance (bearer: the tokens'); empty when any name the
-        authenticator vouches for is accepted."""
+        """The examiners known in advance (bearer: the tokens'; proxy_header: its list, if any);
+        empty when any name the authenticator vouches for is accepted."""
         if self.method == "bearer":
             return {t.examiner for t in self.tokens}
+        if self.method == "proxy_header":
+            return set(self.proxy_header.examiners)
         return set()
 
 
@@ -235,15 +250,62 @@ class ExaminerTokenSchema(Schema):
         return ExaminerToken(examiner=data["examiner"], sha256=data["sha256"].lower())
 
 
+HEADER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}\Z"
+# Headers that name something else already: taking the examiner from one would confuse the two.
+RESERVED_HEADERS = frozenset({
+    "authorization", "connection", "content-length", "content-type", "cookie", "forwarded", "host",
+    "origin", "proxy-authorization", "te", "transfer-encoding", "upgrade", "x-forwarded-for",
+    "x-forwarded-host", "x-forwarded-proto", "x-real-ip",
+})
+
+
+def _header_name(value: str) -> None:
+    if value.lower() in RESERVED_HEADERS:
+        raise ValidationError(f"{value} carries something else; use a header of its own, e.g. X-Remote-User")
+
+
+class Network(fields.Str):
+    """An IP address or network (CIDR), loaded as its normal form (`10.0.0.2` → `10.0.0.2/32`)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            network = ipaddress.ip_network(text.strip(), strict=True)
+        except ValueError as exc:
+            raise ValidationError(f"must be an IP address or network like 10.0.0.2, 10.0.0.0/24 or ::1 "
+                                  f"({exc})") from exc
+        mapped = network.network_address.ipv4_mapped if network.version == 6 else None
+        if mapped is not None and network.prefixlen >= 96:  # peers are compared as IPv4: say it so
+            network = ipaddress.ip_network(f"{mapped}/{network.prefixlen - 96}")
+        if network.prefixlen == 0:
+            raise ValidationError(f"{network} trusts every address: any client could name any examiner; "
+                                  "give the proxy's own address")
+        return str(network)
+
+
+ProxyHeaderSchema = _section(
+    ProxyHeaderConfig,
+    header=fields.Str(validate=[validate.Regexp(HEADER_PATTERN, error=(
+        "must be an HTTP header name of letters, digits and '-' (no '_', which some servers read as '-'), "
+        "e.g. X-Remote-User")), _header_name],
+        metadata=_help("proxy_header: the header in which the front proxy names the examiner")),
+    trusted_proxies=fields.List(Network(), validate=validate.Length(
+        min=1, error="must name at least one proxy address: with none, no request could be authenticated"),
+        metadata=_help("proxy_header: addresses or networks (CIDR) of the proxies allowed to set the header")),
+    examiners=fields.List(fields.Str(validate=_EXAMINER),
+                          metadata=_help("proxy_header: the names accepted; [] accepts any the proxy sends")),
+)
+
 _AuthFields = _section(
     AuthConfig,
     method=fields.Str(validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z", error=(
         f"must be {' or '.join(BUILTIN_METHODS)}, or the name of an installed qbot.authenticators entry point")),
-        metadata=_help("who vouches for the examiner: bearer (auth.tokens), or a plugin's name")),
+        metadata=_help("who vouches for the examiner: bearer (auth.tokens), proxy_header, or a plugin's name")),
     tokens=fields.List(fields.Nested(ExaminerTokenSchema),
                        metadata=_help("bearer tokens, each {examiner, sha256 of the token}; any token turns auth on")),
     cases=fields.Dict(keys=fields.Str(), values=fields.List(fields.Str()),
                       metadata=_help("case id -> examiners who may see it; unlisted cases are open to all")),
+    proxy_header=fields.Nested(ProxyHeaderSchema),
     options=fields.Dict(keys=fields.Str(),
                         metadata=_help("a third-party authenticator's settings, checked by its options_schema")),
 )
@@ -265,6 +327,8 @@ class AuthSchema(_AuthFields):
                                                "third-party authenticator"]})
         if method == "bearer":
             known, where = {t.examiner for t in tokens}, "have no token in auth.tokens"
+        elif method == "proxy_header" and data["proxy_header"].examiners:
+            known, where = set(data["proxy_header"].examiners), "are not in auth.proxy_header.examiners"
         else:
             return  # any name the authenticator vouches for may be listed
         for case_id, examiners in (data.get("cases") or {}).items():
@@ -295,7 +359,7 @@ class ConfigSchema(Schema):
 
 
 def setting_names(schema: Schema | None = None, prefix: str = "") -> Iterator[str]:
-    """Every setting as a dotted name, e.g. `server.port`; a section inside a section too."""
+    """Every setting as a dotted name, e.g. `server.port`, `auth.proxy_header.header`."""
     for name, schema_field in (schema or ConfigSchema()).fields.items():
         if isinstance(schema_field, fields.Nested):
             yield from setting_names(schema_field.nested(), f"{prefix}{name}.")

@@ -42,7 +42,9 @@ _ERRORS = {
 
 _UNAUTHORIZED = ("`unauthorized`: no examiner that the authenticator (`auth.method`: {method}) accepts{how}; "
                  "with `WWW-Authenticate: {challenge}`. Documented only when authentication is on")
-_HOW = {"bearer": " (no `Authorization: Bearer <token>`, or a token of no configured examiner)"}
+_HOW = {"bearer": " (no `Authorization: Bearer <token>`, or a token of no configured examiner)",
+        "proxy_header": " (a request not from the trusted front proxy, or without one valid examiner's name "
+                        "in its header)"}
 
 _CONVERSATION_ID = {
     "name": "conversation_id", "in": "path", "required": True,
