@@ -60,6 +60,28 @@ def _is_loopback_network(network) -> bool:
     return any(network.version == lo.version and network.subnet_of(lo) for lo in _LOOPBACK)
 
 
+def _proxy_binding_problem(config) -> str | None:
+    """With `proxy_header`, why the listening address and the trusted proxies cannot meet, or None.
+    Only loopback proxies trusted: an address beyond loopback would let other machines reach
+    nothing but refusals (and /healthz); a loopback address with no loopback proxy trusted: no
+    request could ever be believed. Both are mistakes, said now rather than as 401s later."""
+    if config.auth.method != "proxy_header":
+        return None
+    trusted = [ipaddress.ip_network(n) for n in config.auth.proxy_header.trusted_proxies]
+    listed = ", ".join(config.auth.proxy_header.trusted_proxies)
+    if is_loopback(config.server.host) and not any(_holds_loopback(n) for n in trusted):
+        return (f"{config.server.host} takes connections from this machine only, but no loopback address is a "
+                f"trusted proxy (auth.proxy_header.trusted_proxies: {listed}), so no request could be "
+                "authenticated; add 127.0.0.1 if the proxy runs here, or listen on an address the proxy reaches "
+                "(--host)")
+    if not is_loopback(config.server.host) and all(_is_loopback_network(n) for n in trusted):
+        return (f"{config.server.host} is reachable from other machines, but only proxies on this machine are "
+                f"trusted (auth.proxy_header.trusted_proxies: {listed}): no request from another machine could "
+                "be authenticated; listen on 127.0.0.1 (the default) behind the proxy, or add the proxy's own "
+                "address to auth.proxy_header.trusted_proxies")
+    return None
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     config = load_settings(args, **{"server.host": args.host, "server.port": args.port,
                                     "server.allow_unauthenticated": args.allow_unauthenticated or None})
@@ -71,6 +93,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
               "(auth.method: proxy_header), or listen on 127.0.0.1 (the default) behind an authenticating proxy, "
               "or pass --allow-unauthenticated (server.allow_unauthenticated) if the network is yours alone",
               file=sys.stderr)
+        return EXIT_USAGE
+    problem = _proxy_binding_problem(config)
+    if problem:
+        print(f"qbot: error: {problem}", file=sys.stderr)
         return EXIT_USAGE
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from qbot.app import create_app

@@ -368,6 +368,12 @@ def test_serve_with_a_broken_authenticator_exits_3_naming_it(tmp_path, data_dir)
 
 
 @pytest.mark.parametrize(("yaml_text", "host", "message"), [
+    pytest.param("auth:\n  method: proxy_header\n", "0.0.0.0",
+                 "0.0.0.0 is reachable from other machines, but only proxies on this machine are trusted "
+                 "(auth.proxy_header.trusted_proxies: 127.0.0.1/32, ::1/128)", id="beyond-loopback-trusting-loopback"),
+    pytest.param("auth:\n  method: proxy_header\n  proxy_header:\n    trusted_proxies: [10.0.0.2]\n", "127.0.0.1",
+                 "127.0.0.1 takes connections from this machine only, but no loopback address is a trusted proxy "
+                 "(auth.proxy_header.trusted_proxies: 10.0.0.2/32)", id="loopback-trusting-none-of-it"),
     pytest.param("auth:\n  method: proxy_header\n  proxy_header:\n    trusted_proxies: [0.0.0.0/0]\n", "127.0.0.1",
                  "auth.proxy_header.trusted_proxies.[0]: 0.0.0.0/0 trusts every address", id="trusting-everyone"),
 ])
