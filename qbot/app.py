@@ -11,7 +11,7 @@ from aiohttp import web
 
 from qbot import registry as plugin_registry
 from qbot.appkeys import CONFIG, ENGINE, LOG, REGISTRY, RUNNER, STORE
-from qbot.auth import auth_middleware
+from qbot.auth import AUTHENTICATOR, auth_middleware, load_authenticator
 from qbot.config import Config
 from qbot.convlog import ConversationLog
 from qbot.engine import create_engine
@@ -26,11 +26,15 @@ log = logging.getLogger(__name__)
 
 
 def create_app(config: Config, registry: dict[int, Registered] | None = None) -> web.Application:
-    """Build the app. Handlers come from the `qbot.plugins` entry points unless given."""
+    """Build the app. Handlers come from the `qbot.plugins` entry points unless given; the
+    authenticator `auth.method` names from `qbot.authenticators`, when authentication is on."""
+    authenticator = load_authenticator(config.auth) if config.auth.enabled else None
     middlewares = [error_middleware]
-    if config.auth.enabled:  # inside error_middleware, so a refusal is the usual JSON
-        middlewares.append(auth_middleware(config.auth, config.server.prefix))
+    if authenticator is not None:  # inside error_middleware, so a refusal is the usual JSON
+        middlewares.append(auth_middleware(authenticator, config.server.prefix))
     app = web.Application(middlewares=middlewares, client_max_size=config.limits.max_body_bytes)
+    if authenticator is not None:
+        app[AUTHENTICATOR] = authenticator
     app[CONFIG] = config
     app[REGISTRY] = registry if registry is not None else plugin_registry.load(config.plugins.disabled)
     app[STEP_SCHEMA] = step_schema(config.limits)

@@ -49,22 +49,81 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+_LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
+
+
+def _holds_loopback(network) -> bool:
+    return any(network.version == lo.version and network.overlaps(lo) for lo in _LOOPBACK)
+
+
+def _is_loopback_network(network) -> bool:
+    return any(network.version == lo.version and network.subnet_of(lo) for lo in _LOOPBACK)
+
+
+def _proxy_binding_problem(config) -> str | None:
+    """With `proxy_header`, why the listening address and the trusted proxies cannot meet, or None.
+    Only loopback proxies trusted: an address beyond loopback would let other machines reach
+    nothing but refusals (and /healthz); a loopback address with no loopback proxy trusted: no
+    request could ever be believed. Both are mistakes, said now rather than as 401s later."""
+    if config.auth.method != "proxy_header":
+        return None
+    trusted = [ipaddress.ip_network(n) for n in config.auth.proxy_header.trusted_proxies]
+    listed = ", ".join(config.auth.proxy_header.trusted_proxies)
+    if is_loopback(config.server.host) and not any(_holds_loopback(n) for n in trusted):
+        return (f"{config.server.host} takes connections from this machine only, but no loopback address is a "
+                f"trusted proxy (auth.proxy_header.trusted_proxies: {listed}), so no request could be "
+                "authenticated; add 127.0.0.1 if the proxy runs here, or listen on an address the proxy reaches "
+                "(--host)")
+    if not is_loopback(config.server.host) and all(_is_loopback_network(n) for n in trusted):
+        return (f"{config.server.host} is reachable from other machines, but only proxies on this machine are "
+                f"trusted (auth.proxy_header.trusted_proxies: {listed}): no request from another machine could "
+                "be authenticated; listen on 127.0.0.1 (the default) behind the proxy, or add the proxy's own "
+                "address to auth.proxy_header.trusted_proxies")
+    return None
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     config = load_settings(args, **{"server.host": args.host, "server.port": args.port,
                                     "server.allow_unauthenticated": args.allow_unauthenticated or None})
     # Without authentication a server others can reach would show every conversation to anyone:
-    # loopback only, unless tokens are configured or it is explicitly asked for.
+    # loopback only, unless an authenticator is configured or it is explicitly asked for.
     if not is_loopback(config.server.host) and not config.auth.enabled and not config.server.allow_unauthenticated:
         print(f"qbot: error: {config.server.host} is reachable from other machines and authentication is off "
-              "(no auth.tokens); configure examiners' tokens (see `qbot token`), or listen on 127.0.0.1 (the "
-              "default) behind an authenticating proxy, or pass --allow-unauthenticated "
-              "(server.allow_unauthenticated) if the network is yours alone", file=sys.stderr)
+              "(no auth.tokens); configure examiners' tokens (see `qbot token`) or a front proxy's header "
+              "(auth.method: proxy_header), or listen on 127.0.0.1 (the default) behind an authenticating proxy, "
+              "or pass --allow-unauthenticated (server.allow_unauthenticated) if the network is yours alone",
+              file=sys.stderr)
+        return EXIT_USAGE
+    problem = _proxy_binding_problem(config)
+    if problem:
+        print(f"qbot: error: {problem}", file=sys.stderr)
         return EXIT_USAGE
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from qbot.app import create_app
 
     app = create_app(config)
     return asyncio.run(_serve(app, config))
+
+
+def _say_who_may_connect(app: web.Application, config) -> None:
+    from qbot.auth import AUTHENTICATOR
+
+    loaded = app.get(AUTHENTICATOR)
+    if loaded is not None:
+        builtin = loaded.distribution.split()[0] == "qbot"
+        origin = "" if builtin else f" (authenticator '{loaded.name}' from {loaded.distribution})"
+        print(f"qbot: authentication on: {loaded.authenticator.describe()}{origin}; each sees only its own "
+              "conversations", flush=True)
+        if config.auth.method == "proxy_header":
+            for network in map(ipaddress.ip_network, config.auth.proxy_header.trusted_proxies):
+                if network.num_addresses > 1 and not _is_loopback_network(network):
+                    print(f"qbot: note: every host in {network} may name any examiner in "
+                          f"{config.auth.proxy_header.header}; trust the proxy's own address where you can",
+                          flush=True)
+    elif is_loopback(config.server.host):
+        print("qbot: no authentication: only programs on this machine can connect", flush=True)
+    else:
+        print("qbot: WARNING: no authentication, and other machines can connect", flush=True)
 
 
 async def _serve(app: web.Application, config) -> int:
@@ -84,15 +143,7 @@ async def _serve(app: web.Application, config) -> int:
     print(f"qbot {__version__} listening on http://{config.server.host}:{config.server.port}"
           f"{config.server.prefix} (data: {config.data_dir}; cases: "
           f"{', '.join(f'{c.id} {c.name}' for c in cases) or 'none'})", flush=True)
-    if config.auth.enabled:
-        count = len(config.auth.examiners)
-        print(f"qbot: authentication on: bearer tokens of {count} examiner{'s' if count != 1 else ''} "
-              f"({len(config.auth.tokens)} token{'s' if len(config.auth.tokens) != 1 else ''}); each sees only "
-              "its own conversations", flush=True)
-    elif is_loopback(config.server.host):
-        print("qbot: no authentication: only programs on this machine can connect", flush=True)
-    else:
-        print("qbot: WARNING: no authentication, and other machines can connect", flush=True)
+    _say_who_may_connect(app, config)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -5,6 +5,7 @@ An unknown key or a value of the wrong type stops start-up with a message naming
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import MISSING, dataclass, field, fields as dataclass_fields
@@ -13,6 +14,8 @@ from typing import Any
 
 import yaml
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+
+from qbot.authenticators import EXAMINER_PATTERN, EXAMINER_RULE
 
 DEFAULT_PREFIX = "/qbot/api/v1/generalsec-ai"
 ENV_PREFIX = "QBOT_"
@@ -80,11 +83,30 @@ class ExaminerToken:
     sha256: str = field(repr=False)
 
 
+BUILTIN_METHODS = ("bearer", "proxy_header")
+
+
+@dataclass(frozen=True)
+class ProxyHeaderConfig:
+    """`auth.method: proxy_header`: a front proxy authenticates the examiner and names them in
+    `header`; qbot takes the header only from a peer in `trusted_proxies`."""
+
+    header: str = "X-Remote-User"
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
+    # the names accepted; empty: any name the proxy vouches for
+    examiners: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class AuthConfig:
+    # an entry point of qbot.authenticators: bearer, proxy_header, or a third party's
+    method: str = "bearer"
     tokens: tuple[ExaminerToken, ...] = ()
     # case id -> the examiners who may see it; a case not listed is open to every examiner
     cases: dict[str, list[str]] = field(default_factory=dict)
+    proxy_header: ProxyHeaderConfig = field(default_factory=ProxyHeaderConfig)
+    # a third-party authenticator's settings, checked by its own options_schema
+    options: dict[str, Any] = field(default_factory=dict)
 
     def may_see(self, examiner: str, case_id: str) -> bool:
         """Whether an examiner may see a case (always, with authentication off)."""
@@ -93,12 +115,19 @@ class AuthConfig:
 
     @property
     def enabled(self) -> bool:
-        """Authentication is on when at least one token is configured."""
-        return bool(self.tokens)
+        """Authentication is on with any method but `bearer`, and with `bearer` once at least one
+        token is configured (none: off, as before there were other methods)."""
+        return self.method != "bearer" or bool(self.tokens)
 
     @property
     def examiners(self) -> set[str]:
-        return {t.examiner for t in self.tokens}
+        """The examiners known in advance (bearer: the tokens'; proxy_header: its list, if any);
+        empty when any name the authenticator vouches for is accepted."""
+        if self.method == "bearer":
+            return {t.examiner for t in self.tokens}
+        if self.method == "proxy_header":
+            return set(self.proxy_header.examiners)
+        return set()
 
 
 @dataclass(frozen=True)
@@ -140,7 +169,7 @@ def _help(text: str) -> dict[str, str]:
 
 ServerSchema = _section(
     ServerConfig,
-    host=fields.Str(metadata=_help("address to listen on; loopback unless auth.tokens are configured")),
+    host=fields.Str(metadata=_help("address to listen on; loopback unless authentication is on (auth)")),
     port=fields.Int(validate=validate.Range(0, 65535), metadata=_help("TCP port (the seed's front end uses 18808)")),
     prefix=fields.Str(
         validate=validate.Regexp(r"^(/[A-Za-z0-9._-]+)+$", error="must look like /a/b/c"),
@@ -208,12 +237,11 @@ PluginsSchema = _section(
 )
 
 
-EXAMINER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$"
+_EXAMINER = validate.Regexp(EXAMINER_PATTERN.replace("$", r"\Z"), error=f"must be {EXAMINER_RULE}")
 
 
 class ExaminerTokenSchema(Schema):
-    examiner = fields.Str(required=True, validate=validate.Regexp(
-        EXAMINER_PATTERN, error="must be 1 to 64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit"))
+    examiner = fields.Str(required=True, validate=_EXAMINER)
     sha256 = fields.Str(required=True, validate=validate.Regexp(
         r"^[0-9A-Fa-f]{64}$", error="must be the 64 hex digits of the token's SHA-256, never the token itself"))
 
@@ -222,26 +250,91 @@ class ExaminerTokenSchema(Schema):
         return ExaminerToken(examiner=data["examiner"], sha256=data["sha256"].lower())
 
 
+HEADER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}\Z"
+# Headers that name something else already: taking the examiner from one would confuse the two.
+RESERVED_HEADERS = frozenset({
+    "authorization", "connection", "content-length", "content-type", "cookie", "forwarded", "host",
+    "origin", "proxy-authorization", "te", "transfer-encoding", "upgrade", "x-forwarded-for",
+    "x-forwarded-host", "x-forwarded-proto", "x-real-ip",
+})
+
+
+def _header_name(value: str) -> None:
+    if value.lower() in RESERVED_HEADERS:
+        raise ValidationError(f"{value} carries something else; use a header of its own, e.g. X-Remote-User")
+
+
+class Network(fields.Str):
+    """An IP address or network (CIDR), loaded as its normal form (`10.0.0.2` → `10.0.0.2/32`)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            network = ipaddress.ip_network(text.strip(), strict=True)
+        except ValueError as exc:
+            raise ValidationError(f"must be an IP address or network like 10.0.0.2, 10.0.0.0/24 or ::1 "
+                                  f"({exc})") from exc
+        mapped = network.network_address.ipv4_mapped if network.version == 6 else None
+        if mapped is not None and network.prefixlen >= 96:  # peers are compared as IPv4: say it so
+            network = ipaddress.ip_network(f"{mapped}/{network.prefixlen - 96}")
+        if network.prefixlen == 0:
+            raise ValidationError(f"{network} trusts every address: any client could name any examiner; "
+                                  "give the proxy's own address")
+        return str(network)
+
+
+ProxyHeaderSchema = _section(
+    ProxyHeaderConfig,
+    header=fields.Str(validate=[validate.Regexp(HEADER_PATTERN, error=(
+        "must be an HTTP header name of letters, digits and '-' (no '_', which some servers read as '-'), "
+        "e.g. X-Remote-User")), _header_name],
+        metadata=_help("proxy_header: the header in which the front proxy names the examiner")),
+    trusted_proxies=fields.List(Network(), validate=validate.Length(
+        min=1, error="must name at least one proxy address: with none, no request could be authenticated"),
+        metadata=_help("proxy_header: addresses or networks (CIDR) of the proxies allowed to set the header")),
+    examiners=fields.List(fields.Str(validate=_EXAMINER),
+                          metadata=_help("proxy_header: the names accepted; [] accepts any the proxy sends")),
+)
+
 _AuthFields = _section(
     AuthConfig,
+    method=fields.Str(validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z", error=(
+        f"must be {' or '.join(BUILTIN_METHODS)}, or the name of an installed qbot.authenticators entry point")),
+        metadata=_help("who vouches for the examiner: bearer (auth.tokens), proxy_header, or a plugin's name")),
     tokens=fields.List(fields.Nested(ExaminerTokenSchema),
                        metadata=_help("bearer tokens, each {examiner, sha256 of the token}; any token turns auth on")),
     cases=fields.Dict(keys=fields.Str(), values=fields.List(fields.Str()),
                       metadata=_help("case id -> examiners who may see it; unlisted cases are open to all")),
+    proxy_header=fields.Nested(ProxyHeaderSchema),
+    options=fields.Dict(keys=fields.Str(),
+                        metadata=_help("a third-party authenticator's settings, checked by its options_schema")),
 )
 
 
 class AuthSchema(_AuthFields):
     @validates_schema
-    def _distinct_tokens(self, data, **_):
-        hashes = [t.sha256 for t in data.get("tokens") or ()]
+    def _consistent(self, data, **_):
+        method = data.get("method", "bearer")
+        tokens = data.get("tokens") or ()
+        hashes = [t.sha256 for t in tokens]
         if len(hashes) != len(set(hashes)):
             raise ValidationError({"tokens": ["the same token (sha256) is configured twice"]})
-        known = {t.examiner for t in data.get("tokens") or ()}
+        if tokens and method != "bearer":
+            raise ValidationError({"tokens": [f"bearer tokens are configured but auth.method is {method}, which "
+                                              "never checks them; remove them, or set auth.method: bearer"]})
+        if data.get("options") and method in BUILTIN_METHODS:
+            raise ValidationError({"options": [f"auth.method {method} takes no options; they are for a "
+                                               "third-party authenticator"]})
+        if method == "bearer":
+            known, where = {t.examiner for t in tokens}, "have no token in auth.tokens"
+        elif method == "proxy_header" and data["proxy_header"].examiners:
+            known, where = set(data["proxy_header"].examiners), "are not in auth.proxy_header.examiners"
+        else:
+            return  # any name the authenticator vouches for may be listed
         for case_id, examiners in (data.get("cases") or {}).items():
             unknown = sorted(set(examiners) - known)
             if unknown:
-                raise ValidationError({"cases": {case_id: [f"examiners {unknown} have no token in auth.tokens"]}})
+                raise ValidationError({"cases": {case_id: [f"examiners {unknown} {where}"]}})
 
 
 class ConfigSchema(Schema):
@@ -265,14 +358,13 @@ class ConfigSchema(Schema):
         return Config(**data)
 
 
-def setting_names() -> Iterator[str]:
-    """Every setting as a dotted name, e.g. `server.port`."""
-    for name, schema_field in ConfigSchema().fields.items():
+def setting_names(schema: Schema | None = None, prefix: str = "") -> Iterator[str]:
+    """Every setting as a dotted name, e.g. `server.port`, `auth.proxy_header.header`."""
+    for name, schema_field in (schema or ConfigSchema()).fields.items():
         if isinstance(schema_field, fields.Nested):
-            for sub in schema_field.nested().fields:
-                yield f"{name}.{sub}"
+            yield from setting_names(schema_field.nested(), f"{prefix}{name}.")
         else:
-            yield name
+            yield prefix + name
 
 
 def env_name(setting: str) -> str:
@@ -306,6 +398,11 @@ def _set_dotted(target: dict, dotted: str, value: Any) -> None:
             raise ConfigError(f"{part}: must be a mapping of settings, not {type(node).__name__}")
         target = node
     target[leaf] = value
+
+
+def describe_errors(messages: Mapping | list, prefix: str = "") -> str:
+    """A marshmallow error mapping as one line of `dotted.key: message` parts."""
+    return "; ".join(_flatten_errors(messages, prefix))
 
 
 def _flatten_errors(messages: Mapping | list, prefix: str = "") -> list[str]:
@@ -356,4 +453,4 @@ def load_config(
         return ConfigSchema().load(raw)
     except ValidationError as exc:
         where = f" in {path}" if path else ""
-        raise ConfigError(f"invalid configuration{where}: " + "; ".join(_flatten_errors(exc.messages))) from exc
+        raise ConfigError(f"invalid configuration{where}: " + describe_errors(exc.messages)) from exc

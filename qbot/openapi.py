@@ -17,6 +17,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 
 from qbot import __version__, contract
 from qbot.appkeys import CONFIG, REGISTRY
+from qbot.auth import AUTHENTICATOR
 
 OPENAPI_VERSION = "3.1.0"
 SAFE_ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
@@ -39,8 +40,11 @@ _ERRORS = {
     503: "`shutting_down` (the server drains) or `log_unavailable` (the log cannot be written now)",
 }
 
-_UNAUTHORIZED = ("`unauthorized`: no `Authorization: Bearer <token>`, or a token of no configured examiner "
-                 "(with `WWW-Authenticate: Bearer`). Documented only when authentication is on (`auth.tokens`)")
+_UNAUTHORIZED = ("`unauthorized`: no examiner that the authenticator (`auth.method`: {method}) accepts{how}; "
+                 "with `WWW-Authenticate: {challenge}`. Documented only when authentication is on")
+_HOW = {"bearer": " (no `Authorization: Bearer <token>`, or a token of no configured examiner)",
+        "proxy_header": " (a request not from the trusted front proxy, or without one valid examiner's name "
+                        "in its header)"}
 
 _CONVERSATION_ID = {
     "name": "conversation_id", "in": "path", "required": True,
@@ -158,6 +162,7 @@ def build_spec(app: web.Application) -> dict[str, Any]:
 
     config = app[CONFIG]
     registry = app[REGISTRY]
+    auth = app.get(AUTHENTICATOR)  # None: authentication is off
     spec = APISpec(
         title="qbot", version=__version__, openapi_version=OPENAPI_VERSION,
         plugins=[MarshmallowPlugin()],
@@ -193,14 +198,14 @@ def build_spec(app: web.Application) -> dict[str, Any]:
         if name not in _OPERATIONS:
             raise LookupError(f"route {route.method} {route.resource.canonical} ({name}) is not documented")
         operation = {"operationId": name, **_OPERATIONS[name]}
-        if config.auth.enabled and route.resource.canonical.startswith(config.server.prefix + "/"):
-            operation["security"] = [{"bearer": []}]
-            operation["responses"] = {**operation["responses"], "401": _json(_UNAUTHORIZED, "ErrorEnvelope")}
+        if auth is not None and route.resource.canonical.startswith(config.server.prefix + "/"):
+            operation["security"] = [{auth.name: []}]
+            unauthorized = _UNAUTHORIZED.format(method=auth.name, challenge=auth.authenticator.challenge,
+                                                how=_HOW.get(auth.name, ""))
+            operation["responses"] = {**operation["responses"], "401": _json(unauthorized, "ErrorEnvelope")}
         spec.path(path=route.resource.canonical, operations={route.method.lower(): operation})
-    if config.auth.enabled:
-        spec.components.security_scheme("bearer", {
-            "type": "http", "scheme": "bearer",
-            "description": "an examiner's token (`auth.tokens`); each examiner sees only its own conversations"})
+    if auth is not None:
+        spec.components.security_scheme(auth.name, dict(auth.authenticator.security_scheme))
 
     doc = spec.to_dict()
     schemas = doc["components"]["schemas"]

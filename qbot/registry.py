@@ -34,7 +34,7 @@ class Registered:
         return schema() if isinstance(schema, type) else schema
 
 
-def _distribution(ep: EntryPoint) -> str:
+def distribution(ep: EntryPoint) -> str:
     dist = ep.dist
     return f"{dist.name} {dist.version}" if dist is not None else "unknown distribution"
 
@@ -70,7 +70,7 @@ def discover(disabled: Iterable[str] = ()) -> Iterator[tuple[EntryPoint, str]]:
     found = sorted(entry_points(group=GROUP), key=lambda ep: (ep.name, ep.value))
     for ep in found:
         if ep.name not in skip:
-            yield ep, _distribution(ep)
+            yield ep, distribution(ep)
 
 
 def load(disabled: Iterable[str] = ()) -> dict[int, Registered]:

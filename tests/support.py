@@ -119,8 +119,9 @@ class Api:
             return resp.status, await resp.json()
 
 
-def install_plugin(root: Path, dist: str, entry_points: dict[str, str], modules: dict[str, str]) -> Path:
-    """Write a distribution `dist` (version 1.0) with modules and `qbot.plugins` entry points into
+def install_plugin(root: Path, dist: str, entry_points: dict[str, str], modules: dict[str, str],
+                   group: str = "qbot.plugins") -> Path:
+    """Write a distribution `dist` (version 1.0) with modules and entry points of `group` into
     `root`; put `root` on sys.path (or PYTHONPATH) and importlib.metadata finds it like any
     installed package."""
     root.mkdir(parents=True, exist_ok=True)
@@ -130,7 +131,7 @@ def install_plugin(root: Path, dist: str, entry_points: dict[str, str], modules:
     info.mkdir(exist_ok=True)
     (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 1.0\n", "utf-8")
     lines = "".join(f"{name} = {target}\n" for name, target in entry_points.items())
-    (info / "entry_points.txt").write_text(f"[qbot.plugins]\n{lines}", "utf-8")
+    (info / "entry_points.txt").write_text(f"[{group}]\n{lines}", "utf-8")
     return root
 
 

@@ -42,6 +42,33 @@ def test_precedence_file_env_flags(tmp_path):
     pytest.param("", {"QBOT_TURNS_SEND_TIMEOUT": "soon"}, "turns.send_timeout", id="env-wrong-type"),
     pytest.param("- a list\n", {}, "the top level must be a mapping", id="not-a-mapping"),
     pytest.param("server: [\n", {}, "is not valid YAML", id="bad-yaml"),
+    pytest.param("auth:\n  method: 'a b'\n", {}, "auth.method: must be bearer or proxy_header, or the name of an "
+                 "installed qbot.authenticators entry point", id="auth-method"),
+    pytest.param("auth:\n  proxy_header:\n    hedaer: X-User\n", {}, "auth.proxy_header.hedaer: Unknown field.",
+                 id="auth-proxy-header-unknown-key"),
+    pytest.param("auth:\n  proxy_header:\n    header: X_Remote_User\n", {},
+                 "auth.proxy_header.header: must be an HTTP header name of letters, digits and '-'",
+                 id="auth-proxy-header-underscore"),
+    pytest.param("", {"QBOT_AUTH_PROXY_HEADER_HEADER": "X-Forwarded-For"},
+                 "auth.proxy_header.header: X-Forwarded-For carries something else", id="auth-proxy-header-reserved"),
+    pytest.param("auth:\n  proxy_header:\n    trusted_proxies: [10.0.0.1/8]\n", {},
+                 "auth.proxy_header.trusted_proxies.[0]: must be an IP address or network like 10.0.0.2, "
+                 "10.0.0.0/24 or ::1 (10.0.0.1/8 has host bits set)", id="auth-trusted-host-bits"),
+    pytest.param("", {"QBOT_AUTH_PROXY_HEADER_TRUSTED_PROXIES": "10.0.0.2, proxy.lan"},
+                 "auth.proxy_header.trusted_proxies.[1]: must be an IP address", id="auth-trusted-not-an-address"),
+    pytest.param("auth:\n  proxy_header:\n    trusted_proxies: ['::/0']\n", {},
+                 "auth.proxy_header.trusted_proxies.[0]: ::/0 trusts every address", id="auth-trusted-everyone"),
+    pytest.param("auth:\n  proxy_header:\n    trusted_proxies: []\n", {},
+                 "auth.proxy_header.trusted_proxies: must name at least one proxy address", id="auth-trusted-none"),
+    pytest.param("auth:\n  proxy_header:\n    examiners: [alice, 'b b']\n", {},
+                 "auth.proxy_header.examiners.[1]: must be 1 to 64 letters", id="auth-examiners"),
+    pytest.param("auth:\n  method: proxy_header\n  tokens: [{examiner: a, sha256: " + "a" * 64 + "}]\n", {},
+                 "auth.tokens: bearer tokens are configured but auth.method is proxy_header", id="auth-tokens-unused"),
+    pytest.param("auth:\n  options: {realm: lab}\n", {}, "auth.options: auth.method bearer takes no options",
+                 id="auth-options-builtin"),
+    pytest.param("auth:\n  method: proxy_header\n  proxy_header: {examiners: [alice]}\n  cases: {demo: [alice, zed]}\n",
+                 {}, "auth.cases.demo: examiners ['zed'] are not in auth.proxy_header.examiners",
+                 id="auth-cases-unlisted-examiner"),
 ])
 def test_errors_name_the_key(tmp_path, yaml_text, env, message):
     path = tmp_path / "c.yaml"
@@ -67,3 +94,21 @@ def test_environment_values_follow_the_setting_type():
     assert config.server.host == "::" and str(config.data_dir) == "2024"  # text stays text
     assert config.server.cors_origins == ("http://a:1", "http://b")  # comma-separated list
     assert config.server.port == 9 and config.demo is False
+
+
+def test_proxy_header_settings_load_normalised():
+    config = load_config(env={"QBOT_AUTH_METHOD": "proxy_header",
+                              "QBOT_AUTH_PROXY_HEADER_TRUSTED_PROXIES": "10.0.0.2, fd00::/8 ,::1",
+                              "QBOT_AUTH_PROXY_HEADER_HEADER": "X-Forwarded-User"})
+    proxy = config.auth.proxy_header
+    assert config.auth.enabled and config.auth.method == "proxy_header"
+    assert proxy.trusted_proxies == ("10.0.0.2/32", "fd00::/8", "::1/128") and proxy.header == "X-Forwarded-User"
+    mapped = load_config(env={}, overrides={"auth.proxy_header.trusted_proxies": ["::ffff:127.0.0.1"]})
+    assert mapped.auth.proxy_header.trusted_proxies == ("127.0.0.1/32",)  # as peers are compared: IPv4
+    defaults = load_config(env={}).auth
+    assert not defaults.enabled and defaults.method == "bearer"  # no tokens: off, as before
+    assert defaults.proxy_header.trusted_proxies == ("127.0.0.1/32", "::1/128")
+    assert load_config(env={"QBOT_AUTH_METHOD": "proxy_header"}).auth.cases == {}
+    # With no list of examiners, a case may name anyone the proxy might.
+    assert load_config(env={}, overrides={"auth.method": "proxy_header",
+                                          "auth.cases": {"demo": ["zed"]}}).auth.cases == {"demo": ["zed"]}
