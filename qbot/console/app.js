@@ -3,7 +3,7 @@
 
 import { Api, Refusal } from "./api.js";
 import { readEvents } from "./sse.js";
-import { Transcript } from "./transcript.js";
+import { STATES, Transcript } from "./transcript.js";
 
 const OPEN_KEY = "qbot.console.open"; // the conversation shown, reopened after a reload
 const lastIdKey = (cid) => `qbot.console.lastEventId.${cid}`;
@@ -125,7 +125,7 @@ async function refreshConversations(more = false) {
       title.textContent = c.title || c.conversation_id;
       const meta = document.createElement("span");
       meta.className = "conv-meta";
-      meta.textContent = `${c.state} · ${c.updated_at.slice(0, 16).replace("T", " ")}`;
+      meta.textContent = `${STATES[c.state] ?? c.state} · ${c.updated_at.slice(0, 16).replace("T", " ")}`;
       button.append(title, meta);
       button.addEventListener("click", () => openConversation(c.conversation_id));
       const li = document.createElement("li");

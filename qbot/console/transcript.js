@@ -4,7 +4,7 @@
 
 import { renderMarkdown } from "./markdown.js";
 
-const STATES = {
+export const STATES = {
   running: "进行中", awaiting_start: "待开始任务", awaiting_filter: "待确认筛选条件",
   completed: "已完成", failed: "失败", cancelled: "已停止",
 };
