@@ -13,6 +13,7 @@ from qbot import registry as plugin_registry
 from qbot.appkeys import CONFIG, ENGINE, LOG, REGISTRY, RUNNER, STORE
 from qbot.auth import AUTHENTICATOR, auth_middleware, load_authenticator
 from qbot.config import Config
+from qbot.console import setup_console
 from qbot.convlog import ConversationLog
 from qbot.engine import create_engine
 from qbot.evidence.store import EvidenceStore
@@ -49,6 +50,7 @@ def create_app(config: Config, registry: dict[int, Registered] | None = None) ->
     })
     for route in routes:
         cors.add(route)
+    setup_console(app, config.server.prefix)  # same origin as the API: no CORS
     app.on_response_prepare.append(_vary_on_origin)  # after aiohttp-cors's own handler
     return app
 

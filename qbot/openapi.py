@@ -137,6 +137,20 @@ _OPERATIONS: dict[str, dict[str, Any]] = {
         "summary": "Liveness: status, version, running turns, registered handlers",
         "responses": {"200": _json("serving", "Health"), "503": _json("draining (SIGTERM)", "Health")},
     },
+    "console_index": {
+        "summary": "The web console's page (the console speaks only the routes above)",
+        "responses": {"200": {"description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}},
+                      "304": {"description": "not modified (If-None-Match)"}},
+    },
+    "console_file": {
+        "summary": "One of the web console's scripts or style sheets, by name",
+        "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "the file", "content": {
+                          "text/javascript": {"schema": {"type": "string"}}, "text/css": {"schema": {"type": "string"}},
+                          "image/svg+xml": {"schema": {"type": "string"}}}},
+                      "304": {"description": "not modified (If-None-Match)"},
+                      "404": _json("`not_found`: no such console file", "ErrorEnvelope")},
+    },
     "openapi_json": {
         "summary": "This document",
         "responses": {"200": {"description": "OpenAPI 3.1",

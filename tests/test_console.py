@@ -1,0 +1,591 @@
+"""The web console (qbot/console) in a real headless Chromium, against a real qbot server on a
+port: the seed's flow clicked through, the edited form's answer compared with what the API
+answers for the same form, a reload in the middle of a turn, Stop, refusals, authentication, and
+evidence text that carries HTML shown as text. Chromium is Debian's (/usr/bin/chromium), driven
+by Playwright; without it these tests skip, unless QBOT_REQUIRE_BROWSER=1 (CI), where they fail."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from qbot.auth import token_hash
+from qbot.config import ConfigError, load_config
+from qbot.app import create_app
+from qbot.evidence.importing import import_paths
+from tests.support import SEED_QUESTION, install_plugin, read_sse
+
+try:
+    from playwright.async_api import async_playwright, expect
+except ImportError:  # the browser fixture says so: a skip, or a failure in CI
+    async_playwright = expect = None
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Without the background-networking flags Chromium's own connections are refused on a closed
+# network and slow every start; Playwright gives each launch a fresh profile directory.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+WAIT_MS = 20_000
+PHONE_ONLY = "为了分析机主的通讯行为，需要检索基本信息类别下电话应用的通话记录"
+
+
+def _no_browser(reason: str) -> None:
+    if os.environ.get("QBOT_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"QBOT_REQUIRE_BROWSER=1 but {reason}")
+    pytest.skip(f"{reason} (set QBOT_REQUIRE_BROWSER=1 to make this a failure)")
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    if not CHROMIUM.exists():
+        _no_browser(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    if async_playwright is None:
+        _no_browser("the playwright package is not installed (pip install -e '.[test]')")
+    expect.set_options(timeout=WAIT_MS)
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+class Page:
+    """A console tab; records the page's uncaught errors and console errors (a CSP violation is
+    one), which must stay empty."""
+
+    def __init__(self, page: Any, base: str):
+        self.page = page
+        self.base = base
+        self.problems: list[str] = []
+        page.on("pageerror", lambda exc: self.problems.append(f"page error: {exc}"))
+        page.on("console", self._console)
+        page.set_default_timeout(WAIT_MS)
+
+    def _console(self, message: Any) -> None:
+        # A refused request (4xx) is logged by Chromium as a failed load; those are tested for.
+        if message.type == "error" and "Failed to load resource" not in message.text:
+            self.problems.append(f"console: {message.text}")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.page, name)
+
+    async def open(self, ready: bool = True) -> None:
+        await self.page.goto(self.base + "/")
+        if ready:  # cases and conversations listed
+            await self.page.wait_for_selector("body[data-ready=true]", state="attached")
+
+    async def ask(self, question: str) -> None:
+        await self.page.fill("#question", question)
+        await self.page.click("#ask")
+
+    async def last_turn_done(self, state: str = "completed") -> None:
+        await expect(self.page.locator(".turn").last).to_have_attribute("data-state", state)
+
+
+@pytest.fixture
+async def open_page(browser: Any) -> AsyncIterator[Any]:
+    pages: list[Page] = []
+
+    async def open_page(base: str, ready: bool = True) -> Page:
+        context = await browser.new_context(viewport={"width": 1280, "height": 900})
+        page = Page(await context.new_page(), base)
+        pages.append(page)
+        await page.open(ready)
+        return page
+
+    yield open_page
+    for page in pages:
+        assert page.problems == [], page.problems
+
+
+# ---- what the API itself answers, to compare the page with ----
+
+async def api_step(api: Any, cid: str, confirm_type: int, question: str, form: dict | None = None) -> list:
+    status, events, _ = await api.step(cid, confirm_type, question, form)
+    assert status == 200, events
+    return events
+
+
+async def api_result(api: Any, form_edit: dict) -> tuple[dict, dict]:
+    """The seed's flow over the API with the proposed form edited by `form_edit`: (form, result)."""
+    cid = str(uuid.uuid4())
+    await api_step(api, cid, -1, SEED_QUESTION)
+    proposed = next(e.data["form"] for e in await api_step(api, cid, 0, "开始任务") if e.event == "confirm")
+    form = {**proposed, **form_edit}
+    third = await api_step(api, cid, 3, "继续任务", form)
+    return proposed, next(e.data for e in third if e.event == "result")
+
+
+def cell_text(value: Any) -> str:
+    return str(value)
+
+
+# ---- a filter step that holds until the test lets it go, for a reload or a Stop mid-turn ----
+
+GATED_PLUGIN = '''
+import asyncio
+from contextlib import aclosing
+from qbot_plugins.filter import handler as builtin
+
+gate = asyncio.Event()  # set by the test; the module is imported afresh for each test
+
+
+class Gated:
+    """The built-in filter step, holding after its first message until `gate` is set."""
+    confirm_type = 3
+    name = "gated_filter"
+    form_schema = builtin.form_schema
+    allowed_states = builtin.allowed_states
+
+    async def run(self, ctx):
+        held = False
+        async with aclosing(builtin.run(ctx)) as events:
+            async for event in events:
+                yield event
+                if not held and event.event == "message":
+                    held = True
+                    await gate.wait()
+
+
+handler = Gated()
+'''
+
+
+@pytest.fixture
+def gated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Replaces the built-in filter (disabled by name) with the gated one; returns its module."""
+    monkeypatch.delitem(sys.modules, "qbot_gated", raising=False)
+    root = install_plugin(tmp_path / "gated-site", "qbot_gated", {"gated_filter": "qbot_gated:handler"},
+                          {"qbot_gated": GATED_PLUGIN})
+    monkeypatch.syspath_prepend(str(root))
+
+    class Gate:
+        @property
+        def module(self) -> Any:
+            return sys.modules["qbot_gated"]  # imported by the registry when the server starts
+
+        def open(self) -> None:
+            self.module.gate.set()
+
+        def close(self) -> None:
+            self.module.gate = __import__("asyncio").Event()
+
+    return Gate()
+
+
+# ---- the tests ----
+
+async def test_static_files_headers_and_prefix(start_qbot) -> None:
+    running = await start_qbot(server__prefix="/case-lab/api")
+    session = running.api.session
+    async with session.get(running.base + "/") as resp:
+        assert resp.status == 200 and resp.content_type == "text/html"
+        csp = resp.headers["Content-Security-Policy"]
+        page = await resp.text()
+        etag = resp.headers["ETag"]
+    assert "script-src 'self'" in csp and "default-src 'none'" in csp and "unsafe-inline" not in csp
+    assert "require-trusted-types-for 'script'" in csp
+    assert '<meta name="qbot-prefix" content="/case-lab/api">' in page
+    assert "<script>" not in page and "onclick" not in page  # no inline script for the CSP to allow
+    async with session.get(running.base + "/", headers={"If-None-Match": etag}) as resp:
+        assert resp.status == 304
+    for name, kind in (("app.js", "text/javascript"), ("markdown.js", "text/javascript"), ("style.css", "text/css")):
+        async with session.get(f"{running.base}/console/{name}") as resp:
+            assert resp.status == 200 and resp.content_type == kind
+            assert resp.headers["Content-Security-Policy"] == csp
+            assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    for name in ("__init__.py", "..%2F__init__.py", "nope.js"):
+        async with session.get(f"{running.base}/console/{name}") as resp:
+            assert resp.status == 404 and (await resp.json())["error"]["code"] == "not_found"
+
+
+def test_prefix_under_the_console_path_is_refused(data_dir: Path) -> None:
+    config = load_config(env={}, overrides={"data_dir": str(data_dir), "server.prefix": "/console/api"})
+    with pytest.raises(ConfigError, match="server.prefix"):
+        create_app(config)
+
+
+async def test_static_files_need_no_token(start_qbot) -> None:
+    running = await start_qbot(auth__tokens=[{"examiner": "alice", "sha256": token_hash("alice-secret")}])
+    session = running.api.session
+    for path in ("/", "/console/app.js"):
+        async with session.get(running.base + path) as resp:
+            assert resp.status == 200
+    async with session.get(running.api.url("/cases")) as resp:
+        assert resp.status == 401
+
+
+SSE_CHUNKS = ["id: 1\r", "\nevent: start\r\ndata: {\"a\":1}\r\n\r\n", ": ping\n\n", "data: line1\ndata:line2\n", "\n",
+              "id: 7\revent: status\rdata:  two spaces\r\r", "id: 8\u0000bad\ndata: x\n\n", "retry: 3000\nevent: lone\n\n",
+              "data\n\nid\ndata: cleared\n\n", "data: cut off by the end"]
+SSE_EXPECTED = [
+    {"type": "start", "data": "{\"a\":1}", "lastEventId": "1"},  # CR then LF split across chunks
+    {"type": "message", "data": "line1\nline2", "lastEventId": "1"},  # multi-line data; the id carries on
+    {"type": "status", "data": " two spaces", "lastEventId": "7"},  # CR alone ends lines; one space stripped
+    {"type": "message", "data": "x", "lastEventId": "7"},  # an id with NUL is ignored
+    {"type": "message", "data": "", "lastEventId": "7"},  # a field name alone: empty data
+    {"type": "message", "data": "cleared", "lastEventId": ""},  # `id` alone resets it
+]
+
+
+async def test_sse_parser_follows_whatwg_rules(start_qbot, open_page) -> None:
+    page = await open_page((await start_qbot()).base)
+    got = await page.evaluate("""async (chunks) => {
+        const { SseParser } = await import("/console/sse.js");
+        const events = [], comments = [];
+        const parser = new SseParser((e) => events.push(e), (c) => comments.push(c));
+        for (const chunk of chunks) parser.feed(chunk);
+        return { events, comments, retry: parser.retry };
+    }""", SSE_CHUNKS)
+    assert got == {"events": SSE_EXPECTED, "comments": ["ping"], "retry": 3000}
+
+
+MARKDOWN = {
+    "bold-and-line-break": ("**分析范围**：最近\n第二行", "<p><strong>分析范围</strong>：最近<br>第二行</p>"),
+    "ordered-list": ("我将：\n\n1. 理解\n2. 检索", "<p>我将：</p><ol><li>理解</li><li>检索</li></ol>"),
+    "nested-list": ("- a\n  - b\n- c", "<ul><li>a<ul><li>b</li></ul></li><li>c</li></ul>"),
+    "pipe-table": ("| 排名 | 号码 |\n|---|--:|\n| 1 | a\\|b |\n| **2** | c |",
+                   '<div class="md-table"><table><thead><tr><th>排名</th><th class="align-right">号码</th></tr></thead>'
+                   '<tbody><tr><td>1</td><td class="align-right">a|b</td></tr>'
+                   '<tr><td><strong>2</strong></td><td class="align-right">c</td></tr></tbody></table></div>'),
+    "heading-and-rule": ("## 相关数据源分析\n---", "<h4>相关数据源分析</h4><hr>"),
+    "code": ("`x<y>` and\n```\n<b>x</b>\n```", "<p><code>x&lt;y&gt;</code> and</p><pre><code>&lt;b&gt;x&lt;/b&gt;</code></pre>"),
+    "html-is-text": ('<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>',
+                     '<p>&lt;img src=x onerror="window.__pwned=1"&gt;&lt;script&gt;window.__pwned=2&lt;/script&gt;</p>'),
+    "no-links": ("[点我](javascript:window.__pwned=3) <https://example.org>",
+                 "<p>[点我](javascript:window.__pwned=3) &lt;https://example.org&gt;</p>"),
+    "underscores-are-not-emphasis": ("filter_tree 与 analysis_prompt", "<p>filter_tree 与 analysis_prompt</p>"),
+    "unclosed-bold-while-streaming": ("**结论", "<p>**结论</p>"),
+    "escapes-and-crlf": ("\\*不是强调\\*\r\n下一行", "<p>*不是强调*<br>下一行</p>"),
+}
+
+
+async def test_markdown_renderer(start_qbot, open_page) -> None:
+    """Each case's exact HTML, in one page (a browser start per case would cost a second each)."""
+    page = await open_page((await start_qbot()).base)
+    got = await page.evaluate("""async (cases) => {
+        const { renderMarkdown } = await import("/console/markdown.js");
+        const out = {};
+        for (const [name, source] of Object.entries(cases)) {
+            const box = document.createElement("div");
+            box.appendChild(renderMarkdown(source));
+            out[name] = box.innerHTML;
+        }
+        return out;
+    }""", {name: source for name, (source, _) in MARKDOWN.items()})
+    assert got == {name: html for name, (_, html) in MARKDOWN.items()}
+    assert await page.evaluate("window.__pwned") is None
+
+
+async def test_seed_flow_with_an_edited_form(start_qbot, open_page) -> None:
+    running = await start_qbot()
+    page = await open_page(running.base)
+    await expect(page.locator("#case option")).to_have_text(["演示案件（demo）"])
+    await page.ask(SEED_QUESTION)
+
+    # the plan streams as Markdown: a numbered list; then 开始任务 is offered
+    plan = page.locator(".turn").first
+    await expect(plan.locator(".markdown ol li")).to_have_count(4)
+    await page.last_turn_done("awaiting_start")
+    await expect(page.locator("#confirm")).to_have_text("开始任务")
+    await page.click("#confirm")
+
+    # the proposed form, editable; the API proposes the same
+    await expect(page.locator("#filter-form")).to_be_visible()
+    proposed, edited_result = await api_result(running.api, {"filter_tree": PHONE_ONLY})
+    _, unedited_result = await api_result(running.api, {})
+    await expect(page.locator("textarea[name=filter_tree]")).to_have_value(proposed["filter_tree"])
+    await expect(page.locator("textarea[name=analysis_prompt]")).to_have_value(proposed["analysis_prompt"])
+    await page.fill("textarea[name=filter_tree]", PHONE_ONLY)  # WeChat calls left out
+    await page.click("#filter-submit")
+    await page.last_turn_done("completed")
+
+    # the answer reflects the edit: the phone's calls only, as the API answers for that form
+    assert edited_result["scope"] == ["基本信息/电话/通话记录"] and edited_result["records"] != unedited_result["records"]
+    result = page.locator(".result")
+    await expect(result.locator(".meta")).to_contain_text(f"记录：{edited_result['records']} 条")
+    await expect(result.locator(".meta")).not_to_contain_text("微信")
+    await expect(result.locator(".summary")).to_have_text(edited_result["summary"])
+    columns = await result.locator(".result-table thead th").all_inner_texts()
+    assert columns == edited_result["columns"] + ["证据"]
+    first = result.locator(".result-table tbody tr").first
+    cells = await first.locator("td:not(.evidence-cell)").all_inner_texts()
+    assert cells == [cell_text(v) for v in edited_result["rows"][0]]
+    await expect(result.locator(".result-table tbody tr")).to_have_count(len(edited_result["rows"]))
+
+    # the first row's evidence: its source file, table and row ids, and the file's sha256
+    evidence = edited_result["evidence"][0]
+    ref = evidence["refs"][0]
+    source = edited_result["sources"][ref["source"]]
+    await first.locator("details.evidence summary").click()
+    cited = first.locator("details.evidence li").first
+    await expect(cited).to_be_visible()
+    await expect(cited.locator(".file")).to_have_text(source["file"])
+    await expect(cited.locator(".rowids")).to_have_text(", ".join(map(str, ref["rowids"])))
+    await expect(first.locator("details.evidence summary")).to_contain_text(f"{evidence['records']} 条记录")
+    await expect(result.locator(".sources li").first).to_contain_text(source["sha256"])
+
+    # the narrative: Markdown rendered (bold, the table), not shown as raw syntax
+    analysis = page.locator(".turn").nth(2).locator(".markdown")
+    await expect(analysis.locator("strong", has_text="结论")).to_have_count(1)
+    await expect(analysis.locator("table tbody tr")).to_have_count(min(10, len(edited_result["rows"])))
+    assert "**" not in await analysis.inner_text()
+
+    # the conversation is listed, and the page has seen every event of it
+    cid = await page.evaluate("localStorage.getItem('qbot.console.open')")
+    status, conv = await running.api.get_json(f"/chat/conversation/{cid}")
+    assert status == 200 and conv["state"] == "completed"
+    last = str(conv["turns"][-1]["last_event_id"])
+    await expect(page.locator("#transcript")).to_have_attribute("data-last-event-id", last)
+    assert await page.evaluate(f"localStorage.getItem('qbot.console.lastEventId.{cid}')") == last
+    await expect(page.locator(f"#conversations button[data-cid='{cid}']")).to_contain_text(SEED_QUESTION)
+
+
+async def test_package_nodes_restrict_the_task(start_qbot, open_page) -> None:
+    running = await start_qbot()
+    page = await open_page(running.base)
+    wechat = page.locator("#nodes label", has_text="社交通讯/微信/音视频通话").locator("input")
+    await page.click("#nodes-box summary")
+    await wechat.check()
+    await expect(page.locator("#nodes-count")).to_have_text("1 个")
+    await page.ask(SEED_QUESTION)
+    await page.last_turn_done("awaiting_start")
+    await page.click("#confirm")
+    await expect(page.locator("#filter-form")).to_be_visible()
+    tree = await page.locator("textarea[name=filter_tree]").input_value()
+    assert "微信" in tree and "电话" not in tree  # the task reads only the node picked
+
+
+async def test_a_cut_stream_is_resumed_from_the_last_event(start_qbot, open_page) -> None:
+    """The filter step's stream ends mid-turn, half an event at its end (the browser's network
+    layer cuts the real answer): the page resumes with Last-Event-ID and shows every event once."""
+    running = await start_qbot()
+    page = await open_page(running.base)
+    cut_at: list[int] = []
+
+    async def cut(route: Any) -> None:
+        if route.request.method != "POST" or route.request.post_data_json["confirm_type"] != 3:
+            await route.continue_()
+            return
+        response = await route.fetch()
+        events = (await response.text()).split("\n\n")
+        kept = events[:4]
+        cut_at.append(int(kept[-1].split("\n")[0].removeprefix("id: ")))
+        await route.fulfill(response=response, body="\n\n".join(kept) + "\n\n" + events[4][:30])
+
+    resumed: list[str | None] = []
+    page.on("request", lambda r: resumed.append(r.headers.get("last-event-id")) if r.url.endswith("/events") else None)
+    await page.route("**/chat/conversation/*", cut)
+    await page.ask(SEED_QUESTION)
+    await page.last_turn_done("awaiting_start")
+    await page.click("#confirm")
+    await expect(page.locator("#filter-form")).to_be_visible()
+    await page.click("#filter-submit")
+    await page.last_turn_done("completed")
+    assert resumed == [str(cut_at[0])]
+    await expect(page.locator("#alert")).to_be_hidden()  # the half event was dropped, not shown as broken
+
+    cid = await page.evaluate("localStorage.getItem('qbot.console.open')")
+    other = await open_page(running.base)
+    await other.click(f"#conversations button[data-cid='{cid}']")
+    await other.last_turn_done("completed")
+    await expect(other.locator(".result")).to_have_count(1)
+    assert await other.locator("#transcript").inner_html() == await page.locator("#transcript").inner_html()
+
+
+async def test_reload_mid_turn_shows_the_whole_conversation_once(start_qbot, gated, open_page) -> None:
+    running = await start_qbot(plugins__disabled=["filter"])
+    page = await open_page(running.base)
+    await page.ask(SEED_QUESTION)
+    await page.last_turn_done("awaiting_start")
+    await page.click("#confirm")
+    await expect(page.locator("#filter-form")).to_be_visible()
+    await page.fill("textarea[name=filter_tree]", PHONE_ONLY)
+    await page.click("#filter-submit")
+
+    # the filter turn has streamed its first message and is held: reload now
+    analysis = page.locator(".turn").nth(2)
+    await expect(analysis.locator(".markdown")).to_contain_text("分析范围")
+    await expect(page.locator("#stop")).to_be_visible()
+    await page.reload()
+
+    # after the reload: the whole conversation from the log, the held turn still followed live
+    await expect(page.locator(".turn")).to_have_count(3)
+    await expect(analysis.locator(".markdown")).to_contain_text("分析范围")
+    await expect(analysis).to_have_attribute("data-state", "running")
+    await expect(page.locator("#stop")).to_be_visible()
+    await expect(page.locator(".result")).to_have_count(0)
+    gated.open()
+    await page.last_turn_done("completed")
+
+    # each event shown once: the counts of the API's own replay
+    cid = await page.evaluate("localStorage.getItem('qbot.console.open')")
+    async with running.api.session.get(running.api.url(f"/chat/conversation/{cid}/events"),
+                                       headers={"Last-Event-ID": "0"}) as resp:
+        replay = (await read_sse(resp)).events
+    assert [e.event for e in replay].count("start") == 3
+    await expect(page.locator(".turn")).to_have_count(3)
+    await expect(page.locator(".result")).to_have_count(1)
+    await expect(page.locator(".event-error")).to_have_count(0)
+    await expect(page.locator(".confirm-note")).to_have_text(["等待确认：开始任务", "等待确认：继续任务"])
+    text = await page.locator("#transcript").inner_text()
+    assert text.count("分析范围") == 1 and text.count("参与统计的通话记录") == 1
+    result = next(e.data for e in replay if e.event == "result")
+    await expect(page.locator(".result .meta")).to_contain_text(f"记录：{result['records']} 条")
+    await expect(analysis.locator(".markdown table tbody tr")).to_have_count(min(10, len(result["rows"])))
+    await expect(page.locator(".turn").nth(0).locator(".question")).to_have_text(SEED_QUESTION)
+    await expect(page.locator("#transcript")).to_have_attribute("data-last-event-id", str(replay[-1].id))
+
+    # and it reads exactly as the finished conversation opened afresh in another browser
+    other = await open_page(running.base)
+    await other.click(f"#conversations button[data-cid='{cid}']")
+    await other.last_turn_done("completed")
+    await expect(other.locator(".turn")).to_have_count(3)
+    assert await other.locator("#transcript").inner_html() == await page.locator("#transcript").inner_html()
+
+
+async def test_stop_a_running_turn_then_try_again(start_qbot, gated, open_page) -> None:
+    running = await start_qbot(plugins__disabled=["filter"])
+    page = await open_page(running.base)
+    await page.ask(SEED_QUESTION)
+    await page.last_turn_done("awaiting_start")
+    await page.click("#confirm")
+    await expect(page.locator("#filter-form")).to_be_visible()
+    await page.fill("input[name=filter_keyword]", "")
+    await page.fill("textarea[name=filter_tree]", PHONE_ONLY)
+    await page.click("#filter-submit")
+    await expect(page.locator(".turn").nth(2).locator(".markdown")).to_contain_text("分析范围")
+    await page.click("#stop")
+    await page.last_turn_done("cancelled")
+    await expect(page.locator(".turn").last.locator(".state")).to_have_text("已停止")
+
+    # the conversation still awaits the filter: the form is back, with the examiner's edit
+    await expect(page.locator("#filter-form")).to_be_visible()
+    await expect(page.locator("textarea[name=filter_tree]")).to_have_value(PHONE_ONLY)
+    await expect(page.locator("#stop")).to_be_hidden()
+    gated.open()
+    await page.click("#filter-submit")
+    await page.last_turn_done("completed")
+    await expect(page.locator(".result .meta")).not_to_contain_text("微信")
+
+
+async def test_refusals_and_error_events_are_shown(start_qbot, echo_plugin, open_page) -> None:
+    running = await start_qbot()
+    page = await open_page(running.base)
+    await page.ask(SEED_QUESTION)
+    await page.last_turn_done("awaiting_start")
+
+    # a step the conversation no longer awaits (another tab moved it on): 409 invalid_state
+    cid = await page.evaluate("localStorage.getItem('qbot.console.open')")
+    await api_step(running.api, cid, 0, "开始任务")
+    await page.click("#confirm")
+    await expect(page.locator("#alert")).to_be_visible()
+    await expect(page.locator("#alert-text")).to_contain_text("409 invalid_state")
+
+    # a form the server refuses: 400 invalid_request, naming the field
+    await page.click(f"#conversations button[data-cid='{cid}']")
+    await expect(page.locator("#filter-form")).to_be_visible()
+    await expect(page.locator("#alert")).to_be_hidden()
+    await page.fill("textarea[name=filter_tree]", " ")
+    await page.click("#filter-submit")
+    await expect(page.locator("#alert-text")).to_contain_text("400 invalid_request")
+    await expect(page.locator("#alert-text")).to_contain_text("filter_tree")
+    await expect(page.locator(".turn")).to_have_count(2)  # no turn was started
+
+    # a turn that fails inside: its error event, and done failed, in the reopened conversation
+    failed = str(uuid.uuid4())
+    status, events, _ = await running.api.step(failed, 7, "echo", {"count": 1, "fail": True})
+    assert status == 200 and [e.event for e in events][-2:] == ["error", "done"]
+    await page.reload()
+    await page.click(f"#conversations button[data-cid='{failed}']")
+    await expect(page.locator(".event-error")).to_contain_text("handler_failed")
+    await page.last_turn_done("failed")
+
+    # a conversation that is gone: 404, and the page forgets it
+    await page.evaluate(f"localStorage.setItem('qbot.console.open', '{uuid.uuid4()}')")
+    await page.reload()
+    await expect(page.locator("#alert-text")).to_contain_text("404 conversation_not_found")
+    assert await page.evaluate("localStorage.getItem('qbot.console.open')") is None
+
+
+async def test_bearer_token_is_asked_for_and_kept(start_qbot, open_page) -> None:
+    running = await start_qbot(auth__tokens=[{"examiner": "alice", "sha256": token_hash("alice-secret")}],
+                               server__prefix="/lab/v2")
+    page = await open_page(running.base, ready=False)  # the token dialog comes first
+    dialog = page.locator("#token-dialog")
+    await expect(dialog).to_be_visible()
+    await expect(page.locator("#token-reason")).to_contain_text("unauthorized")
+    await page.fill("#token-input", "wrong-token")
+    await page.click("#token-ok")
+    await expect(page.locator("#token-reason")).to_contain_text("not one of the configured examiners")
+    await page.fill("#token-input", "alice-secret")
+    await page.click("#token-ok")
+    await expect(dialog).to_be_hidden()
+    await expect(page.locator("#case option")).to_have_count(1)
+    assert await page.evaluate("sessionStorage.getItem('qbot.console.token')") == "alice-secret"
+
+    # the API under the configured prefix, with the token: a step runs and is alice's
+    await page.ask(SEED_QUESTION)
+    await page.last_turn_done("awaiting_start")
+    cid = await page.evaluate("localStorage.getItem('qbot.console.open')")
+    async with running.api.session.get(f"{running.base}/lab/v2/chat/conversation/{cid}",
+                                       headers={"Authorization": "Bearer alice-secret"}) as resp:
+        assert resp.status == 200 and (await resp.json())["state"] == "awaiting_start"
+
+    # a reload in the same tab keeps the token: no dialog, the conversation comes back
+    await page.reload()
+    await expect(page.locator(".turn")).to_have_count(1)
+    await expect(dialog).to_be_hidden()
+
+
+def hostile_case(folder: Path) -> Path:
+    """A phone whose messages and contact name carry HTML and script, as seized data can."""
+    number = "13900000009"
+    document = {"format": "qbot-case", "version": 1, "nodes": [
+        {"path": "基本信息/通讯录", "kind": "contacts", "records": [
+            {"name": "<b onmouseover=\"window.__pwned='name'\">老K</b>", "number": number}]},
+        {"path": "基本信息/短信", "kind": "messages", "records": [
+            {"number": number, "time": "2024-05-21T09:00:00+08:00", "direction": "in",
+             "body": "暗号 <img src=x onerror=\"window.__pwned='img'\">"},
+            {"number": number, "time": "2024-05-21T09:05:00+08:00", "direction": "in",
+             "body": "暗号 <script>window.__pwned='script'</script> **粗** | 竖线"},
+        ]},
+    ]}
+    path = folder / "hostile.json"
+    path.write_text(json.dumps(document, ensure_ascii=False), "utf-8")
+    return path
+
+
+async def test_html_in_evidence_is_shown_as_text(start_qbot, data_dir: Path, tmp_path: Path, open_page) -> None:
+    summary = import_paths(data_dir / "evidence.db", "hostile", [hostile_case(tmp_path)], package="嫌疑人手机",
+                           case_name="恶意样本")
+    assert summary.ok, str(summary)
+    running = await start_qbot()
+    page = await open_page(running.base)
+    await page.select_option("#case", "hostile")
+    await expect(page.locator("#nodes label")).to_have_count(2)
+    await page.ask("有哪些短信提到“暗号”？")
+    await page.last_turn_done("awaiting_start")
+    await page.click("#confirm")
+    await expect(page.locator("#filter-form")).to_be_visible()
+    await page.click("#filter-submit")
+    await page.last_turn_done("completed")
+
+    transcript = page.locator("#transcript")
+    await expect(page.locator(".result-table tbody tr")).to_have_count(2)
+    text = await transcript.inner_text()
+    for literal in ("<img src=x onerror=\"window.__pwned='img'\">", "<script>window.__pwned='script'</script>",
+                    "<b onmouseover=\"window.__pwned='name'\">老K</b>"):
+        assert literal in text  # shown, as text
+    await expect(page.locator(".turn").last.locator(".markdown")).to_contain_text("<img src=x onerror=")  # narrative too
+    await expect(transcript.locator("img, script, b, [onerror], [onmouseover]")).to_have_count(0)
+    await page.hover(".result-table tbody tr td:nth-child(3)")
+    assert await page.evaluate("window.__pwned") is None
