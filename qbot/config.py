@@ -16,8 +16,9 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 
 DEFAULT_PREFIX = "/qbot/api/v1/generalsec-ai"
 ENV_PREFIX = "QBOT_"
-# Environment variables with the prefix that are not settings.
-ENV_NOT_SETTINGS = {"QBOT_CONFIG"}
+# Environment variables with the prefix that are not settings: the config file's path, and the
+# server and token of the `qbot ask` client.
+ENV_NOT_SETTINGS = {"QBOT_CONFIG", "QBOT_SERVER", "QBOT_TOKEN"}
 
 
 class ConfigError(Exception):

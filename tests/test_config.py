@@ -67,3 +67,10 @@ def test_environment_values_follow_the_setting_type():
     assert config.server.host == "::" and str(config.data_dir) == "2024"  # text stays text
     assert config.server.cors_origins == ("http://a:1", "http://b")  # comma-separated list
     assert config.server.port == 9 and config.demo is False
+
+
+def test_client_variables_are_not_settings():
+    """`qbot ask` reads $QBOT_SERVER and $QBOT_TOKEN: a server started from the same shell must not
+    take them for unknown settings."""
+    assert load_config(env={"QBOT_SERVER": "http://127.0.0.1:1", "QBOT_TOKEN": "t", "QBOT_CONFIG": "x"}) == \
+        load_config(env={})
