@@ -349,7 +349,6 @@ class Conversation:
         self.display = display
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.last_id = 0
-        self._http: aiohttp.ClientSession | None = None
 
     def url(self, suffix: str = "") -> str:
         return f"{self.api}/chat/conversation/{self.id}{suffix}"
@@ -373,6 +372,7 @@ class _Turn:
         self.stopping: asyncio.Task[None] | None = None
         self.task: asyncio.Task[Any] | None = None
         self.give_up: asyncio.TimerHandle | None = None  # after a Ctrl-C: quit even without a done
+        self.http: aiohttp.ClientSession  # the turn's, open while it runs
 
     async def run(self) -> TurnOutcome:
         loop = asyncio.get_running_loop()
