@@ -511,8 +511,12 @@ class _FormDumper(yaml.SafeDumper):
     """Text of several lines as literal blocks, so the file reads like the form."""
 
 
+_OTHER_BREAKS = re.compile("[\r\x85\u2028\u2029]")  # line breaks to YAML: only escaped do they survive
+
+
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
+    style = '"' if _OTHER_BREAKS.search(value) else "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
 _FormDumper.add_representer(str, _represent_str)

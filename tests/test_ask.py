@@ -448,9 +448,12 @@ async def test_status_is_one_updating_line_on_a_terminal(qbot, tmp_path):
     assert "\x1b" not in out.decode("utf-8")  # stdout, a pipe, gets none
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.dictionaries(st.sampled_from(["filter_tree", "filter_keyword", "analysis_prompt"]),
-                       st.text(), min_size=3))
+# Text with what YAML treats specially: line breaks of every kind, indicators, a BOM.
+FORM_TEXT = st.text(st.one_of(st.characters(), st.sampled_from(list("\n \t#:|->'\"\r\x85\u2028\ufeff"))))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.fixed_dictionaries({"filter_tree": FORM_TEXT, "filter_keyword": FORM_TEXT, "analysis_prompt": FORM_TEXT}))
 def test_form_file_round_trips_any_text(values):
     form = {"formName": "filter", **values}
     if not form["filter_tree"].strip():
