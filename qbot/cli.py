@@ -1,4 +1,4 @@
-"""The `qbot` command: serve, token, plugins, verify, import, demo.
+"""The `qbot` command: serve, token, plugins, verify, import, demo, ask.
 
 Exit codes: 0 done, 1 the work failed (e.g. a file was refused), 2 bad usage or configuration,
 3 a plugin could not be registered, 4 the server could not listen."""
@@ -214,9 +214,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="also print each intact conversation's last hash, to record elsewhere")
     verify.set_defaults(func=cmd_verify)
 
+    from qbot.ask import add_command
     from qbot.evidence.cli import add_commands
 
     add_commands(commands)
+    add_command(commands)
     return parser
 
 

@@ -19,8 +19,9 @@ from qbot.authenticators import EXAMINER_PATTERN, EXAMINER_RULE
 
 DEFAULT_PREFIX = "/qbot/api/v1/generalsec-ai"
 ENV_PREFIX = "QBOT_"
-# Environment variables with the prefix that are not settings.
-ENV_NOT_SETTINGS = {"QBOT_CONFIG"}
+# Environment variables with the prefix that are not settings: the config file's path, and the
+# server and token of the `qbot ask` client.
+ENV_NOT_SETTINGS = {"QBOT_CONFIG", "QBOT_SERVER", "QBOT_TOKEN"}
 
 
 class ConfigError(Exception):

@@ -112,3 +112,10 @@ def test_proxy_header_settings_load_normalised():
     # With no list of examiners, a case may name anyone the proxy might.
     assert load_config(env={}, overrides={"auth.method": "proxy_header",
                                           "auth.cases": {"demo": ["zed"]}}).auth.cases == {"demo": ["zed"]}
+
+
+def test_client_variables_are_not_settings():
+    """`qbot ask` reads $QBOT_SERVER and $QBOT_TOKEN: a server started from the same shell must not
+    take them for unknown settings."""
+    assert load_config(env={"QBOT_SERVER": "http://127.0.0.1:1", "QBOT_TOKEN": "t", "QBOT_CONFIG": "x"}) == \
+        load_config(env={})
