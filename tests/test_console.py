@@ -2,7 +2,7 @@
 port: the seed's flow clicked through, the edited form's answer compared with what the API
 answers for the same form, a reload in the middle of a turn, Stop, refusals, authentication, and
 evidence text that carries HTML shown as text. Chromium is Debian's (/usr/bin/chromium), driven
-by Playwright; without it these tests skip, unless QBOT_REQUIRE_BROWSER=1 (CI), where they fail."""
+by Playwright; without it these tests skip, unless REQUIRE_BROWSER_TESTS=1 (CI), where they fail."""
 
 from __future__ import annotations
 
@@ -37,9 +37,9 @@ PHONE_ONLY = "为了分析机主的通讯行为，需要检索基本信息类别
 
 
 def _no_browser(reason: str) -> None:
-    if os.environ.get("QBOT_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"QBOT_REQUIRE_BROWSER=1 but {reason}")
-    pytest.skip(f"{reason} (set QBOT_REQUIRE_BROWSER=1 to make this a failure)")
+    if os.environ.get("REQUIRE_BROWSER_TESTS") == "1":
+        pytest.fail(f"REQUIRE_BROWSER_TESTS=1 but {reason}")
+    pytest.skip(f"{reason} (set REQUIRE_BROWSER_TESTS=1 to make this a failure)")
 
 
 @pytest.fixture
