@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import aiosqlite
+import orjson
 
 from qbot.events import Event
 from qbot.logwriter import BatchWriter
@@ -65,13 +66,18 @@ class ConversationRow:
     case_id: str
     state: str
     last_outcome: str | None
-    pending: dict[str, Any]
+    pending_json: str  # JSON carried between turns: question, plan, proposed form
     title: str
     created_at: str
     updated_at: str
     deleted: bool
     last_event_id: int  # of the conversation's events, 0 before the first
     running_turn: str | None  # a turn the log shows running
+
+    @property
+    def pending(self) -> dict[str, Any]:
+        """A fresh copy of the carried state, the caller's to change."""
+        return orjson.loads(self.pending_json)
 
 
 @dataclass(frozen=True)
@@ -234,7 +240,7 @@ class ConversationLog:
         row = rows[0]
         return ConversationRow(
             id=row["id"], owner=row["owner"], case_id=row["case_id"], state=row["state"],
-            last_outcome=row["last_outcome"], pending=json.loads(row["pending"]), title=row["title"],
+            last_outcome=row["last_outcome"], pending_json=row["pending"], title=row["title"],
             created_at=row["created_at"], updated_at=row["updated_at"], deleted=row["deleted_at"] is not None,
             last_event_id=row["last_event_id"] or 0, running_turn=row["running_turn"],
         )

@@ -19,7 +19,7 @@ from qbot.config import Config
 from qbot.convlog import ConversationLog, ConversationRow, LogError, Write, utcnow
 from qbot.engine import scope
 from qbot.errors import ApiError
-from qbot.events import CANCELLED, FAILED, HANDLER_EVENTS, Emit, Event, dumps, json_copy
+from qbot.events import CANCELLED, FAILED, HANDLER_EVENTS, Emit, Event, dumps
 from qbot.handlers import STATE_NEW, TurnContext
 from qbot.registry import Registered, expected_next
 from qbot.rows import ConversationRows
@@ -165,12 +165,12 @@ class TurnRunner:
             raise ApiError(429, "too_many_turns",
                            f"{len(self.running)} turns are running, the most this server takes at once; "
                            f"retry in {RETRY_AFTER_SECONDS} s", headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
-        # Per examiner when examiners are known (authentication on); otherwise the cap above.
-        mine = sum(1 for t in self.running.values() if t.owner == step.owner and t.conversation_id != cid)
-        if step.owner and mine >= self.config.limits.max_turns_per_examiner:
-            raise ApiError(429, "too_many_turns",
-                           f"{mine} of your turns are running, the most one examiner may run at once; "
-                           f"retry in {RETRY_AFTER_SECONDS} s", headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+        if step.owner:  # per examiner when examiners are known (authentication on); otherwise the cap above
+            mine = sum(1 for t in self.running.values() if t.owner == step.owner and t.conversation_id != cid)
+            if mine >= self.config.limits.max_turns_per_examiner:
+                raise ApiError(429, "too_many_turns",
+                               f"{mine} of your turns are running, the most one examiner may run at once; "
+                               f"retry in {RETRY_AFTER_SECONDS} s", headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
         async with self.lock(cid):
             conv = await self.rows.get(cid)
             if conv is not None and conv.owner != step.owner:
@@ -216,7 +216,6 @@ class TurnRunner:
                 next_id = stale.next_id
             turn = Turn(str(uuid.uuid4()), cid, handler.confirm_type, handler.name, step.question, next_id)
             turn.owner = step.owner
-            pending = conv.pending if conv else {}
             start = turn.event("start", {
                 "conversation_id": cid, "turn_id": turn.id, "confirm_type": handler.confirm_type,
                 "handler": handler.name})
@@ -234,7 +233,8 @@ class TurnRunner:
                 (turn.id, cid, handler.confirm_type, handler.name, step.question, dumps(step.request), start.id, now)))
             # The row once this write is committed; the turn's ending starts from it.
             turn.row = ConversationRow(
-                id=cid, owner=step.owner, case_id=case.id, state=state, pending=pending,
+                id=cid, owner=step.owner, case_id=case.id, state=state,
+                pending_json=conv.pending_json if conv else "{}",
                 last_outcome=(FAILED if conv.running_turn else conv.last_outcome) if conv else None,
                 title=conv.title if conv else step.question[:200], created_at=conv.created_at if conv else now,
                 updated_at=now, deleted=False, last_event_id=start.id, running_turn=turn.id)
@@ -257,7 +257,7 @@ class TurnRunner:
             ctx = TurnContext(
                 conversation_id=cid, turn_id=turn.id, confirm_type=handler.confirm_type, question=step.question,
                 form=step.form, package_nodes=step.package_nodes, case=case, state=state,
-                pending=json_copy(pending),  # the handler's own: the remembered row must not change
+                pending=turn.row.pending,  # a copy: the remembered row must not change
                 engine=self.engine, store=self.store, config=self.config)
             turn.task = asyncio.create_task(self._drive(turn, step.registered, ctx), name=f"turn-{turn.id}")
             # A task cancelled before its first step never runs its body: end the turn anyway.
@@ -388,16 +388,16 @@ class TurnRunner:
         now = utcnow()
         statements = [("UPDATE turns SET state = ?, last_event_id = ?, ended_at = ? WHERE id = ?",
                        (outcome, final[-1].id, now, turn.id))]
-        pending = turn.row.pending  # kept when the turn fails
+        pending = turn.row.pending_json  # kept when the turn fails
         if succeeded:
-            pending = ctx.next_pending if ctx.next_pending is not None else ctx.pending
+            pending = dumps(ctx.next_pending if ctx.next_pending is not None else ctx.pending)
             statements.append(("UPDATE conversations SET state = ?, last_outcome = ?, pending = ?, updated_at = ? "
-                               "WHERE id = ?", (state, outcome, dumps(pending), now, turn.conversation_id)))
+                               "WHERE id = ?", (state, outcome, pending, now, turn.conversation_id)))
         else:
             statements.append(("UPDATE conversations SET last_outcome = ?, updated_at = ? WHERE id = ?",
                                (outcome, now, turn.conversation_id)))
 
-        row = replace(turn.row, state=state, pending=pending, last_outcome=outcome, updated_at=now,
+        row = replace(turn.row, state=state, pending_json=pending, last_outcome=outcome, updated_at=now,
                       last_event_id=final[-1].id, running_turn=None)
 
         def publish() -> None:
