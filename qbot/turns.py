@@ -26,7 +26,7 @@ from qbot.rows import ConversationRows
 
 log = logging.getLogger(__name__)
 
-FINAL_WRITE_PAUSES = (0.05, 0.25, 1.0)  # seconds between tries to record a turn's ending
+FINAL_WRITE_PAUSES = (0.05, 0.25, 1.0)  # seconds before each new try to record a turn's ending
 RETRY_AFTER_SECONDS = 2  # told to clients refused for load
 
 
@@ -265,8 +265,7 @@ class TurnRunner:
             return turn, subscriber, start
 
     def _ensure_finished(self, turn: Turn, ctx: TurnContext) -> None:
-        if not turn.finishing:
-            asyncio.get_running_loop().create_task(self._finish(turn, ctx, CANCELLED, None))
+        self._finish(turn, ctx, CANCELLED, None)
 
     def _interrupted(self, turn: Turn, state: str, now: str, statements: list) -> list[Event]:
         """Closing events and statements for a turn that stopped without a recorded end."""
@@ -330,7 +329,7 @@ class TurnRunner:
             outcome = FAILED
         except Exception as exc:  # noqa: BLE001 - a plugin's failure ends its turn, not the server
             outcome, error = FAILED, self._handler_error(turn, exc)
-        await self._finish(turn, ctx, outcome, error)
+        self._finish(turn, ctx, outcome, error)
 
     @staticmethod
     def _handler_error(turn: Turn, exc: BaseException) -> tuple[str, str]:
@@ -338,31 +337,41 @@ class TurnRunner:
         return "handler_failed", (f"{turn.handler_name} failed ({type(exc).__name__}); the server log has "
                                   f"the details under turn {turn.id}")
 
-    async def _finish(self, turn: Turn, ctx: TurnContext, outcome: str, error: tuple[str, str] | None) -> None:
-        """Write the closing events and the conversation's new state in one transaction; only
-        then do clients see them. Runs once per turn, whatever ended it."""
+    def _finish(self, turn: Turn, ctx: TurnContext, outcome: str, error: tuple[str, str] | None) -> None:
+        """Queue the closing events and the conversation's new state, one transaction; only once
+        it is committed do clients see them, and the turn has ended. Runs once per turn, whatever
+        ended it; nothing waits for the commit here, so no stop or shutdown can interrupt it."""
         if turn.finishing:
             return
         turn.finishing = True
-        failures = 0
-        while failures < len(FINAL_WRITE_PAUSES):
-            knew_log_failed = turn.log_error is not None
-            write = self._closing(turn, ctx, outcome, error)
-            # Dropped if an earlier event of the turn fails meanwhile: the ending is then
-            # renumbered after the last recorded event.
-            write.skip = lambda: turn.log_error is not None and not knew_log_failed
-            try:
-                await _uninterrupted(self.log.write(write))
+        self._write_ending(turn, ctx, outcome, error, 0)
+
+    def _write_ending(self, turn: Turn, ctx: TurnContext, outcome: str, error: tuple[str, str] | None,
+                      failures: int) -> None:
+        knew_log_failed = turn.log_error is not None
+        write = self._closing(turn, ctx, outcome, error)
+        # Dropped if an earlier event of the turn fails meanwhile: the ending is then
+        # renumbered after the last recorded event.
+        write.skip = lambda: turn.log_error is not None and not knew_log_failed
+
+        def failed(exc: BaseException) -> None:
+            if turn.log_error is not None and not knew_log_failed:
+                self._write_ending(turn, ctx, outcome, error, failures)
                 return
-            except LogError as exc:
-                if turn.log_error is not None and not knew_log_failed:
-                    continue
-                log.warning("recording the end of turn %s failed: %s", turn.id, exc)
-                await _uninterrupted(asyncio.sleep(FINAL_WRITE_PAUSES[failures]))
-                failures += 1
-        # The log keeps failing. Clients are shown nothing the log lacks: their streams close
-        # without a done, and the turn, still `running` in the log, is closed there by the next
-        # step of the conversation or the next start.
+            log.warning("recording the end of turn %s failed: %s", turn.id, exc)
+            if failures < len(FINAL_WRITE_PAUSES):
+                asyncio.get_running_loop().call_later(
+                    FINAL_WRITE_PAUSES[failures], self._write_ending, turn, ctx, outcome, error, failures + 1)
+            else:
+                self._unrecordable(turn)
+
+        write.on_error = failed
+        self.log.submit(write)
+
+    def _unrecordable(self, turn: Turn) -> None:
+        """The log keeps failing. Clients are shown nothing the log lacks: their streams close
+        without a done, and the turn, still `running` in the log, is closed there by the next step
+        of the conversation or the next start."""
         log.error("could not record the end of turn %s; its streams are closed", turn.id)
         self.rows.forget(turn.conversation_id)
         turn.outcome = FAILED
@@ -450,17 +459,3 @@ class TurnRunner:
             log.warning("closed turn %s of conversation %s, left running by a previous process", turn_id, cid)
             closed += 1
         return closed
-
-
-async def _uninterrupted(awaitable: Any) -> Any:
-    """Await to the end even if the awaiting task is cancelled meanwhile (a stop or a shutdown
-    while a turn records its ending): the ending must be recorded, or the turn never ends."""
-    inner = asyncio.ensure_future(awaitable)
-    while True:
-        try:
-            return await asyncio.shield(inner)
-        except asyncio.CancelledError:
-            if inner.done() and inner.cancelled():
-                raise
-            if (task := asyncio.current_task()) is not None:
-                task.uncancel()
