@@ -50,13 +50,17 @@ class Event:
     event: str
     data: str  # JSON text
     turn_id: str = ""
+    # False for an ending the log could not record: it is sent without its `id:` line, so a
+    # client's Last-Event-ID stays on the last event the log holds.
+    recorded: bool = True
     _frame: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
     def frame(self) -> bytes:
         """The event as SSE wire text (`id:`, `event:`, `data:` lines, blank line)."""
         if self._frame is None:
-            lines = [f"id: {self.id}", f"event: {self.event}"]
+            lines = [f"id: {self.id}"] if self.recorded else []
+            lines.append(f"event: {self.event}")
             # JSON from dumps() is one line; split anyway so any stored text frames correctly.
             lines += [f"data: {part}" for part in self.data.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
             self._frame = ("\n".join(lines) + "\n\n").encode("utf-8")

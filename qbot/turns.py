@@ -369,15 +369,24 @@ class TurnRunner:
         self.log.submit(write)
 
     def _unrecordable(self, turn: Turn) -> None:
-        """The log keeps failing. Clients are shown nothing the log lacks: their streams close
-        without a done, and the turn, still `running` in the log, is closed there by the next step
-        of the conversation or the next start."""
-        log.error("could not record the end of turn %s; its streams are closed", turn.id)
+        """The log keeps failing. The turn's streams still end with an error and a done, marked
+        `recorded: false` and sent without ids (nothing with an id is missing from the log);
+        the turn, still `running` in the log, is closed there by the conversation's next step or
+        the next start."""
+        log.error("could not record the end of turn %s; its streams end unrecorded", turn.id)
         self.rows.forget(turn.conversation_id)
         turn.outcome = FAILED
+        message = ("the conversation log cannot be written (is the disk full?): this turn's ending is not "
+                   "recorded, and its events after the last one with an id are lost; ask again once it can be")
+        ending = [Event(turn.committed_id + 1, "error", dumps(
+                      {"code": "log_unavailable", "message": message, "recorded": False}), turn.id, recorded=False),
+                  Event(turn.committed_id + 2, "done", dumps(
+                      {"turn_id": turn.id, "state": FAILED, "expect": self.expect(turn.row.state), "recorded": False}),
+                      turn.id, recorded=False)]
+        self._ended(turn)  # first: the streams see the turn ended when the ending arrives
         for subscriber in turn.subscribers:
+            subscriber.offer(ending)
             subscriber.close()
-        self._ended(turn)
 
     def _closing(self, turn: Turn, ctx: TurnContext, outcome: str, error: tuple[str, str] | None) -> Write:
         """The write that ends a turn: error (if any) and done, the turn's and the conversation's

@@ -4,16 +4,26 @@ plugins as real distributions (a `*.dist-info` with `entry_points.txt` on sys.pa
 from __future__ import annotations
 
 import json
+import os
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 
 PREFIX = "/qbot/api/v1/generalsec-ai"
 SEED_QUESTION = "请问机主最近与谁打电话比较频繁？"
 ORIGIN = "http://localhost:9000"
+
+
+def cannot_run_here(reason: str) -> None:
+    """A test that needs what this machine lacks (Chromium, a tmpfs mount) skips, saying why;
+    with REQUIRE_ALL_TESTS=1, as in CI, it fails instead."""
+    if os.environ.get("REQUIRE_ALL_TESTS") == "1":
+        pytest.fail(f"REQUIRE_ALL_TESTS=1 but {reason}")
+    pytest.skip(f"{reason} (set REQUIRE_ALL_TESTS=1 to make this a failure)")
 
 
 @dataclass

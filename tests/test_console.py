@@ -2,12 +2,11 @@
 port: the seed's flow clicked through, the edited form's answer compared with what the API
 answers for the same form, a reload in the middle of a turn, Stop, refusals, authentication, and
 evidence text that carries HTML shown as text. Chromium is Debian's (/usr/bin/chromium), driven
-by Playwright; without it these tests skip, unless REQUIRE_BROWSER_TESTS=1 (CI), where they fail."""
+by Playwright; without it these tests skip, unless REQUIRE_ALL_TESTS=1 (CI), where they fail."""
 
 from __future__ import annotations
 
 import json
-import os
 import sys
 import uuid
 from collections.abc import AsyncIterator
@@ -20,7 +19,7 @@ from qbot.auth import token_hash
 from qbot.config import ConfigError, load_config
 from qbot.app import create_app
 from qbot.evidence.importing import import_paths
-from tests.support import SEED_QUESTION, install_plugin, read_sse
+from tests.support import SEED_QUESTION, cannot_run_here, install_plugin, read_sse
 
 try:
     from playwright.async_api import async_playwright, expect
@@ -36,18 +35,12 @@ WAIT_MS = 20_000
 PHONE_ONLY = "为了分析机主的通讯行为，需要检索基本信息类别下电话应用的通话记录"
 
 
-def _no_browser(reason: str) -> None:
-    if os.environ.get("REQUIRE_BROWSER_TESTS") == "1":
-        pytest.fail(f"REQUIRE_BROWSER_TESTS=1 but {reason}")
-    pytest.skip(f"{reason} (set REQUIRE_BROWSER_TESTS=1 to make this a failure)")
-
-
 @pytest.fixture
 async def browser() -> AsyncIterator[Any]:
     if not CHROMIUM.exists():
-        _no_browser(f"{CHROMIUM} is not installed (apt-get install chromium)")
+        cannot_run_here(f"{CHROMIUM} is not installed (apt-get install chromium)")
     if async_playwright is None:
-        _no_browser("the playwright package is not installed (pip install -e '.[test]')")
+        cannot_run_here("the playwright package is not installed (pip install -e '.[test]')")
     expect.set_options(timeout=WAIT_MS)
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)

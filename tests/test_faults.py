@@ -8,7 +8,7 @@ import sqlite3
 
 from qbot.appkeys import REGISTRY, RUNNER
 from qbot.turns import Step
-from tests.support import read_sse
+from tests.support import SseParser, read_sse, step_body
 
 
 def fail_inserts(db, name: str, when: str) -> None:
@@ -63,18 +63,28 @@ async def test_a_refused_event_ends_the_turn_failed_without_gaps(echo_plugin, st
     assert [(e.id, e.event) for e in await logged(qbot, "refused")] == [(e.id, e.event) for e in live]
 
 
-async def test_an_unrecordable_ending_is_never_shown_and_closed_later(echo_plugin, start_qbot):
+async def test_an_unrecordable_ending_is_sent_without_ids_and_closed_later(echo_plugin, start_qbot):
     qbot = await start_qbot()
     db = qbot.config.log_db
     fail_inserts(db, "refuse_done", "NEW.event = 'done'")
-    status, first, _ = await qbot.api.step("no-done", 7, "echo", {"count": 2, "size": 3})
-    # The stream closes without a done: a client is never shown what the log lacks.
-    assert [e.event for e in first] == ["start", "message", "message"]
+    async with qbot.api.session.post(qbot.api.url("/chat/conversation/no-done"),
+                                     json=step_body("no-done", 7, "echo", {"count": 2, "size": 3})) as resp:
+        raw = await resp.text()
+    parser = SseParser()
+    parser.feed(raw)
+    first = parser.events
+    # The stream still ends with an error and a done, but marked unrecorded and without `id:`
+    # lines: nothing a client saw with an id is missing from the log.
+    assert [e.event for e in first] == ["start", "message", "message", "error", "done"]
+    assert [e.data.get("recorded") for e in first[-2:]] == [False, False]
+    assert first[-2].data["code"] == "log_unavailable" and first[-1].data["state"] == "failed"
+    frames = [frame for frame in raw.split("\n\n") if frame.strip()]
+    assert [frame.startswith("id: ") for frame in frames] == [True, True, True, False, False]
     assert "no-done" not in qbot.app[RUNNER].running
     heal(db, "refuse_done")
 
     status, second, _ = await qbot.api.step("no-done", 7, "echo", {"count": 1})
-    assert status == 200 and second[0].id > first[-1].id  # no id a client saw is reused
+    assert status == 200 and second[0].id == first[2].id + 3  # the log closed the turn first
     events = await logged(qbot, "no-done")
     assert [e.event for e in events] == ["start", "message", "message", "error", "done",
                                          "start", "message", "done"]
@@ -128,8 +138,8 @@ async def test_a_stop_while_the_ending_is_written_does_not_lose_it(echo_plugin, 
 
 async def test_a_stop_while_the_ending_is_retried_still_ends_the_turn(echo_plugin, start_qbot):
     """The log refuses the ending, and a stop arrives while the ending is being retried: the
-    retries run their course and the turn ends (streams closed without a done), so the stop
-    returns instead of waiting forever."""
+    retries run their course and the turn ends (its streams get the unrecorded ending), so the
+    stop returns instead of waiting forever."""
     qbot = await start_qbot()
     runner = qbot.app[RUNNER]
     fail_inserts(qbot.config.log_db, "refuse_done", "NEW.event = 'done'")
@@ -139,5 +149,6 @@ async def test_a_stop_while_the_ending_is_retried_still_ends_the_turn(echo_plugi
     await asyncio.sleep(0.1)  # inside the retries' pauses
     await asyncio.wait_for(runner.cancel("retried"), 10)
     status, events, _ = await asyncio.wait_for(step, 10)
-    assert [e.event for e in events] == ["start", "message"]
+    assert [(e.event, e.data.get("recorded")) for e in events] == [
+        ("start", None), ("message", None), ("error", False), ("done", False)]
     assert "retried" not in runner.running
