@@ -10,13 +10,14 @@ import aiohttp_cors
 from aiohttp import web
 
 from qbot import registry as plugin_registry
-from qbot.appkeys import CONFIG, ENGINE, LOG, REGISTRY, RUNNER, STORE
+from qbot.appkeys import METRICS, CONFIG, ENGINE, LOG, REGISTRY, RUNNER, STORE
 from qbot.auth import AUTHENTICATOR, auth_middleware, load_authenticator
 from qbot.config import Config
 from qbot.console import setup_console
 from qbot.convlog import ConversationLog
 from qbot.engine import create_engine
 from qbot.evidence.store import EvidenceStore
+from qbot.metrics import Metrics
 from qbot.middlewares import error_middleware
 from qbot.registry import Registered
 from qbot.routes import STEP_SCHEMA, setup_routes
@@ -37,6 +38,7 @@ def create_app(config: Config, registry: dict[int, Registered] | None = None) ->
     if authenticator is not None:
         app[AUTHENTICATOR] = authenticator
     app[CONFIG] = config
+    app[METRICS] = Metrics()
     app[REGISTRY] = registry if registry is not None else plugin_registry.load(config.plugins.disabled)
     app[STEP_SCHEMA] = step_schema(config.limits)
     app.cleanup_ctx.append(_resources)
@@ -71,7 +73,8 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
             app[STORE] = store
             app[LOG] = conv_log
             app[ENGINE] = create_engine(config, store)
-            runner = app[RUNNER] = TurnRunner(config, conv_log, app[REGISTRY], app[ENGINE], store)
+            runner = app[RUNNER] = TurnRunner(config, conv_log, app[REGISTRY], app[ENGINE], store, app[METRICS])
+            app[METRICS].read_from(runner, conv_log, store)
             closed = await runner.recover()
             if closed:
                 log.warning("closed %d turn(s) interrupted by the previous shutdown", closed)

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from qbot.config import Config
 from qbot.convlog import ConversationLog
+from qbot.metrics import Metrics
 from qbot.registry import Registered
 from qbot.turns import TurnRunner
 
@@ -21,3 +22,4 @@ LOG = web.AppKey("log", ConversationLog)
 STORE = web.AppKey("store", "EvidenceStore")
 ENGINE = web.AppKey("engine", "Engine")
 RUNNER = web.AppKey("runner", TurnRunner)
+METRICS = web.AppKey("metrics", Metrics)

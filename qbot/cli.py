@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import gc
 import ipaddress
-import logging
 import os
 import signal
 import sys
@@ -20,6 +19,7 @@ from aiohttp import web
 
 from qbot import __version__
 from qbot.config import ConfigError, load_config
+from qbot.logs import setup_logging
 from qbot.registry import PluginError
 
 EXIT_USAGE, EXIT_PLUGIN, EXIT_LISTEN = 2, 3, 4  # 1 (the work failed) comes from the commands
@@ -100,7 +100,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if problem:
         print(f"qbot: error: {problem}", file=sys.stderr)
         return EXIT_USAGE
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    setup_logging(config.logging)
     from qbot.app import create_app
 
     app = create_app(config)

@@ -72,6 +72,12 @@ class EngineConfig:
 
 
 @dataclass(frozen=True)
+class LoggingConfig:
+    format: str = "json"
+    level: str = "INFO"
+
+
+@dataclass(frozen=True)
 class PluginsConfig:
     disabled: tuple[str, ...] = ()
 
@@ -141,6 +147,7 @@ class Config:
     engine: EngineConfig = field(default_factory=EngineConfig)
     plugins: PluginsConfig = field(default_factory=PluginsConfig)
     auth: AuthConfig = field(default_factory=AuthConfig)
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
 
     @property
     def log_db(self) -> Path:
@@ -232,6 +239,13 @@ class EngineSchema(_EngineFields):
                 raise ValidationError(missing)
 
 
+LoggingSchema = _section(
+    LoggingConfig,
+    format=fields.Str(validate=validate.OneOf(["json", "text"]), metadata=_help(
+        "json: one object a line with time, level, logger, message, conversation_id, turn_id; text: for people")),
+    level=fields.Str(validate=validate.OneOf(["DEBUG", "INFO", "WARNING", "ERROR"]),
+                     metadata=_help("the least severe level written")),
+)
 PluginsSchema = _section(
     PluginsConfig,
     disabled=fields.List(fields.Str(), metadata=_help("entry-point names of handlers not to load")),
@@ -347,12 +361,13 @@ class ConfigSchema(Schema):
     engine = fields.Nested(EngineSchema, load_default=dict)
     plugins = fields.Nested(PluginsSchema, load_default=dict)
     auth = fields.Nested(AuthSchema, load_default=dict)
+    logging = fields.Nested(LoggingSchema, load_default=dict)
 
     @post_load
     def make(self, data, **_):
         for name, schema in (("server", ServerSchema), ("turns", TurnsSchema), ("limits", LimitsSchema),
                              ("engine", EngineSchema), ("plugins", PluginsSchema),
-                             ("auth", AuthSchema)):
+                             ("auth", AuthSchema), ("logging", LoggingSchema)):
             if isinstance(data[name], dict):  # the section was absent: its defaults
                 data[name] = schema().load(data[name])
         data["data_dir"] = Path(data["data_dir"])

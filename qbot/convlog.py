@@ -124,6 +124,7 @@ class ConversationLog:
         self._room = asyncio.Event()
         self._room.set()
         self._task: asyncio.Task[None] | None = None
+        self.commits = 0  # transactions committed (for /metrics)
 
     @classmethod
     async def open(cls, path: Path) -> ConversationLog:
@@ -221,6 +222,7 @@ class ConversationLog:
         statements = [statement for write in batch for statement in write.statements]
         events = [(write.conversation_id, e) for write in batch for e in write.events]
         await self._writer.commit(statements, events, utcnow())
+        self.commits += 1
 
     # -- reading -----------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from qbot.appkeys import CONFIG
+from qbot.appkeys import CONFIG, METRICS
 from qbot.errors import ApiError
 
 log = logging.getLogger(__name__)
@@ -28,6 +28,7 @@ async def error_middleware(request: web.Request, handler: Any) -> web.StreamResp
     try:
         return await handler(request)
     except ApiError as exc:
+        request.app[METRICS].refused(exc.code, exc.status)
         return exc.response()
     except web.HTTPException as exc:
         if exc.status < 400:
@@ -42,7 +43,9 @@ async def error_middleware(request: web.Request, handler: Any) -> web.StreamResp
         elif exc.status == 405:
             message = f"{request.method} is not allowed here; allowed: {', '.join(sorted(exc.allowed_methods))}"
         extra = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
+        request.app[METRICS].refused(code, exc.status)
         return ApiError(exc.status, code, message).response(extra)
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
+        request.app[METRICS].refused("internal_error", 500)
         return ApiError(500, "internal_error", "the server failed on this request; it is logged").response()

@@ -137,6 +137,11 @@ _OPERATIONS: dict[str, dict[str, Any]] = {
         "summary": "Liveness: status, version, running turns, registered handlers",
         "responses": {"200": _json("serving", "Health"), "503": _json("draining (SIGTERM)", "Health")},
     },
+    "metrics": {
+        "summary": "Counters and gauges in the Prometheus text format: turns, refusals, streams, events, log, evidence",
+        "responses": {"200": {"description": "the Prometheus text exposition format",
+                              "content": {"text/plain": {"schema": {"type": "string"}}}}},
+    },
     "console_index": {
         "summary": "The web console's page (the console speaks only the routes above)",
         "responses": {"200": {"description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}},

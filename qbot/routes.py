@@ -9,8 +9,8 @@ from typing import Any
 from aiohttp import web
 from marshmallow import Schema, ValidationError
 
-from qbot import __version__
-from qbot.appkeys import CONFIG, LOG, REGISTRY, RUNNER, STORE
+from qbot import __version__, logs
+from qbot.appkeys import CONFIG, LOG, METRICS, REGISTRY, RUNNER, STORE
 from qbot.auth import examiner, visible_case
 from qbot.errors import ApiError
 from qbot.events import dumps
@@ -36,6 +36,7 @@ def setup_routes(app: web.Application, prefix: str) -> list[web.AbstractRoute]:
         app.router.add_get(f"{prefix}/cases", list_cases),
         app.router.add_get(f"{prefix}/cases/{{case_id}}/nodes", list_nodes),
         app.router.add_get("/healthz", healthz),
+        app.router.add_get("/metrics", metrics),
         app.router.add_get("/openapi.json", openapi_json),
     ]
 
@@ -44,6 +45,7 @@ def _conversation_id(request: web.Request) -> str:
     cid = request.match_info["conversation_id"]
     if not SAFE_ID.fullmatch(cid):
         raise ApiError(400, "invalid_conversation_id", f"conversation id {cid[:80]!r} is not {SAFE_ID_RULE}")
+    logs.CONVERSATION_ID.set(cid)  # this request's log lines, and its turn's, name the conversation
     return cid
 
 
@@ -63,7 +65,8 @@ def _last_event_id(request: web.Request) -> int | None:
 
 def _stream(request: web.Request) -> EventStream:
     config = request.app[CONFIG]
-    return EventStream(ping_interval=config.server.ping_interval, send_timeout=config.turns.send_timeout)
+    return EventStream(ping_interval=config.server.ping_interval, send_timeout=config.turns.send_timeout,
+                       metrics=request.app[METRICS])
 
 
 async def _visible_conversation(request: web.Request, cid: str):
@@ -254,6 +257,12 @@ async def list_nodes(request: web.Request) -> web.Response:
         "data_type": n.data_type, "kind": n.kind, "records": n.count,
         "first": n.first.isoformat() if n.first else None, "last": n.last.isoformat() if n.last else None,
     } for n in nodes]}, dumps=dumps)
+
+
+async def metrics(request: web.Request) -> web.Response:
+    await request.app[STORE].list_cases()  # the evidence counts as of now (at most a second old)
+    body, content_type = request.app[METRICS].exposition()
+    return web.Response(body=body, headers={"Content-Type": content_type})
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -12,6 +12,7 @@ from aiohttp_sse import EventSourceResponse
 
 from qbot.convlog import ConversationLog
 from qbot.events import Event
+from qbot.metrics import Metrics
 from qbot.turns import Subscriber, Turn
 
 REPLAY_PAGE = 500
@@ -23,8 +24,9 @@ class EventStream(EventSourceResponse):
     """The contract's headers, and whole batches of events in one write: a turn's events often
     arrive together, and one write per batch saves a system call per event."""
 
-    def __init__(self, *, ping_interval: float, send_timeout: float) -> None:
+    def __init__(self, *, ping_interval: float, send_timeout: float, metrics: Metrics) -> None:
         super().__init__(sep="\n", allow_all_methods=True, ping_interval=ping_interval, send_timeout=send_timeout)
+        self.metrics = metrics
         self.headers["Content-Type"] = "text/event-stream; charset=utf-8"
         self.headers["Cache-Control"] = "no-store"
         self._write_timeout = send_timeout
@@ -48,6 +50,7 @@ class EventStream(EventSourceResponse):
                 raise ConnectionResetError("client stopped reading") from None
         if fresh:
             self.last_sent = fresh[-1].id
+            self.metrics.events_sent += len(fresh)
 
     def _cannot_wait(self, size: int) -> bool:
         """A write waits only when it takes the transport past its high-water mark; below it the
@@ -82,6 +85,7 @@ async def serve(
     stream.last_sent = after
     try:
         await stream.prepare(request)
+        stream.metrics.open_streams += 1
         async with stream:  # stops the heartbeat task when the stream ends
             if first is not None:
                 await stream.send_events([first])
@@ -97,6 +101,8 @@ async def serve(
         logger.exception("stream of conversation %s failed", conversation_id)
         stream.drop()
     finally:
+        if stream.prepared:
+            stream.metrics.open_streams -= 1
         if turn is not None and subscriber is not None:
             turn.unsubscribe(subscriber)
 

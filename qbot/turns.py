@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
+from qbot import logs
 from qbot.auth import visible_case
 from qbot.config import Config
 from qbot.convlog import ConversationLog, ConversationRow, LogError, Write, utcnow
@@ -21,6 +22,7 @@ from qbot.engine import scope
 from qbot.errors import ApiError
 from qbot.events import CANCELLED, FAILED, HANDLER_EVENTS, Emit, Event, dumps
 from qbot.handlers import STATE_NEW, TurnContext
+from qbot.metrics import Metrics
 from qbot.registry import Registered, expected_next
 from qbot.rows import ConversationRows
 
@@ -92,6 +94,7 @@ class Turn:
         self.finishing = False
         self.outcome: str | None = None
         self.ended = asyncio.Event()
+        self.started = asyncio.get_running_loop().time()
 
     def event(self, name: str, data: dict[str, Any] | str) -> Event:
         """The turn's next event (data as a dict, or already encoded): ids run on across the
@@ -132,7 +135,8 @@ class Step:
 
 
 class TurnRunner:
-    def __init__(self, config: Config, log_: ConversationLog, registry: dict[int, Registered], engine: Any, store: Any):
+    def __init__(self, config: Config, log_: ConversationLog, registry: dict[int, Registered], engine: Any, store: Any,
+                 metrics: Metrics | None = None):
         self.config = config
         self.log = log_
         self.registry = registry
@@ -140,6 +144,7 @@ class TurnRunner:
         self.store = store
         self.running: dict[str, Turn] = {}
         self.rows = ConversationRows(log_)
+        self.metrics = metrics or Metrics()
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self.accepting = True
 
@@ -251,7 +256,7 @@ class TurnRunner:
             except LogError as exc:
                 del self.running[cid]
                 turn.ended.set()
-                log.error("could not record the start of a turn of %s: %s", cid, exc)
+                log.error("could not record the start of a turn of %s: %s", cid, exc, **logs.ids(cid, turn.id))
                 raise ApiError(503, "log_unavailable", "the conversation log cannot be written now; "
                                                        "retry in a moment") from exc
             ctx = TurnContext(
@@ -304,6 +309,7 @@ class TurnRunner:
         return write
 
     async def _drive(self, turn: Turn, registered: Registered, ctx: TurnContext) -> None:
+        logs.TURN_ID.set(turn.id)  # this task's own context: its log lines name the turn
         error: tuple[str, str] | None = None
         deadline = asyncio.timeout(self.config.turns.max_turn_seconds)
         try:
@@ -358,7 +364,8 @@ class TurnRunner:
             if turn.log_error is not None and not knew_log_failed:
                 self._write_ending(turn, ctx, outcome, error, failures)
                 return
-            log.warning("recording the end of turn %s failed: %s", turn.id, exc)
+            log.warning("recording the end of turn %s failed: %s", turn.id, exc,
+                        **logs.ids(turn.conversation_id, turn.id))
             if failures < len(FINAL_WRITE_PAUSES):
                 asyncio.get_running_loop().call_later(
                     FINAL_WRITE_PAUSES[failures], self._write_ending, turn, ctx, outcome, error, failures + 1)
@@ -373,8 +380,10 @@ class TurnRunner:
         `recorded: false` and sent without ids (nothing with an id is missing from the log);
         the turn, still `running` in the log, is closed there by the conversation's next step or
         the next start."""
-        log.error("could not record the end of turn %s; its streams end unrecorded", turn.id)
+        log.error("could not record the end of turn %s; its streams end unrecorded", turn.id,
+                  **logs.ids(turn.conversation_id, turn.id))
         self.rows.forget(turn.conversation_id)
+        self.metrics.turn_ended(turn.handler_name, FAILED, asyncio.get_running_loop().time() - turn.started)
         turn.outcome = FAILED
         message = ("the conversation log cannot be written (is the disk full?): this turn's ending is not "
                    "recorded, and its events after the last one with an id are lost; ask again once it can be")
@@ -420,6 +429,7 @@ class TurnRunner:
 
         def publish() -> None:
             self.rows.committed(row)
+            self.metrics.turn_ended(turn.handler_name, outcome, asyncio.get_running_loop().time() - turn.started)
             turn.outcome = outcome
             turn.publish(final)
             self._ended(turn)
@@ -429,6 +439,11 @@ class TurnRunner:
     def _ended(self, turn: Turn) -> None:
         if self.running.get(turn.conversation_id) is turn:
             del self.running[turn.conversation_id]
+        # The turn's write and task refer back to it through their callbacks: drop them, so
+        # the turn and its events are freed as soon as nothing uses them, not at the next
+        # pass of the cyclic garbage collector.
+        turn.outbox = None
+        turn.task = None
         turn.ended.set()
 
     # -- stopping ----------------------------------------------------------------------------
@@ -465,6 +480,7 @@ class TurnRunner:
             turn = Turn(turn_id, cid, 0, "", "", conv.last_event_id + 1)
             events = self._interrupted(turn, conv.state, utcnow(), statements)
             await self.log.write(Write(cid, events, statements))
-            log.warning("closed turn %s of conversation %s, left running by a previous process", turn_id, cid)
+            log.warning("closed turn %s of conversation %s, left running by a previous process", turn_id, cid,
+                        **logs.ids(cid, turn_id))
             closed += 1
         return closed

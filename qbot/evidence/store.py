@@ -323,6 +323,10 @@ class EvidenceStore(RecordQueries):
             self._checked = time.monotonic()
         return self._cases, self._nodes
 
+    def catalog(self) -> dict[str, list[Node]]:
+        """Each case's nodes as last read (no check that the store changed since)."""
+        return {case_id: list(nodes) for case_id, nodes in self._nodes.items()}
+
     async def list_cases(self) -> list[Case]:
         """Every case, the default one first."""
         return list((await self._catalog())[0])
