@@ -5,7 +5,10 @@ in qbot is in docs/api.md. A name added to the code without its doc line fails h
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -173,3 +176,16 @@ def test_every_refusal_is_documented_with_its_status(status, code):
 def test_docs_link_each_other_from_the_readme():
     readme = text(ROOT / "README.md")
     assert "docs/api.md" in readme and "docs/operations.md" in readme
+
+
+def test_the_examples_script_still_runs():
+    """docs/api.md's examples come from docs/examples.py: it must keep running against the code,
+    and still show what the page quotes from it."""
+    run = subprocess.run([sys.executable, str(ROOT / "docs" / "examples.py")], capture_output=True, text=True,
+                         timeout=120, env={k: v for k, v in os.environ.items() if not k.startswith("QBOT_")})
+    assert run.returncode == 0, run.stderr[-2000:]
+    out = run.stdout
+    quoted = ['"state":"completed","expect":[-1]}', "\n: ping\n", '"recorded":false}', "X-Accel-Buffering: no",
+              "HTTP/1.1 429 Too Many Requests", '"code":"turn_interrupted"', '"state": "cancelled"']
+    for shown in quoted:
+        assert shown in out, f"docs/examples.py no longer prints {shown!r}"
