@@ -48,14 +48,15 @@ class Metrics:
                                       value=self.events_sent)
             yield CounterMetricFamily("qbot_log_commits", "Transactions committed to the conversation log",
                                       value=log.commits)
-            records = GaugeMetricFamily("qbot_evidence_records", "Records imported into the evidence store, by case "
-                                        "and kind (calls, messages, contacts)", labels=["case", "kind"])
-            totals: dict[tuple[str, str], int] = {}
-            for case_id, nodes in store.catalog().items():
+            # By kind only: case ids (often case numbers) are not for whoever can reach /metrics.
+            records = GaugeMetricFamily("qbot_evidence_records", "Records imported into the evidence store, by kind "
+                                        "(calls, messages, contacts), over all cases", labels=["kind"])
+            totals: dict[str, int] = {}
+            for nodes in store.catalog().values():
                 for node in nodes:
-                    totals[case_id, node.kind] = totals.get((case_id, node.kind), 0) + node.count
-            for (case_id, kind), count in sorted(totals.items()):
-                records.add_metric([case_id, kind], count)
+                    totals[node.kind] = totals.get(node.kind, 0) + node.count
+            for kind, count in sorted(totals.items()):
+                records.add_metric([kind], count)
             yield records
 
         self._readings.append(read)

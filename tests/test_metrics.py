@@ -44,11 +44,10 @@ async def test_metrics_count_the_seed_flow_and_a_refusal(qbot, data_dir):
 
     conn = sqlite3.connect(f"file:{data_dir / 'evidence.db'}?mode=ro", uri=True)
     try:
-        calls = conn.execute("SELECT count(*) FROM calls c JOIN nodes n ON n.id = c.node_id "
-                             "JOIN packages p ON p.id = n.package_id WHERE p.case_id = 'demo'").fetchone()[0]
+        calls = conn.execute("SELECT count(*) FROM calls").fetchone()[0]
     finally:
         conn.close()
-    assert after[("qbot_evidence_records", (("case", "demo"), ("kind", "calls")))] == calls
+    assert after[("qbot_evidence_records", (("kind", "calls"),))] == calls
 
 
 async def test_json_log_lines_name_the_conversation_and_the_turn(tmp_path, data_dir):
