@@ -9,8 +9,8 @@ that asks it who every API request comes from.
   (`auth.proxy_header.header`). The header is believed only from a peer in
   `auth.proxy_header.trusted_proxies`, judged by the connection's own address, never by a header.
 
-The API routes (under `server.prefix`) need an examiner; `/healthz`, `/openapi.json` and CORS
-preflights (OPTIONS) do not. A refusal is `401 unauthorized` with a `WWW-Authenticate`
+The API routes (under `server.prefix`) need an examiner; `/healthz`, `/metrics`, `/openapi.json`,
+the console's files and CORS preflights (OPTIONS) do not. A refusal is `401 unauthorized` with a `WWW-Authenticate`
 challenge. The examiner is stored on the request (`EXAMINER`) and owns the conversations it
 creates."""
 

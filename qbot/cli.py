@@ -19,7 +19,9 @@ from aiohttp import web
 
 from qbot import __version__
 from qbot.config import ConfigError, load_config
+from qbot.convlog import LogInUse
 from qbot.logs import setup_logging
+from qbot.migrate import MigrationError
 from qbot.registry import PluginError
 
 EXIT_USAGE, EXIT_PLUGIN, EXIT_LISTEN = 2, 3, 4  # 1 (the work failed) comes from the commands
@@ -244,6 +246,9 @@ def main(argv: list[str] | None = None) -> int:
     except PluginError as exc:
         print(f"qbot: plugin error: {exc}", file=sys.stderr)
         return EXIT_PLUGIN
+    except (MigrationError, LogInUse) as exc:  # the data directory cannot be served as it is
+        print(f"qbot: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
 

@@ -14,8 +14,10 @@ in memory for recently written conversations."""
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import json
 import logging
+import os
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -98,6 +100,26 @@ class LogError(Exception):
     """The log could not be written; the turn that needed it cannot go on."""
 
 
+class LogInUse(Exception):
+    """Another process serves from this log: two writers would number events twice and close
+    each other's running turns as interrupted."""
+
+
+def _lock(path: Path) -> int:
+    """Hold `<log>.lock` for as long as this process serves from the log."""
+    fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.read(fd, 32).decode(errors="replace").strip() or "another process"
+        os.close(fd)
+        raise LogInUse(f"{path} is in use by qbot (pid {holder}); one server per data directory: stop it, "
+                       "or give this one another --data-dir") from None
+    os.ftruncate(fd, 0)
+    os.write(fd, str(os.getpid()).encode())
+    return fd
+
+
 def _committed(write: Write) -> None:
     if write.on_commit:
         try:
@@ -116,7 +138,8 @@ def _failed(write: Write, failure: LogError) -> None:
 
 
 class ConversationLog:
-    def __init__(self, writer: BatchWriter, reader: aiosqlite.Connection) -> None:
+    def __init__(self, writer: BatchWriter, reader: aiosqlite.Connection, lock: int) -> None:
+        self._lock = lock
         self._writer = writer
         self._reader = reader
         self._queue: deque[Write] = deque()
@@ -128,18 +151,23 @@ class ConversationLog:
 
     @classmethod
     async def open(cls, path: Path) -> ConversationLog:
-        await asyncio.to_thread(apply_migrations, path, "log")
-        writer = BatchWriter(path, PRAGMAS)
-        await writer.open()
+        lock = _lock(path)
         try:
-            reader = await aiosqlite.connect(path)
-            for pragma in PRAGMAS:
-                await reader.execute_fetchall(pragma)
+            await asyncio.to_thread(apply_migrations, path, "log")
+            writer = BatchWriter(path, PRAGMAS)
+            await writer.open()
+            try:
+                reader = await aiosqlite.connect(path)
+                for pragma in PRAGMAS:
+                    await reader.execute_fetchall(pragma)
+            except BaseException:
+                await writer.close()
+                raise
         except BaseException:
-            await writer.close()
+            os.close(lock)
             raise
         reader.row_factory = aiosqlite.Row
-        log = cls(writer, reader)
+        log = cls(writer, reader, lock)
         log._task = asyncio.create_task(log._write_loop(), name="qbot-log-writer")
         return log
 
@@ -152,6 +180,7 @@ class ConversationLog:
             self._task = None
         await self._writer.close()
         await self._reader.close()
+        os.close(self._lock)  # and with it the lock
 
     # -- writing -----------------------------------------------------------------------------
 

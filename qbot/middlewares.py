@@ -16,11 +16,21 @@ log = logging.getLogger(__name__)
 # aiohttp's own refusals, given codes of ours.
 _HTTP_CODES = {
     400: "bad_request",
+    403: "origin_not_allowed",  # aiohttp-cors refusing a preflight
     404: "not_found",
     405: "method_not_allowed",
     413: "body_too_large",
     415: "unsupported_media_type",
 }
+
+
+def _cors_headers(request: web.Request) -> dict[str, str]:
+    """What aiohttp-cors adds on its routes, for a refusal of no route: a configured origin can
+    read why it was refused."""
+    origin = request.headers.get("Origin")
+    if origin is None or origin not in request.app[CONFIG].server.cors_origins:
+        return {}
+    return {"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Credentials": "true"}
 
 
 @web.middleware
@@ -42,7 +52,11 @@ async def error_middleware(request: web.Request, handler: Any) -> web.StreamResp
             message = f"no route {request.method} {request.path}"
         elif exc.status == 405:
             message = f"{request.method} is not allowed here; allowed: {', '.join(sorted(exc.allowed_methods))}"
-        extra = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
+        elif exc.status == 403 and request.method == "OPTIONS":
+            message = f"{message}; allowed origins: {', '.join(request.app[CONFIG].server.cors_origins) or 'none'}"
+        extra = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else {}
+        if request.match_info.http_exception is not None:  # no route matched: aiohttp-cors adds nothing
+            extra.update(_cors_headers(request))
         request.app[METRICS].refused(code, exc.status)
         return ApiError(exc.status, code, message).response(extra)
     except Exception:

@@ -21,6 +21,7 @@ from qbot.turns import Step
 
 STEP_SCHEMA = web.AppKey("step_schema", Schema)
 LAST_EVENT_ID = re.compile(r"[0-9]{1,18}")
+CURSOR = re.compile(rf"[0-9T:.+-]{{10,40}}\|{SAFE_ID.pattern}")  # a page's `next`: updated_at|id
 
 
 def setup_routes(app: web.Application, prefix: str) -> list[web.AbstractRoute]:
@@ -181,7 +182,7 @@ async def stop_turn(request: web.Request) -> web.Response:
     if turn is None:
         raise ApiError(409, "no_running_turn", f"conversation {cid} has no running turn to stop")
     # Usually cancelled; a turn that was already writing its ending keeps that ending.
-    return web.json_response({"conversation_id": cid, "turn_id": turn.id, "state": turn.outcome})
+    return web.json_response({"conversation_id": cid, "turn_id": turn.id, "state": turn.outcome}, dumps=dumps)
 
 
 async def get_conversation(request: web.Request) -> web.Response:
@@ -215,7 +216,11 @@ async def list_conversations(request: web.Request) -> web.Response:
         limit = -1
     if not 1 <= limit <= 500:
         raise ApiError(400, "invalid_limit", "limit must be an integer from 1 to 500")
-    rows = await request.app[LOG].conversations(limit + 1, request.query.get("before"), owner=_owner(request))
+    before = request.query.get("before")
+    if before and not CURSOR.fullmatch(before):
+        raise ApiError(400, "invalid_cursor", f"before {before[:80]!r} is not the `next` of a previous page "
+                                              "(updated_at|conversation_id), URL-encoded; leave it out for the first page")
+    rows = await request.app[LOG].conversations(limit + 1, before, owner=_owner(request))
     page, more = rows[:limit], len(rows) > limit
     return web.json_response({
         "conversations": [{
@@ -235,7 +240,7 @@ async def delete_conversation(request: web.Request) -> web.Response:
             raise ApiError(409, "conversation_busy", f"conversation {cid} has a turn running; stop it first")
         await request.app[LOG].delete(cid)
         runner.rows.forget(cid)
-    return web.json_response({"conversation_id": cid, "deleted": True})
+    return web.json_response({"conversation_id": cid, "deleted": True}, dumps=dumps)
 
 
 async def list_cases(request: web.Request) -> web.Response:
@@ -272,4 +277,4 @@ async def healthz(request: web.Request) -> web.Response:
         "version": __version__,
         "running_turns": len(runner.running),
         "handlers": {ct: r.handler.name for ct, r in request.app[REGISTRY].items()},
-    }, status=200 if runner.accepting else 503)
+    }, status=200 if runner.accepting else 503, dumps=dumps)

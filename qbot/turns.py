@@ -168,13 +168,13 @@ class TurnRunner:
         cid = step.conversation_id
         if len(self.running) >= self.config.limits.max_running_turns and cid not in self.running:
             raise ApiError(429, "too_many_turns",
-                           f"{len(self.running)} turns are running, the most this server takes at once; "
+                           f"turns running: {len(self.running)}, the most this server takes at once; "
                            f"retry in {RETRY_AFTER_SECONDS} s", headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
         if step.owner:  # per examiner when examiners are known (authentication on); otherwise the cap above
             mine = sum(1 for t in self.running.values() if t.owner == step.owner and t.conversation_id != cid)
             if mine >= self.config.limits.max_turns_per_examiner:
                 raise ApiError(429, "too_many_turns",
-                               f"{mine} of your turns are running, the most one examiner may run at once; "
+                               f"your turns running: {mine}, the most one examiner may run at once; "
                                f"retry in {RETRY_AFTER_SECONDS} s", headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
         async with self.lock(cid):
             conv = await self.rows.get(cid)

@@ -5,6 +5,7 @@ exist, and is absent from the list; with auth off nothing changes (the rest of t
 from __future__ import annotations
 
 import asyncio
+import shutil
 import signal
 import subprocess
 import sys
@@ -150,8 +151,12 @@ async def test_lists_and_pages_are_per_examiner(examiners):
     assert [c["conversation_id"] for c in theirs["conversations"]] == ["b0"]
 
 
-async def test_the_contract_documents_401_when_auth_is_on(examiners, qbot):
+async def test_the_contract_documents_401_when_auth_is_on(examiners, start_qbot, tmp_path, demo_evidence):
     running, _, _ = examiners
+    plain_dir = tmp_path / "plain"  # one server per data directory
+    plain_dir.mkdir()
+    shutil.copy(demo_evidence, plain_dir / "evidence.db")
+    qbot = await start_qbot(data_dir=str(plain_dir))
     async with running.api.session.get(f"{running.base}/openapi.json") as resp:
         doc = await resp.json()
     assert doc["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"

@@ -181,6 +181,6 @@ def test_the_examples_script_still_runs():
     assert run.returncode == 0, run.stderr[-2000:]
     out = run.stdout
     quoted = ['"state":"completed","expect":[-1]}', "\n: ping\n", '"recorded":false}', "X-Accel-Buffering: no",
-              "HTTP/1.1 429 Too Many Requests", '"code":"turn_interrupted"', '"state": "cancelled"']
+              "HTTP/1.1 429 Too Many Requests", '"code":"turn_interrupted"', '"state":"cancelled"}']
     for shown in quoted:
         assert shown in out, f"docs/examples.py no longer prints {shown!r}"

@@ -7,6 +7,7 @@ import asyncio
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -202,6 +203,34 @@ async def test_port_in_use_exit_code(tmp_path, data_dir):
                                          cwd=tmp_path)
     assert result.returncode == 4
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+
+
+async def test_one_server_per_data_dir(tmp_path, data_dir):
+    """A second server on the same log would number events twice and close the first one's
+    running turns as interrupted: it is refused, naming the first one's pid."""
+    first = Server(data_dir)
+    try:
+        await first.ready()
+        second = await asyncio.to_thread(run_cli, "serve", "--data-dir", str(data_dir), "--port", str(free_port()),
+                                         cwd=tmp_path)
+        assert second.returncode == 2
+        assert f"is in use by qbot (pid {first.proc.pid})" in second.stderr and "Traceback" not in second.stderr
+    finally:
+        first.kill(signal.SIGTERM)
+    again = Server(data_dir)  # the lock goes with the process
+    try:
+        await again.ready()
+    finally:
+        again.kill(signal.SIGTERM)
+
+
+def test_a_log_newer_than_this_qbot_is_refused_in_one_line(tmp_path, data_dir):
+    conn = sqlite3.connect(data_dir / "qbot.db")
+    conn.execute("PRAGMA user_version = 999")
+    conn.close()
+    result = run_cli("serve", "--data-dir", str(data_dir), "--port", str(free_port()), cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "schema version 999" in result.stderr and "upgrade qbot" in result.stderr
 
 
 def test_no_authentication_means_loopback_only(tmp_path, data_dir):

@@ -138,11 +138,24 @@ async def test_busy_conversation(echo_plugin, start_qbot):
 
 
 async def test_unknown_route_and_method(qbot):
-    async with qbot.api.session.get(qbot.api.url("/nothing")) as resp:
+    # Readable by the front end's origin like every other refusal; not by another origin.
+    async with qbot.api.session.get(qbot.api.url("/nothing"), headers={"Origin": ORIGIN}) as resp:
         assert resp.status == 404 and (await resp.json())["error"]["code"] == "not_found"
-    async with qbot.api.session.put(qbot.api.url("/chat/conversation/c1")) as resp:
+        assert resp.headers["Access-Control-Allow-Origin"] == ORIGIN and "Origin" in resp.headers.getall("Vary")
+    async with qbot.api.session.put(qbot.api.url("/chat/conversation/c1"), headers={"Origin": ORIGIN}) as resp:
         assert resp.status == 405
         assert "POST" in (await resp.json())["error"]["message"]
+        assert resp.headers["Access-Control-Allow-Credentials"] == "true"
+    async with qbot.api.session.get(qbot.api.url("/nothing"), headers={"Origin": "http://evil.example"}) as resp:
+        assert resp.status == 404 and "Access-Control-Allow-Origin" not in resp.headers
+
+
+async def test_a_preflight_from_another_origin_names_the_allowed_ones(qbot):
+    async with qbot.api.session.options(qbot.api.url("/chat/conversation/c1"), headers={
+            "Origin": "http://evil.example", "Access-Control-Request-Method": "POST"}) as resp:
+        body = await resp.json()
+    assert resp.status == 403 and body["error"]["code"] == "origin_not_allowed"
+    assert "http://evil.example" in body["error"]["message"] and ORIGIN in body["error"]["message"]
 
 
 async def test_get_unknown_conversation(qbot):
@@ -175,3 +188,19 @@ async def test_too_many_running_turns(echo_plugin, start_qbot):
     assert (await slow)[1][-1].data["state"] == "completed"
     status, events, _ = await qbot.api.step("second", -1, SEED_QUESTION)  # room again
     assert status == 200
+
+
+async def test_a_list_cursor_must_be_a_pages_next(qbot):
+    await qbot.api.flow("paged-1")
+    await qbot.api.flow("paged-2")
+    status, page = await qbot.api.get_json("/chat/conversations?limit=1")
+    assert status == 200 and page["next"]
+    async with qbot.api.session.get(qbot.api.url("/chat/conversations"),
+                                    params={"limit": "1", "before": page["next"]}) as resp:
+        assert resp.status == 200
+        assert [c["conversation_id"] for c in (await resp.json())["conversations"]] == ["paged-1"]
+    # Unencoded, its "+" arrives as a space: refused rather than read as another page.
+    status, body = await qbot.api.get_json(f"/chat/conversations?limit=1&before={page['next']}")
+    assert status == 400 and body["error"]["code"] == "invalid_cursor"
+    status, body = await qbot.api.get_json("/chat/conversations?before=yesterday")
+    assert status == 400 and body["error"]["code"] == "invalid_cursor" and "next" in body["error"]["message"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+from urllib.parse import quote
 
 from qbot.appkeys import RUNNER
 from tests.support import PREFIX, SEED_QUESTION, read_sse, step_body
@@ -209,7 +210,7 @@ async def test_conversation_get_list_delete(qbot):
 
     status, page = await qbot.api.get_json("/chat/conversations?limit=1")
     assert [c["conversation_id"] for c in page["conversations"]] == ["listed-2"] and page["next"]
-    status, page2 = await qbot.api.get_json(f"/chat/conversations?limit=1&before={page['next']}")
+    status, page2 = await qbot.api.get_json(f"/chat/conversations?limit=1&before={quote(page['next'])}")
     assert [c["conversation_id"] for c in page2["conversations"]] == ["listed-1"]
 
     async with qbot.api.session.delete(qbot.api.url("/chat/conversation/listed-1")) as resp:
