@@ -82,6 +82,13 @@ class Page:
     async def last_turn_done(self, state: str = "completed") -> None:
         await expect(self.page.locator(".turn").last).to_have_attribute("data-state", state)
 
+    async def open_filter_form(self) -> None:
+        """Ask the seed's question, start the task, and wait for the proposed filter form."""
+        await self.ask(SEED_QUESTION)
+        await self.last_turn_done("awaiting_start")
+        await self.page.click("#confirm")
+        await expect(self.page.locator("#filter-form")).to_be_visible()
+
 
 @pytest.fixture
 async def open_page(browser: Any) -> AsyncIterator[Any]:
@@ -349,10 +356,7 @@ async def test_package_nodes_restrict_the_task(start_qbot, open_page) -> None:
     await page.click("#nodes-box summary")
     await wechat.check()
     await expect(page.locator("#nodes-count")).to_have_text("1 个")
-    await page.ask(SEED_QUESTION)
-    await page.last_turn_done("awaiting_start")
-    await page.click("#confirm")
-    await expect(page.locator("#filter-form")).to_be_visible()
+    await page.open_filter_form()
     tree = await page.locator("textarea[name=filter_tree]").input_value()
     assert "微信" in tree and "电话" not in tree  # the task reads only the node picked
 
@@ -377,10 +381,7 @@ async def test_a_cut_stream_is_resumed_from_the_last_event(start_qbot, open_page
     resumed: list[str | None] = []
     page.on("request", lambda r: resumed.append(r.headers.get("last-event-id")) if r.url.endswith("/events") else None)
     await page.route("**/chat/conversation/*", cut)
-    await page.ask(SEED_QUESTION)
-    await page.last_turn_done("awaiting_start")
-    await page.click("#confirm")
-    await expect(page.locator("#filter-form")).to_be_visible()
+    await page.open_filter_form()
     await page.click("#filter-submit")
     await page.last_turn_done("completed")
     assert resumed == [str(cut_at[0])]
@@ -397,10 +398,7 @@ async def test_a_cut_stream_is_resumed_from_the_last_event(start_qbot, open_page
 async def test_reload_mid_turn_shows_the_whole_conversation_once(start_qbot, gated, open_page) -> None:
     running = await start_qbot(plugins__disabled=["filter"])
     page = await open_page(running.base)
-    await page.ask(SEED_QUESTION)
-    await page.last_turn_done("awaiting_start")
-    await page.click("#confirm")
-    await expect(page.locator("#filter-form")).to_be_visible()
+    await page.open_filter_form()
     await page.fill("textarea[name=filter_tree]", PHONE_ONLY)
     await page.click("#filter-submit")
 
@@ -448,10 +446,7 @@ async def test_reload_mid_turn_shows_the_whole_conversation_once(start_qbot, gat
 async def test_stop_a_running_turn_then_try_again(start_qbot, gated, open_page) -> None:
     running = await start_qbot(plugins__disabled=["filter"])
     page = await open_page(running.base)
-    await page.ask(SEED_QUESTION)
-    await page.last_turn_done("awaiting_start")
-    await page.click("#confirm")
-    await expect(page.locator("#filter-form")).to_be_visible()
+    await page.open_filter_form()
     await page.fill("input[name=filter_keyword]", "")
     await page.fill("textarea[name=filter_tree]", PHONE_ONLY)
     await page.click("#filter-submit")
