@@ -35,7 +35,7 @@ from qbot.migrate import apply_migrations
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 512  # writes folded into one transaction
-HIGH_WATER = 20_000  # queued writes before producers are made to wait
+HIGH_WATER = 20_000  # queued events before producers are made to wait
 
 PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000",
            "PRAGMA foreign_keys=ON")
@@ -146,6 +146,7 @@ class ConversationLog:
         self._wakeup = asyncio.Event()
         self._room = asyncio.Event()
         self._room.set()
+        self._queued_events = 0
         self._task: asyncio.Task[None] | None = None
         self.commits = 0  # transactions committed (for /metrics)
 
@@ -188,8 +189,23 @@ class ConversationLog:
         """Queue a write; its callbacks run after the commit that holds it."""
         self._queue.append(write)
         self._wakeup.set()
-        if len(self._queue) >= HIGH_WATER:
+        self._queued(len(write.events))
+
+    def append(self, write: Write, event: Event) -> None:
+        """Add an event to a queued write that the writer has not taken yet."""
+        assert not write.taken, "the writer has taken this write"
+        write.events.append(event)  # type: ignore[attr-defined]  # a list, for writes that grow
+        self._queued(1)
+
+    def _queued(self, count: int) -> None:
+        self._queued_events += count
+        if self._queued_events >= HIGH_WATER:
             self._room.clear()
+
+    @property
+    def backlog(self) -> int:
+        """Events queued that the writer has not taken yet."""
+        return self._queued_events
 
     async def room(self) -> None:
         """Wait while the writer is far behind, so producers cannot outrun the disk."""
@@ -219,7 +235,8 @@ class ConversationLog:
                 batch = [self._queue.popleft() for _ in range(min(MAX_BATCH, len(self._queue)))]
                 for write in batch:
                     write.taken = True
-                if len(self._queue) < HIGH_WATER // 2:
+                    self._queued_events -= len(write.events)
+                if self._queued_events < HIGH_WATER // 2:
                     self._room.set()
                 batch = [write for write in batch if not self._dropped(write)]
                 try:

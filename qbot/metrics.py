@@ -48,6 +48,8 @@ class Metrics:
                                       value=self.events_sent)
             yield CounterMetricFamily("qbot_log_commits", "Transactions committed to the conversation log",
                                       value=log.commits)
+            yield GaugeMetricFamily("qbot_log_backlog_events", "Events queued for the log that its writer has not "
+                                    "taken yet (producers wait past 20,000)", value=log.backlog)
             # By kind only: case ids (often case numbers) are not for whoever can reach /metrics.
             records = GaugeMetricFamily("qbot_evidence_records", "Records imported into the evidence store, by kind "
                                         "(calls, messages, contacts), over all cases", labels=["kind"])

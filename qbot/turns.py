@@ -293,7 +293,7 @@ class TurnRunner:
     async def _emit(self, turn: Turn, emit: Emit) -> None:
         if turn.log_error is not None:
             raise turn.log_error
-        self._outbox(turn).events.append(turn.event(emit.event, emit.json()))
+        self.log.append(self._outbox(turn), turn.event(emit.event, emit.json()))
         await self.log.room()
 
     def _outbox(self, turn: Turn) -> Write:

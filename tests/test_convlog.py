@@ -7,6 +7,7 @@ import sqlite3
 
 import pytest
 
+from qbot import convlog
 from qbot.convlog import ConversationLog, LogError, Write
 from qbot.events import Event
 
@@ -62,3 +63,22 @@ async def test_a_failing_write_fails_alone(log, tmp_path):
         await log.write(duplicate)
     assert outcome == {1: "ok", 2: "ok", 3: "ok"}
     assert rows(tmp_path / "qbot.db", "SELECT id FROM events ORDER BY id") == [(1,), (2,), (3,)]
+
+
+async def test_producers_wait_while_the_writer_is_far_behind(log, tmp_path, monkeypatch):
+    """A handler that yields faster than the disk takes is made to wait, however its events are
+    grouped into writes: what is queued stays bounded."""
+    monkeypatch.setattr(convlog, "HIGH_WATER", 100)
+    await log.write(Write(statements=[(NEW_CONVERSATION, ("fast",))]))
+    writes: list[Write] = []
+    most = 0
+    for n in range(1, 1001):
+        if not writes or writes[-1].taken:
+            writes.append(Write("fast", [], []))
+            log.submit(writes[-1])
+        log.append(writes[-1], Event(n, "message", "{}", "t"))
+        most = max(most, sum(len(w.events) for w in writes if not w.taken))
+        await log.room()
+    await log.flush()
+    assert most <= 100 and log.backlog == 0 and len(writes) >= 10
+    assert rows(tmp_path / "qbot.db", "SELECT count(*), max(id) FROM events") == [(1000, 1000)]
