@@ -148,6 +148,7 @@ async def _serve(app: web.Application, config) -> int:
     print(f"qbot {__version__} listening on http://{config.server.host}:{config.server.port}"
           f"{config.server.prefix} (data: {config.data_dir}; cases: "
           f"{', '.join(f'{c.id} {c.name}' for c in cases) or 'none'})", flush=True)
+    print(f"qbot: web console at http://{config.server.host}:{config.server.port}/", flush=True)
     _say_who_may_connect(app, config)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -85,6 +85,7 @@ async def test_fresh_data_dir_builds_the_demo_and_answers_the_seed(tmp_path, ses
         result = next(e for e in third if e.event == "result").data
         assert result["rows"] and result["records"] > 0
         assert "listening on http://127.0.0.1" in server.log.read_text()
+        assert f"web console at http://127.0.0.1:{server.port}/" in server.log.read_text()
         async with session.get(f"{server.base}/qbot/api/v1/generalsec-ai/cases") as resp:
             assert [c["case_id"] for c in (await resp.json())["cases"]] == ["demo"]
     finally:
