@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import html
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import resources
 
 from aiohttp import web
@@ -38,7 +39,7 @@ class File:
     body: bytes
     content_type: str
 
-    @property
+    @cached_property  # hashed once per file, not per request
     def etag(self) -> str:
         return '"' + hashlib.sha256(self.body).hexdigest()[:32] + '"'
 
