@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from qbot.events import Emit, json_copy
+from qbot.events import Emit
 
 if TYPE_CHECKING:
     from qbot.evidence.store import Case
@@ -30,11 +30,19 @@ class Plan:
 
     def to_json(self) -> dict[str, Any]:
         """A deep copy of the fields (dataclasses.asdict does the same, several times slower)."""
-        return json_copy(vars(self))
+        return _json_copy(vars(self))
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Plan:
         return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
+
+def _json_copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _json_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_copy(v) for v in value]
+    return value
 
 
 class Engine(Protocol):
