@@ -1,0 +1,171 @@
+"""The engine's contract: a typed query over one case's evidence.
+
+A question, an edited filter form and a model's plan all become a `Query`; one executor
+(`qbot.engine.executor`) turns any valid query into parameterised SQL. Every field has one
+meaning, and `describe` says it in words, so the plan the examiner reads is the query that runs.
+
+- `sources`: record kinds × apps. `Source("calls")` is every call app (phone, WeChat, FaceTime);
+  `Source("messages", "短信")` only SMS.
+- `measure`: `count` (records), `duration` (call seconds), `first` / `last` (the earliest or
+  latest record), `list` (the records themselves), `people` (distinct people), `lookup` (address
+  book entries).
+- filters: `direction` (`in`: to the owner, `out`: from the owner), `statuses` of calls
+  (`missed`, `rejected`, `answered`), `people` (person names, each one person with all their
+  identifiers), `keywords` (message text contains every one), `window` (a `timeexpr` spec, local
+  time), `hours` (local hours [from, to), wrapping past midnight), `weekdays` (0 Monday … 6 Sunday).
+- `group`: `none` (one figure), `person`, `day`, `month`, `hour`, `weekday`, `app`.
+- `order` (`desc`: largest first) and `limit` (rows shown in the ranking).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+KINDS = ("calls", "messages", "contacts")
+MEASURES = ("count", "duration", "first", "last", "list", "people", "lookup")
+GROUPS = ("none", "person", "day", "month", "hour", "weekday", "app")
+DIRECTIONS = ("", "in", "out")
+STATUSES = ("missed", "rejected", "answered")
+ORDERS = ("desc", "asc")
+MAX_LIMIT = 100
+WEEKDAY_NAMES = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+
+
+class QueryError(ValueError):
+    """A query that cannot run; the message names the field and what it accepts."""
+
+
+@dataclass(frozen=True)
+class Source:
+    kind: str
+    app: str = ""  # the node tree's app name; "" = every app holding this kind
+
+    def words(self) -> str:
+        noun = {"calls": "通话", "messages": "消息", "contacts": "通讯录"}[self.kind]
+        if not self.app:
+            return {"calls": "全部通话（电话与各应用的音视频通话）", "messages": "全部消息（短信与各应用的聊天）",
+                    "contacts": "通讯录"}[self.kind]
+        return f"{self.app}{noun}" if self.app not in noun else noun
+
+
+@dataclass(frozen=True)
+class Query:
+    sources: tuple[Source, ...]
+    measure: str = "count"
+    group: str = "none"
+    direction: str = ""
+    statuses: tuple[str, ...] = ()
+    people: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    window: dict[str, Any] = field(default_factory=lambda: {"kind": "all"}, hash=False, compare=False)
+    hours: tuple[int, int] | None = None
+    weekdays: tuple[int, ...] = ()
+    order: str = "desc"
+    limit: int = 10
+
+    def __post_init__(self) -> None:
+        check(self)
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(s.kind for s in self.sources))
+
+    def with_(self, **changes: Any) -> Query:
+        return replace(self, **changes)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"sources": [{"kind": s.kind, "app": s.app} for s in self.sources], "measure": self.measure,
+                "group": self.group, "direction": self.direction, "statuses": list(self.statuses),
+                "people": list(self.people), "keywords": list(self.keywords), "window": dict(self.window),
+                "hours": list(self.hours) if self.hours else None, "weekdays": list(self.weekdays),
+                "order": self.order, "limit": self.limit}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Query:
+        """The query a JSON object describes; `QueryError` naming the field when it is not one."""
+        if not isinstance(data, dict):
+            raise QueryError("a query is a JSON object")
+        try:
+            sources = tuple(Source(str(s["kind"]), str(s.get("app") or "")) for s in data["sources"])
+            hours = data.get("hours")
+            return cls(sources=sources, measure=str(data.get("measure", "count")), group=str(data.get("group", "none")),
+                       direction=str(data.get("direction") or ""), statuses=tuple(data.get("statuses") or ()),
+                       people=tuple(str(p) for p in data.get("people") or ()),
+                       keywords=tuple(str(k) for k in data.get("keywords") or ()),
+                       window=dict(data.get("window") or {"kind": "all"}),
+                       hours=(int(hours[0]), int(hours[1])) if hours else None,
+                       weekdays=tuple(int(d) for d in data.get("weekdays") or ()),
+                       order=str(data.get("order", "desc")), limit=int(data.get("limit", 10)))
+        except (KeyError, TypeError, IndexError, AttributeError) as exc:
+            raise QueryError(f"malformed query ({exc.__class__.__name__}: {exc}); "
+                             "sources is a list of {kind, app}") from exc
+
+
+def check(query: Query) -> None:
+    """Every field within what the executor accepts, and no combination it cannot compute."""
+    def one_of(name: str, value: Any, accepted: tuple) -> None:
+        if value not in accepted:
+            raise QueryError(f"{name} {value!r} is not one of {list(accepted)}")
+
+    if not query.sources:
+        raise QueryError("sources is empty; name at least one of kinds " + str(list(KINDS)))
+    for source in query.sources:
+        one_of("sources.kind", source.kind, KINDS)
+    one_of("measure", query.measure, MEASURES)
+    one_of("group", query.group, GROUPS)
+    one_of("direction", query.direction, DIRECTIONS)
+    one_of("order", query.order, ORDERS)
+    for status in query.statuses:
+        one_of("statuses", status, STATUSES)
+    for day in query.weekdays:
+        one_of("weekdays", day, tuple(range(7)))
+    if query.hours is not None and not all(0 <= h <= 24 for h in query.hours):
+        raise QueryError(f"hours {list(query.hours)} must be two local hours between 0 and 24")
+    if not 1 <= query.limit <= MAX_LIMIT:
+        raise QueryError(f"limit {query.limit} must be between 1 and {MAX_LIMIT}")
+    contacts = "contacts" in query.kinds
+    if contacts and (len(query.kinds) > 1 or query.measure != "lookup"):
+        raise QueryError("contacts are only looked up (measure lookup), not counted with calls or messages")
+    if query.measure == "lookup" and not contacts:
+        raise QueryError("measure lookup reads contacts; give sources [{kind: contacts}]")
+    if query.measure == "duration" and query.kinds != ("calls",):
+        raise QueryError("measure duration is the seconds of calls; messages have no duration")
+    if query.statuses and "calls" not in query.kinds:
+        raise QueryError("statuses (missed, rejected, answered) are call states; the sources hold no calls")
+    if query.keywords and query.kinds != ("messages",):
+        raise QueryError("keywords search message text; calls have none, so give only message sources")
+    if query.measure in ("list", "people", "first", "last") and query.group not in ("none", "person"):
+        raise QueryError(f"measure {query.measure} is not grouped by {query.group}")
+
+
+def describe(query: Query, window_text: str) -> str:
+    """The query in the examiner's words: what is counted, over which records, how it is ordered."""
+    sources = "、".join(s.words() for s in query.sources)
+    parts = [f"数据：{sources}", f"时间：{window_text}"]
+    if query.direction:
+        parts.append("方向：" + ("对方打来或发来（呼入/收到）" if query.direction == "in" else "机主打出或发出（呼出/发送）"))
+    if query.statuses:
+        parts.append("状态：" + "、".join({"missed": "未接", "rejected": "拒接", "answered": "已接通"}[s]
+                                         for s in query.statuses))
+    if query.people:
+        parts.append("对象：" + "、".join(query.people))
+    if query.keywords:
+        parts.append("内容包含：" + "、".join(f"“{k}”" for k in query.keywords))
+    if query.hours:
+        parts.append(f"时段：每天 {query.hours[0]:02d}:00–{query.hours[1] % 24:02d}:00（案件时区）")
+    if query.weekdays:
+        parts.append("星期：" + "、".join(WEEKDAY_NAMES[d] for d in query.weekdays))
+    parts.append("统计：" + measure_words(query))
+    return "；".join(parts)
+
+
+def measure_words(query: Query) -> str:
+    what = {"count": "记录条数", "duration": "累计通话时长（秒）", "first": "最早一条记录", "last": "最近一条记录",
+            "list": "逐条列出记录", "people": "涉及的不同联系人", "lookup": "通讯录中的号码与账号"}[query.measure]
+    by = {"none": "", "person": "按联系人（同一人的号码与账号合并）", "day": "按日期", "month": "按月份",
+          "hour": "按一天中的小时", "weekday": "按星期", "app": "按应用"}[query.group]
+    ranked = ""
+    if query.group != "none" and query.measure in ("count", "duration"):
+        ranked = "，从多到少排序" if query.order == "desc" else "，从少到多排序"
+    return f"{by}{what}{ranked}"
