@@ -33,7 +33,7 @@ class FilterHandler:
     async def run(self, ctx: TurnContext) -> AsyncIterator[Emit]:
         plan = Plan.from_json(ctx.pending["plan"])
         package_nodes = ctx.package_nodes or ctx.pending.get("package_nodes", [])
-        async for event in ctx.engine.analyse(plan, ctx.form, ctx.case, package_nodes):
+        async for event in ctx.engine.analyse(plan, ctx.form, ctx.case, package_nodes, ctx.pending.get("form")):
             yield event
         ctx.set_state(STATE_COMPLETED, {**ctx.pending, "form": ctx.form})
 

@@ -1,11 +1,13 @@
-"""confirm_type -1: a new question. Understands it, streams a plan, and asks to start the task."""
+"""confirm_type -1: a new question. Understands it and streams the plan, then asks to start the
+task; or asks back which reading was meant (`clarify`), or says why it cannot be answered
+(`decline`)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
 from qbot.events import Emit, confirm
-from qbot.handlers import STATE_AWAITING_START, STATE_COMPLETED, TurnContext
+from qbot.handlers import STATE_AWAITING_CHOICE, STATE_AWAITING_START, STATE_COMPLETED, TurnContext
 
 
 class QuestionHandler:
@@ -20,10 +22,14 @@ class QuestionHandler:
             yield event
         if plan.intent == "unsupported":
             ctx.set_state(STATE_COMPLETED, {"question": ctx.question})
-            return
-        yield confirm(0, "开始任务", None, plan={"intent": plan.intent, "steps": plan.steps, "nodes": plan.node_paths})
-        ctx.set_state(STATE_AWAITING_START, {"question": ctx.question, "plan": plan.to_json(),
-                                             "package_nodes": ctx.package_nodes})
+        elif plan.intent == "clarify":
+            ctx.set_state(STATE_AWAITING_CHOICE, {"question": ctx.question, "plan": plan.to_json(),
+                                                  "package_nodes": ctx.package_nodes})
+        else:
+            yield confirm(0, "开始任务", None, plan={"intent": plan.intent, "steps": plan.steps,
+                                                  "nodes": plan.node_paths, "query": plan.query})
+            ctx.set_state(STATE_AWAITING_START, {"question": ctx.question, "plan": plan.to_json(),
+                                                 "package_nodes": ctx.package_nodes})
 
 
 handler = QuestionHandler()

@@ -12,9 +12,12 @@ import orjson
 
 # Event names of design.md §2. `start` and `done` belong to the turn runner; handlers yield the rest.
 RUNNER_EVENTS = frozenset({"start", "done"})
-HANDLER_EVENTS = frozenset({"status", "message", "confirm", "result", "error"})
+# `clarify` (the question has several readings: pick one) and `decline` (it cannot be answered
+# exactly, and why) are additions to design.md §2.
+HANDLER_EVENTS = frozenset({"status", "message", "confirm", "clarify", "decline", "result", "error"})
 
 # Conversation states a turn can end in (`done.state`).
+AWAITING_CHOICE = "awaiting_choice"  # a question asked back: which reading did the examiner mean
 AWAITING_START = "awaiting_start"
 AWAITING_FILTER = "awaiting_filter"
 COMPLETED = "completed"
@@ -91,6 +94,17 @@ def confirm(confirm_type: int, question: str, form: dict[str, Any] | None = None
 
 def result(summary: str, columns: list[str], rows: list[list[Any]], evidence: list[Any], **extra: Any) -> Emit:
     return Emit("result", {"summary": summary, "columns": columns, "rows": rows, "evidence": evidence, **extra})
+
+
+def clarify(reason: str, choices: list[dict[str, Any]], **extra: Any) -> Emit:
+    """The question has several readings: `choices` are `{id, label, question}`; the examiner
+    picks one with confirm_type 1 (`{"choice": id}`) or asks one of the `question`s anew."""
+    return Emit("clarify", {"reason": reason, "choices": choices, **extra})
+
+
+def decline(reason: str, **extra: Any) -> Emit:
+    """The question cannot be answered exactly; `reason` says why and what would work."""
+    return Emit("decline", {"reason": reason, **extra})
 
 
 def error(code: str, message: str) -> Emit:

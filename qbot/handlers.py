@@ -29,7 +29,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from qbot.events import AWAITING_FILTER, AWAITING_START, COMPLETED, Emit
+from qbot.events import AWAITING_CHOICE, AWAITING_FILTER, AWAITING_START, COMPLETED, Emit
 
 if TYPE_CHECKING:
     from qbot.config import Config
@@ -38,10 +38,12 @@ if TYPE_CHECKING:
 
 # Where a conversation stands between turns.
 STATE_NEW = "new"
+STATE_AWAITING_CHOICE = AWAITING_CHOICE
 STATE_AWAITING_START = AWAITING_START
 STATE_AWAITING_FILTER = AWAITING_FILTER
 STATE_COMPLETED = COMPLETED
-WORKFLOW_STATES = frozenset({STATE_NEW, STATE_AWAITING_START, STATE_AWAITING_FILTER, STATE_COMPLETED})
+WORKFLOW_STATES = frozenset({STATE_NEW, STATE_AWAITING_CHOICE, STATE_AWAITING_START, STATE_AWAITING_FILTER,
+                             STATE_COMPLETED})
 
 
 @runtime_checkable

@@ -19,6 +19,7 @@ from qbot.auth import visible_case
 from qbot.config import Config
 from qbot.convlog import ConversationLog, ConversationRow, LogError, Write, utcnow
 from qbot.engine import scope
+from qbot.engine.errors import UnknownNodes
 from qbot.errors import ApiError
 from qbot.events import CANCELLED, FAILED, HANDLER_EVENTS, Emit, Event, dumps
 from qbot.handlers import STATE_NEW, TurnContext
@@ -207,7 +208,11 @@ class TurnRunner:
             case_id = step.case_id or (conv.case_id if conv else "")
             case = await visible_case(self.store, self.config.auth, step.owner, case_id)
             if step.package_nodes:  # refuse names of no node now, before a stream opens
-                scope.restrict(await self.store.nodes(case.id), step.package_nodes)
+                try:
+                    scope.restrict(await self.store.nodes(case.id), step.package_nodes)
+                except UnknownNodes as exc:
+                    raise ApiError(400, "unknown_package_nodes", str(exc),
+                                   {"unknown": exc.unknown, "available": exc.available}) from exc
 
             now = utcnow()
             statements: list[tuple[str, tuple[Any, ...]]] = []

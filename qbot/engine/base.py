@@ -20,13 +20,19 @@ class Plan:
     """What the engine understood; JSON-serialisable, carried between turns in the log."""
 
     question: str
-    intent: str  # e.g. "call_frequency"; "unsupported" when no analysis fits
-    kind: str = ""  # record kind the analysis reads: calls, messages, contacts
+    # A preset's name ("call_frequency") or "query"; "clarify" when the question has several
+    # readings (`choices`), "unsupported" when it cannot be answered (`reason`).
+    intent: str
+    kind: str = ""  # record kinds the query reads: calls, messages, contacts
     node_paths: list[str] = field(default_factory=list)  # proposed nodes, "category/app/data type"
     window: dict[str, Any] = field(default_factory=lambda: {"kind": "all"})  # {"kind": "recent", "days": 30}
     keyword: str = ""
     steps: list[str] = field(default_factory=list)  # the plan, as the examiner reads it
-    params: dict[str, Any] = field(default_factory=dict)  # the intent's own: app, person, …
+    params: dict[str, Any] = field(default_factory=dict)  # who planned it, a model's notes, …
+    query: dict[str, Any] | None = None  # the Query as JSON (qbot.engine.query)
+    choices: list[dict[str, Any]] = field(default_factory=list)  # [{id, label, question, query}]
+    reason: str = ""  # why it asks or declines
+    unknown: list[str] = field(default_factory=list)  # words of the question not understood
 
     def to_json(self) -> dict[str, Any]:
         """A deep copy of the fields (dataclasses.asdict does the same, several times slower)."""

@@ -1,41 +1,46 @@
-"""People of a case: who each counterpart is, and who a question names.
+"""People of a case: which counterparts (numbers, e-mail handles, WeChat accounts) are one person,
+and which people a question names.
 
-A person is a name: the address-book name of a counterpart (the first entry naming it), else the
-name a source gave it (WeChat remark or nickname, a cached caller name), else its number or
-account. Counterparts with the same name are the same person, so a phone number and a WeChat
-account the examiner's phone labels "张伟" merge across channels."""
+A counterpart's name is its first address-book entry's name, else the name a source gave it
+(WeChat remark or nickname, a cached caller name), else its number or account. Counterparts with
+the same name are one person, across channels (a phone number and the WeChat account the phone
+labels "张伟") and within one (an iMessage contact's e-mail handle and number). Two WeChat accounts
+under one name are not merged: one remark on two accounts is as likely two people as one, so each
+stays a person of its own and a question naming them is asked back."""
 
 from __future__ import annotations
 
 import functools
-
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from qbot.engine.normalize import normalize
 from qbot.evidence.phones import identify
-from qbot.evidence.store import EvidenceRef
+from qbot.evidence.records import Ref
+from qbot.evidence.store import DirectoryRow
 
 # A phone number in any spelling: digits with spaces, dashes, dots or brackets, optionally +.
-_NUMBER = re.compile(r"(?<![\d])\+?\d[\d\s\-().]{3,18}\d(?![\d])")
+NUMBER = re.compile(r"(?<![\d])\+?\d[\d\s\-().]{3,18}\d(?![\d])")
+OWNER_WORDS = ("机主",)
 
 
 @dataclass
 class Entry:
-    """One address-book entry (contacts of the phone or of an app)."""
+    """One address-book entry (the phone's contacts or an app's)."""
 
-    contact_id: int
     name: str | None
-    number: str | None
+    written: str | None
     label: str | None
-    node_id: int
-    ref: EvidenceRef
+    node: int
+    ref: Ref
 
 
 @dataclass
 class Counterpart:
     id: int
     key: str
-    kind: str
+    kind: str  # phone | wechat | chatroom | email | other
     number: str | None
     display_name: str | None
     entries: list[Entry] = field(default_factory=list)
@@ -45,61 +50,99 @@ class Counterpart:
         for entry in self.entries:
             if entry.name:
                 return entry.name
-        return self.display_name or self.shown_number or self.key
+        return self.display_name or self.identifier
 
     @property
-    def shown_number(self) -> str:
-        if self.kind == "phone":
-            return self.number or self.key.partition(":")[2]
-        return self.number or self.key.partition(":")[2]
+    def identifier(self) -> str:
+        """The number (E.164) or account, as the answer shows it."""
+        return self.number or self.key.partition(":")[2] or self.key
 
     @property
     def names(self) -> set[str]:
         return {n for n in (self.display_name, *(e.name for e in self.entries)) if n}
 
 
-class Directory:
-    """Every counterpart of a case, by id and by person name."""
+@dataclass(frozen=True)
+class Mention:
+    """A person the question names: the text as written, where, and the people it fits (none:
+    the case holds no such number or name)."""
 
-    def __init__(self, rows: list[tuple]) -> None:
-        self.by_id: dict[int, Counterpart] = {}
-        for cid, key, kind, number, display, contact_id, name, written, label, node_id, file, sha, table, rowid in rows:
-            cp = self.by_id.setdefault(cid, Counterpart(cid, key, kind, number, display))
-            if contact_id is not None:
-                cp.entries.append(Entry(contact_id, name, written, label, node_id, EvidenceRef(file, sha, table, rowid)))
-        self.by_person: dict[str, list[int]] = {}
-        for cp in self.by_id.values():
-            self.by_person.setdefault(cp.name, []).append(cp.id)
+    text: str
+    span: tuple[int, int]
+    people: tuple[str, ...]
+
+
+class People:
+    """Every counterpart of a case grouped into people, each under a label unique in the case."""
+
+    def __init__(self, rows: Iterable[DirectoryRow], region: str = "CN") -> None:
+        self.region = region
+        self.counterparts: dict[int, Counterpart] = {}
+        for row in rows:
+            cp = self.counterparts.setdefault(
+                row.counterpart, Counterpart(row.counterpart, row.key, row.kind, row.number, row.display_name))
+            if row.contact is not None:
+                cp.entries.append(Entry(row.name, row.written, row.label, row.node,
+                                        Ref(row.file, row.sha256, row.source_table, row.source_rowid)))
+        self._person_of: dict[int, str] = {}
+        self.members: dict[str, list[int]] = {}
+        by_name: dict[str, list[Counterpart]] = {}
+        for cp in self.counterparts.values():
+            by_name.setdefault(cp.name, []).append(cp)
+        for name, cps in by_name.items():
+            accounts = sum(cp.kind == "wechat" for cp in cps)
+            for cp in cps:
+                alone = (cp.kind == "wechat" and accounts > 1) or (cp.kind == "chatroom" and len(cps) > 1)
+                label = f"{name}（{cp.identifier}）" if alone else name
+                self._person_of[cp.id] = label
+                self.members.setdefault(label, []).append(cp.id)
+        # A name (any a source gave, and each person's label), normalised as questions are -> the
+        # people it fits.
+        self.by_name: dict[str, list[str]] = {}
+        for cp in self.counterparts.values():
+            for name in cp.names | {cp.name, self._person_of[cp.id]}:
+                fits = self.by_name.setdefault(normalize(name), [])
+                if self._person_of[cp.id] not in fits:
+                    fits.append(self._person_of[cp.id])
 
     def person(self, counterpart_id: int) -> str:
-        cp = self.by_id.get(counterpart_id)
-        return cp.name if cp else "未知号码"
+        return self._person_of.get(counterpart_id, "未知号码")
 
-    def number(self, counterpart_id: int) -> str:
-        cp = self.by_id.get(counterpart_id)
-        return cp.shown_number if cp else ""
+    def identifiers(self, person: str) -> list[str]:
+        return list(dict.fromkeys(self.counterparts[cp].identifier for cp in self.members.get(person, [])))
 
-    def members(self, person: str) -> list[int]:
-        return list(self.by_person.get(person, []))
+    def is_group(self, person: str) -> bool:
+        return any(self.counterparts[cp].kind == "chatroom" for cp in self.members.get(person, []))
 
     @functools.cached_property
     def _names_longest_first(self) -> list[str]:
-        return sorted({n for cp in self.by_id.values() for n in cp.names if len(n) >= 2 and n != "机主"},
-                      key=len, reverse=True)
+        return sorted((n for n in self.by_name if len(n) >= 2 and n not in OWNER_WORDS), key=len, reverse=True)
 
-    def find(self, question: str, region: str) -> tuple[str, str] | None:
-        """(person, how the question wrote it) for the person a question names: a number in any
-        spelling, else the longest known name in the text. The owner ("机主") is never a match."""
-        for match in _NUMBER.finditer(question):
-            ident = identify(match.group(0), region)
-            if ident is None:
-                continue
-            digits = re.sub(r"\D", "", match.group(0))
-            for cp in self.by_id.values():
-                if cp.key == ident.key or (len(digits) >= 5 and cp.number and cp.number.endswith(digits)):
-                    return cp.name, match.group(0).strip()
-        for name in self._names_longest_first:
-            if name in question:
-                owners = [cp for cp in self.by_id.values() if name in cp.names]
-                return owners[0].name, name
-        return None
+    def _by_number(self, written: str) -> tuple[str, ...] | None:
+        """The people a number fits; None when the text is not a number at all."""
+        ident = identify(written, self.region)
+        if ident is None:
+            return None
+        digits = re.sub(r"\D", "", written)
+        fits = [cp for cp in self.counterparts.values()
+                if cp.key == ident.key or (len(digits) >= 7 and cp.number and cp.number.endswith(digits))]
+        return tuple(dict.fromkeys(self._person_of[cp.id] for cp in fits))
+
+    def find(self, text: str, numbers: bool = True, names: bool = True) -> list[Mention]:
+        """The people a (normalised) text names: numbers in any spelling, then known names,
+        longest first and never overlapping. The owner ("机主") is never a match."""
+        found: list[Mention] = []
+        taken: list[tuple[int, int]] = []
+        for match in NUMBER.finditer(text) if numbers else ():
+            people = self._by_number(match.group(0))
+            if people is not None and len(re.sub(r"\D", "", match.group(0))) >= 5:
+                found.append(Mention(match.group(0).strip(), match.span(), people))
+                taken.append(match.span())
+        for name in self._names_longest_first if names else ():
+            for match in re.finditer(re.escape(name), text):
+                span = match.span()
+                if any(a < span[1] and span[0] < b for a, b in taken):
+                    continue
+                found.append(Mention(name, span, tuple(self.by_name[name])))
+                taken.append(span)
+        return sorted(found, key=lambda m: m.span)

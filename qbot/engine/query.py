@@ -26,7 +26,7 @@ KINDS = ("calls", "messages", "contacts")
 MEASURES = ("count", "duration", "first", "last", "list", "people", "lookup")
 GROUPS = ("none", "person", "day", "month", "hour", "weekday", "app")
 DIRECTIONS = ("", "in", "out")
-STATUSES = ("missed", "rejected", "answered")
+STATUSES = ("missed", "rejected", "answered", "unanswered")
 ORDERS = ("desc", "asc")
 MAX_LIMIT = 100
 WEEKDAY_NAMES = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
@@ -135,8 +135,8 @@ def check(query: Query) -> None:
         raise QueryError("statuses (missed, rejected, answered) are call states; the sources hold no calls")
     if query.keywords and query.kinds != ("messages",):
         raise QueryError("keywords search message text; calls have none, so give only message sources")
-    if query.measure in ("list", "people", "first", "last") and query.group not in ("none", "person"):
-        raise QueryError(f"measure {query.measure} is not grouped by {query.group}")
+    if query.measure in ("list", "people", "first", "last", "lookup") and query.group != "none":
+        raise QueryError(f"measure {query.measure} is one answer for the whole selection; give group none")
 
 
 def describe(query: Query, window_text: str) -> str:
@@ -146,7 +146,7 @@ def describe(query: Query, window_text: str) -> str:
     if query.direction:
         parts.append("方向：" + ("对方打来或发来（呼入/收到）" if query.direction == "in" else "机主打出或发出（呼出/发送）"))
     if query.statuses:
-        parts.append("状态：" + "、".join({"missed": "未接", "rejected": "拒接", "answered": "已接通"}[s]
+        parts.append("状态：" + "、".join({"missed": "未接", "rejected": "拒接", "answered": "已接通", "unanswered": "未接通"}[s]
                                          for s in query.statuses))
     if query.people:
         parts.append("对象：" + "、".join(query.people))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from qbot.errors import ApiError
+from qbot.engine.errors import UnknownNodes
 from qbot.evidence.store import Node
 
 
@@ -24,10 +24,7 @@ def restrict(nodes: Sequence[Node], package_nodes: Sequence[Any]) -> list[Node]:
             unknown.append(key)
         chosen.update((n.id, n) for n in matches)
     if unknown:
-        raise ApiError(400, "unknown_package_nodes",
-                       f"package_nodes {unknown} name no node of this case; give node ids, node paths or "
-                       "package names (GET …/cases/{case_id}/nodes lists them)",
-                       {"unknown": unknown, "available": sorted({n.path for n in nodes})})
+        raise UnknownNodes(unknown, sorted({n.path for n in nodes}))
     return [n for n in nodes if n.id in chosen]
 
 

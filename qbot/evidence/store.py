@@ -11,21 +11,23 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import aiosqlite
 from cachetools import LRUCache
 
 from ..migrate import apply_migrations
+from .records import EVIDENCE_PER_ROW, MAX_MS as _MAX_MS, MIN_MS as _MIN_MS, RecordQueries
+from .records import Ref as EvidenceRef
+from .records import like as _like
+from .records import marks as _marks
 from .writer import BUCKET_MS
 
 UTC = timezone.utc
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-EVIDENCE_PER_ROW = 20  # record references returned with each ranking row
 READERS = 3  # read connections (threads) of the server's store
 CATALOG_TTL = 1.0  # seconds between checks that the store changed under us
 RANKING_CACHE = 256  # rankings kept per store version
-_MIN_MS, _MAX_MS = -(2**62), 2**62
 _PHONE_CHARS = re.compile(r"^[\d\s+()\-.]+$")
 
 
@@ -53,14 +55,6 @@ class Node:
 
 
 @dataclass(frozen=True)
-class EvidenceRef:
-    file: str
-    sha256: str
-    table: str
-    rowid: int
-
-
-@dataclass(frozen=True)
 class CallRank:
     counterpart_id: int
     name: str | None
@@ -85,164 +79,24 @@ def to_ms(moment: datetime) -> int:
     return (moment - EPOCH) // timedelta(milliseconds=1)
 
 
-def _marks(values: list) -> str:
-    return ",".join("?" * len(values))
 
+class DirectoryRow(NamedTuple):
+    """A counterpart of a case with one address-book entry naming it (entry fields None if none)."""
 
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-# -- records across calls and messages, for the engine's analyses ----------------------------
-
-GROUPINGS = {  # what `record_groups` can group by: a key expression over the `ev` rows
-    "counterpart": "cp",
-    "hour": "(lt / 3600000) % 24",
-    "day": "lt / 86400000",  # local days since 1970-01-01
-    "node": "node_id",
-    "record": "tbl || ':' || rid",
-}
-CONDITIONS = {  # named restrictions an analysis may ask for
-    "": "1",
-    "night": "((lt / 3600000) % 24 >= 22 OR (lt / 3600000) % 24 < 6)",
-    "missed": "(is_call = 1 AND st IN ('missed', 'rejected'))",
-}
-
-
-@dataclass(frozen=True)
-class RecordScope:
-    """Which calls and messages an analysis reads. `offsets` are the case zone's UTC-offset
-    segments [(from_ms, offset_ms)] so local hours and days are computed in SQL."""
-
-    call_nodes: tuple[int, ...] = ()
-    message_nodes: tuple[int, ...] = ()
-    lo: int = _MIN_MS
-    hi: int = _MAX_MS
-    keyword: str = ""  # messages whose text contains it, or records whose counterpart matches it
-    counterparts: tuple[int, ...] | None = None  # only these counterparts
-    condition: str = ""  # a key of CONDITIONS
-    offsets: tuple[tuple[int, int], ...] = ((_MIN_MS, 0),)
-    persons_only: bool = False  # leave out group chats and records with no counterpart
-    body_keyword: str = ""  # only messages whose text contains it (calls have no text: none)
-
-
-def _scope_sql(scope: RecordScope) -> tuple[str, list]:
-    """`WITH … ev AS (…)`: the scope's records, one row each, with their local time `lt`."""
-    params: list = []
-    ctes = []
-    kw_calls = kw_msgs = ""
-    keyword = scope.keyword.strip()
-    if keyword:
-        like = _like(keyword)
-        digits = re.sub(r"\D", "", keyword) if _PHONE_CHARS.match(keyword) else ""
-        digits_like = _like(digits) if len(digits) >= 3 else None
-        nodes = [*scope.call_nodes, *scope.message_nodes]
-        ctes.append(
-            "kw(id) AS (SELECT id FROM counterparts WHERE case_id IN (SELECT p.case_id FROM nodes n"
-            f" JOIN packages p ON p.id = n.package_id WHERE n.id IN ({_marks(nodes)}))"
-            " AND (display_name LIKE ? ESCAPE '\\' OR key LIKE ? ESCAPE '\\'"
-            "      OR (? IS NOT NULL AND number LIKE ? ESCAPE '\\'))"
-            " UNION SELECT c.counterpart_id FROM contacts c JOIN nodes n ON n.id = c.node_id"
-            f" WHERE n.package_id IN (SELECT package_id FROM nodes WHERE id IN ({_marks(nodes)}))"
-            " AND c.counterpart_id IS NOT NULL AND (c.name LIKE ? ESCAPE '\\' OR c.number LIKE ? ESCAPE '\\'))")
-        params += [*nodes, like, like, digits_like, digits_like, *nodes, like, like]
-        kw_calls = " AND counterpart_id IN (SELECT id FROM kw)"
-        kw_msgs = " AND (body LIKE ? ESCAPE '\\' OR counterpart_id IN (SELECT id FROM kw))"
-    who = ""
-    if scope.counterparts is not None:
-        who = f" AND counterpart_id IN ({_marks(list(scope.counterparts))})" if scope.counterparts else " AND 0"
-    parts = []
-    if scope.call_nodes:
-        parts.append(
-            "SELECT 'calls' AS tbl, id AS rid, node_id, COALESCE(counterpart_id, 0) AS cp, start AS ts,"
-            " duration AS dur, direction AS dir, status AS st, 1 AS is_call, NULL AS body, 0 AS is_group,"
-            " number AS addr, source_file_id AS fid, source_table AS stbl, source_rowid AS srow FROM calls"
-            f" WHERE node_id IN ({_marks(list(scope.call_nodes))}) AND start >= ? AND start < ?{kw_calls}{who}"
-            + (" AND counterpart_id IS NOT NULL" if scope.persons_only else "")
-            + (" AND 0" if scope.body_keyword.strip() else ""))
-        params += [*scope.call_nodes, scope.lo, scope.hi, *(scope.counterparts or ())]
-    if scope.message_nodes:
-        parts.append(
-            "SELECT 'messages' AS tbl, id AS rid, node_id, COALESCE(counterpart_id, 0) AS cp, time AS ts, 0 AS dur,"
-            " direction AS dir, status AS st, 0 AS is_call, body, is_group, address AS addr, source_file_id AS fid,"
-            " source_table AS stbl, source_rowid AS srow FROM messages"
-            f" WHERE node_id IN ({_marks(list(scope.message_nodes))}) AND time >= ? AND time < ?{kw_msgs}{who}"
-            + (" AND is_group = 0 AND counterpart_id IS NOT NULL" if scope.persons_only else "")
-            + (" AND body LIKE ? ESCAPE '\\'" if scope.body_keyword.strip() else ""))
-        params += [*scope.message_nodes, scope.lo, scope.hi]
-        if keyword:
-            params.append(_like(keyword))
-        params += list(scope.counterparts or ())
-        if scope.body_keyword.strip():
-            params.append(_like(scope.body_keyword.strip()))
-    if not parts:  # nothing selected: an empty relation of the same shape
-        parts.append("SELECT 'calls' AS tbl, 0 AS rid, 0 AS node_id, 0 AS cp, 0 AS ts, 0 AS dur, NULL AS dir,"
-                     " NULL AS st, 0 AS is_call, NULL AS body, 0 AS is_group, NULL AS addr, 0 AS fid,"
-                     " '' AS stbl, 0 AS srow WHERE 0")
-    offset = ("CASE" + " WHEN ts < ? THEN ?" * (len(scope.offsets) - 1) + " ELSE ? END") if len(scope.offsets) > 1 else "?"
-    for (_, before), (start, _) in zip(scope.offsets, scope.offsets[1:]):
-        params += [start, before]
-    params.append(scope.offsets[-1][1])
-    ctes.append("base AS (" + " UNION ALL ".join(parts) + ")")
-    ctes.append(f"ev AS (SELECT *, ts + {offset} AS lt FROM base)")
-    return "WITH " + ", ".join(ctes) + " ", params
-
-
-class RecordQueries:
-    """Aggregates and lists over a RecordScope; mixed into EvidenceStore. One statement each."""
-
-    _all: Any
-
-    async def record_groups(self, scope: RecordScope, by: str) -> list[tuple]:
-        """Per group (see GROUPINGS): (key, records, calls, messages, duration, incoming, outgoing,
-        missed, rejected, night, first ms, last ms), for the records meeting the scope's condition."""
-        sql, params = _scope_sql(scope)
-        night = CONDITIONS["night"]
-        rows = await self._all(
-            sql + f"SELECT {GROUPINGS[by]} AS k, count(*), sum(is_call), sum(1 - is_call), sum(dur),"
-            " sum(dir = 'in'), sum(dir = 'out'), sum(is_call AND st = 'missed'), sum(is_call AND st = 'rejected'),"
-            f" sum({night}), min(ts), max(ts) FROM ev WHERE {CONDITIONS[scope.condition]} GROUP BY k", params)
-        return rows
-
-    async def record_refs(self, scope: RecordScope, by: str, keys: list, per: int = EVIDENCE_PER_ROW
-                          ) -> dict[Any, list[EvidenceRef]]:
-        """The most recent records of each of these groups, at most `per` each."""
-        if not keys:
-            return {}
-        sql, params = _scope_sql(scope)
-        rows = await self._all(
-            sql + "SELECT e.k, f.file_name, f.sha256, e.stbl, e.srow FROM ("
-            f" SELECT {GROUPINGS[by]} AS k, fid, stbl, srow, row_number() OVER"
-            f" (PARTITION BY {GROUPINGS[by]} ORDER BY ts DESC, rid DESC) AS n FROM ev"
-            f" WHERE {CONDITIONS[scope.condition]} AND {GROUPINGS[by]} IN ({_marks(keys)})"
-            ") AS e JOIN source_files f ON f.id = e.fid WHERE e.n <= ? ORDER BY e.k, e.n",
-            [*params, *keys, per])
-        found: dict[Any, list[EvidenceRef]] = {}
-        for key, *ref in rows:
-            found.setdefault(key, []).append(EvidenceRef(*ref))
-        return found
-
-    async def record_rows(self, scope: RecordScope, limit: int, newest_first: bool = True) -> list[tuple]:
-        """Records one by one: (table, node_id, counterpart, ms, duration, direction, status, body,
-        address, file, sha256, source table, source rowid, total in scope)."""
-        sql, params = _scope_sql(scope)
-        order = "DESC" if newest_first else "ASC"
-        return await self._all(
-            sql + "SELECT e.tbl, e.node_id, e.cp, e.ts, e.dur, e.dir, e.st, e.body, e.addr, f.file_name, f.sha256,"
-            " e.stbl, e.srow, e.total FROM (SELECT *, count(*) OVER () AS total FROM ev"
-            f" WHERE {CONDITIONS[scope.condition]} ORDER BY ts {order}, rid {order} LIMIT ?) AS e"
-            f" JOIN source_files f ON f.id = e.fid ORDER BY e.ts {order}, e.rid {order}",
-            [*params, limit])
-
-    async def directory(self, case_id: str) -> list[tuple]:
-        """Every counterpart of a case with each address-book entry naming it: (id, key, kind,
-        number, display name, contact id, contact name, number as written, label, node id, file,
-        sha256, source table, source rowid); contact columns are NULL for a counterpart no entry names."""
-        return await self._all(
-            "SELECT cp.id, cp.key, cp.kind, cp.number, cp.display_name, c.id, c.name, c.number, c.label, c.node_id,"
-            " f.file_name, f.sha256, c.source_table, c.source_rowid FROM counterparts cp"
-            " LEFT JOIN contacts c ON c.counterpart_id = cp.id LEFT JOIN source_files f ON f.id = c.source_file_id"
-            " WHERE cp.case_id = ? ORDER BY cp.id, c.id", [case_id])
+    counterpart: int
+    key: str
+    kind: str
+    number: str | None
+    display_name: str | None
+    contact: int | None
+    name: str | None
+    written: str | None  # the number or account as the entry wrote it
+    label: str | None
+    node: int | None
+    file: str | None
+    sha256: str | None
+    source_table: str | None
+    source_rowid: int | None
 
 
 class EvidenceStore(RecordQueries):
@@ -342,6 +196,14 @@ class EvidenceStore(RecordQueries):
         """The node tree of a case ("" = default) with record counts and time spans."""
         case = await self.get_case(case_id)
         return list((await self._catalog())[1].get(case.id, [])) if case else []
+
+    async def directory(self, case_id: str) -> list[DirectoryRow]:
+        """Every counterpart of a case with each address-book entry naming it."""
+        return [DirectoryRow(*row) for row in await self._all(
+            "SELECT cp.id, cp.key, cp.kind, cp.number, cp.display_name, c.id, c.name, c.number, c.label, c.node_id,"
+            " f.file_name, f.sha256, c.source_table, c.source_rowid FROM counterparts cp"
+            " LEFT JOIN contacts c ON c.counterpart_id = cp.id LEFT JOIN source_files f ON f.id = c.source_file_id"
+            " WHERE cp.case_id = ? ORDER BY cp.id, c.id", [case_id])]
 
     async def newest_time(self, node_ids: list[int]) -> datetime | None:
         """The newest record time in these nodes: "recent" is relative to it, not to the clock."""

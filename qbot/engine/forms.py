@@ -1,0 +1,78 @@
+"""The filter form: proposed from a query, and read back as edits of it.
+
+- `filter_tree`: the node sentence; the nodes it names (by app, category or data type) are read.
+- `filter_keyword`: in a keyword search, the word searched for; otherwise the records whose text,
+  or whose counterpart's name or number, contains it.
+- `analysis_prompt`: measures it names become columns (night, rejected, shares); what it asks
+  beyond the proposed prompt and qbot cannot compute is said in the answer, never dropped."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from qbot.engine import measures, prompts, scope
+from qbot.engine.query import Query, describe, measure_words
+from qbot.evidence.store import Node
+
+PURPOSE = {"calls": "通话", "messages": "消息往来", "contacts": "通讯录"}
+
+
+def purpose(query: Query) -> str:
+    return "分析机主的" + "与".join(PURPOSE[k] for k in query.kinds)
+
+
+def judged(query: Query) -> list[tuple[str, str]]:
+    """The prompt's second layer: each figure and how it is computed."""
+    lines = [(measure_words(query), describe(query, "所选时间"))]
+    if "calls" in query.kinds and query.measure in ("count", "duration"):
+        lines.append(("呼叫方向与状态", "区分呼入、呼出与未接，识别单向的频繁呼叫"))
+    if query.group == "person":
+        lines.append(("同一人合并", "同一联系人的号码、邮箱与微信账号合并为一行，并列出合并了哪些"))
+    return lines
+
+
+def propose(query: Query, nodes: Sequence[Node], window_text: str) -> dict[str, str]:
+    person = "、".join(query.people)
+    return {
+        "formName": "filter",
+        "filter_tree": scope.filter_sentence(purpose(query), nodes),
+        "filter_keyword": " ".join(query.keywords),
+        "analysis_prompt": prompts.layered_prompt(measure_words(query), judged(query), nodes, window_text,
+                                                  " ".join(query.keywords), person),
+    }
+
+
+@dataclass
+class Edits:
+    """What the submitted form changes in the query's reading."""
+
+    query: Query
+    nodes: list[Node]
+    match: str = ""  # the form's keyword, matched against text and counterparts
+    measures: frozenset[str] = frozenset()
+    notes: list[str] = field(default_factory=list)
+
+
+def read(query: Query, form: dict[str, str], proposed: dict[str, str] | None, candidates: Sequence[Node],
+         proposed_nodes: Sequence[Node]) -> Edits:
+    """The query as the submitted form edits it."""
+    tree = form.get("filter_tree", "")
+    nodes = list(proposed_nodes) if proposed and tree == proposed.get("filter_tree") else scope.choose(candidates, tree)
+    keyword = (form.get("filter_keyword") or "").strip()
+    edits = Edits(query, nodes)
+    if query.keywords:
+        if keyword != " ".join(query.keywords):
+            edits.query = query.with_(keywords=tuple(keyword.split()))
+    elif keyword:
+        edits.match = keyword
+    prompt = form.get("analysis_prompt") or ""
+    base = (proposed or {}).get("analysis_prompt", "")
+    added = [line.strip() for line in prompt.splitlines() if line.strip() and line.strip() not in base]
+    edits.measures = frozenset(measures.named("\n".join(added) if base else prompt))
+    unread = [line for line in added if not measures.named(line)]
+    if unread:
+        shown = "；".join(line[:60] for line in unread[:3])
+        edits.notes.append(f"分析要求中新增的以下内容不是内置分析能精确计算的，未据此改变结果：{shown}"
+                           + ("……" if len(unread) > 3 else "") + "。")
+    return edits

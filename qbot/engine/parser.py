@@ -1,0 +1,145 @@
+"""A question becomes a `Query`, slot by slot, and every meaning-bearing character is accounted
+for: claimed by a keyword, a person, a time expression or a word of the lexicon, or reported as
+not understood. What is not understood is never dropped: the engine asks or declines instead.
+
+Steps: normalise; quoted and introduced keywords; people by name; time (`timeexpr.scan`); people
+by number; the lexicon; then what is left over. A left-over run right before a message word is
+the topic searched for ("银行通知短信" → text contains 银行); any other is not understood."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from qbot.engine import lexicon as lx
+from qbot.engine import readings, timeexpr
+from qbot.engine.normalize import normalize
+from qbot.engine.people import Mention, People
+
+MAX_QUESTION = 500  # characters read; a longer question is declined, not half read
+_MEANINGFUL = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbfA-Za-z0-9]")
+
+
+@dataclass
+class Token:
+    tag: str
+    value: Any
+    span: tuple[int, int]
+    groups: tuple[str | None, ...] = ()
+
+
+@dataclass
+class Slots:
+    """What the question says, before it is made into a query."""
+
+    text: str
+    tokens: list[Token] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
+    time: timeexpr.TimeSlots | None = None
+    unknown: list[str] = field(default_factory=list)
+
+    def has(self, *tags: str) -> bool:
+        return any(t.tag in tags for t in self.tokens)
+
+    def of(self, *tags: str) -> list[Token]:
+        return [t for t in self.tokens if t.tag in tags]
+
+
+class _Claims:
+    """Which characters of the text are accounted for."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.taken = [False] * len(text)
+
+    def free(self, span: tuple[int, int]) -> bool:
+        return not any(self.taken[span[0]:span[1]])
+
+    def claim(self, span: tuple[int, int]) -> None:
+        for i in range(*span):
+            self.taken[i] = True
+
+    def masked(self) -> str:
+        """The text with claimed characters hidden, so later patterns cannot reuse them."""
+        return "".join("\x00" if taken else ch for ch, taken in zip(self.text, self.taken))
+
+
+def _lexicon_names() -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{w.pattern.pattern})" for w in lx.WORDS if w.tag != "fill" or "[" not in w.pattern.pattern))
+
+
+_LEXICON_WORD = _lexicon_names()
+
+
+def slots(question: str, people: People, recent_days: int) -> Slots:
+    """Every slot the question fills, and the runs of text nothing claimed."""
+    text = normalize(question)
+    found = Slots(text)
+    claims = _Claims(text)
+    for pattern in (lx.QUOTED, lx.KEYWORD_AFTER):
+        for match in pattern.finditer(claims.masked()):
+            word = match.group(1).strip()
+            if word and claims.free(match.span()):
+                found.keywords.append(word)
+                claims.claim(match.span())
+    for mention in people.find(claims.masked(), numbers=False):
+        if not _LEXICON_WORD.fullmatch(mention.text):  # a nickname such as "最近" is a word, not a person
+            found.mentions.append(mention)
+            claims.claim(mention.span)
+    found.time = timeexpr.scan(claims.masked(), recent_days)
+    for span in found.time.spans:
+        claims.claim(span)
+    for mention in people.find(claims.masked(), names=False):
+        found.mentions.append(mention)
+        claims.claim(mention.span)
+    for word in lx.WORDS:
+        for match in word.pattern.finditer(claims.masked()):
+            if claims.free(match.span()):
+                found.tokens.append(Token(word.tag, word.value, match.span(), match.groups()))
+                claims.claim(match.span())
+    found.tokens.sort(key=lambda t: t.span)
+    _leftovers(found, claims)
+    return found
+
+
+def _leftovers(found: Slots, claims: _Claims) -> None:
+    """Runs nothing claimed: a topic before a message word is a keyword, the rest not understood."""
+    text = claims.text
+    i = 0
+    while i < len(text):
+        if claims.taken[i] or not _MEANINGFUL.match(text[i]):
+            i += 1
+            continue
+        j = i
+        while j < len(text) and not claims.taken[j] and _MEANINGFUL.match(text[j]):
+            j += 1
+        run = text[i:j]
+        if _before_message_word(found, j) and len(run) >= 2:
+            found.keywords.append(run)
+        else:
+            found.unknown.append(run)
+        i = j
+
+
+def _before_message_word(found: Slots, end: int) -> bool:
+    """True when the next words after `end` are fillers ("的", "通知") and then a message source."""
+    for token in found.tokens:
+        if token.span[1] <= end:
+            continue
+        if token.tag == "fill":
+            continue
+        kinds = token.value[0] if token.tag == "source" else ()
+        return token.span[0] >= end and kinds == (lx.MESSAGES,)
+    return False
+
+
+def read(question: str, people: People, case_sources: readings.CaseSources, recent_days: int) -> readings.Reading:
+    """The reading of a question: one query, choices to ask about, or why it cannot be answered."""
+    if len(question) > MAX_QUESTION:
+        return readings.decline(question, f"问题太长（{len(question)} 个字符，最多 {MAX_QUESTION} 个）；请只问一个问题。")
+    found = slots(question, people, recent_days)
+    if not _MEANINGFUL.search(found.text):
+        return readings.decline(found.text, "问题是空的：请用一句话说明要查什么，例如“机主最近和谁打电话最多？”。")
+    return readings.build(found, people, case_sources)

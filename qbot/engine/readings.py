@@ -1,0 +1,224 @@
+"""From the slots a question fills to its reading: one `Query`, choices when the question has
+two readings that give different answers, or the reason it cannot be answered.
+
+The rules here are the product's documented reading rules (docs/questions.md): which sources a
+word means, which direction, which measure and grouping; where they leave a question open, the
+reading says so instead of picking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from qbot.engine import lexicon as lx
+from qbot.engine.people import People
+from qbot.engine.query import Query, QueryError, Source
+
+if TYPE_CHECKING:
+    from qbot.engine.parser import Slots
+
+
+@dataclass(frozen=True)
+class CaseSources:
+    """(kind, app) pairs the case holds records of, in the nodes the question may read."""
+
+    pairs: frozenset[tuple[str, str]]
+
+    def has(self, kind: str, app: str) -> bool:
+        return (kind, app) in self.pairs
+
+
+@dataclass(frozen=True)
+class Choice:
+    label: str  # what this reading means, for the examiner
+    question: str  # the question rephrased so that it reads only this way
+    query: Query
+
+
+@dataclass
+class Reading:
+    text: str  # the question as read (normalised)
+    query: Query | None = None
+    choices: list[Choice] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)  # words not understood
+    reason: str = ""  # why it asks or declines, in the examiner's words
+
+    @property
+    def outcome(self) -> str:
+        return "answer" if self.query else "clarify" if self.choices else "decline"
+
+
+def decline(text: str, reason: str, unknown: list[str] | None = None) -> Reading:
+    return Reading(text, reason=reason, unknown=list(unknown or []))
+
+
+def _sources(found: Slots, case: CaseSources) -> tuple[list[Source], bool]:
+    """The sources the question names, and whether "短信" could also mean iMessage here."""
+    apps = [t.value for t in found.of("app")]
+    bound: list[Source] = []
+    unbound: list[str] = []
+    sms_open = False
+    for token in found.of("source", "source_in", "source_out"):
+        kinds, app = token.value
+        if app == "短信!":
+            app = "短信"
+        elif app == "短信" and case.has("messages", "iMessage"):
+            sms_open = True
+        if app:
+            bound += [Source(kind, app) for kind in kinds]
+        else:
+            unbound += list(kinds)
+    if apps and not unbound and not bound:
+        unbound = ["calls", "messages"]
+    chosen = list(bound)
+    for kind in dict.fromkeys(unbound):
+        chosen += [Source(kind, app) for app in dict.fromkeys(apps)] if apps else [Source(kind)]
+    return list(dict.fromkeys(chosen)), sms_open
+
+
+def _direction(found: Slots) -> str | None:
+    """"in", "out", "" (both), or None when the question names both ways at once."""
+    ins = found.has("source_in", "in_word") or any(t.value == "in" for t in found.of("dir"))
+    outs = found.has("source_out", "out_word") or any(t.value == "out" for t in found.of("dir"))
+    if found.has("both_ways") or found.has("dir_owner_calls") and not (ins or outs):
+        return ""
+    if ins and outs:
+        return None
+    return "in" if ins else "out" if outs else ""
+
+
+def _limit(found: Slots) -> int | None:
+    for token in found.of("limit"):
+        digits = next((g for g in token.groups if g), "")
+        if digits.isdigit():
+            return max(1, min(int(digits), 100))
+        if digits in lx.CN_DIGITS:
+            return lx.CN_DIGITS[digits]
+    return None
+
+
+def _shape(found: Slots, has_people: bool) -> tuple[str, str] | str:
+    """(measure, group), or the reason the question says nothing to compute."""
+    measures = [t.value for t in found.of("measure")]
+    groups = [t.value for t in found.of("group")]
+    ranked = found.has("rank", "limit")
+    if "lookup" in measures and not ranked:
+        return "lookup", "none"
+    if found.has("who_is") and not ranked and not groups and has_people:
+        return "lookup", "none"
+    if "first" in measures or "last" in measures:
+        return ("last" if "last" in measures else "first"), "none"
+    if found.has("people_count"):
+        return "people", "none"
+    measure = "duration" if "duration" in measures else "count"
+    time_groups = [g for g in groups if g != "person"]
+    if time_groups:
+        if len(set(time_groups)) > 1:
+            return "问题同时要求按" + "、".join(dict.fromkeys(time_groups)) + "分组；请只选一种。"
+        return measure, time_groups[0]
+    if ranked or (groups and measure == "duration"):
+        if not groups and not found.has("who_is"):
+            return "问题要求排序，但没有说明按什么排（联系人、日期还是时段）。"
+        return measure, "person"
+    if found.has("people_group") or (groups and not found.has("total")):
+        return "people", "none"
+    if found.has("total") or measure == "duration":
+        return measure, "none"
+    if found.has("list", "when") or has_people:
+        return "list", "none"
+    return "没有看出要统计什么（次数、时长、排名、最近一次，还是列出记录）。"
+
+
+def build(found: Slots, people: People, case: CaseSources) -> Reading:
+    text = found.text
+    time = found.time
+    unknown = list(found.unknown) + list(time.unknown if time else ())
+    if unknown:
+        return decline(text, "我没能理解问题中的" + "、".join(f"“{w}”" for w in unknown) +
+                       "，为避免答非所问，没有作答。请换一种说法，或说明具体的时间、人和数据。", unknown)
+    absent = [m.text for m in found.mentions if not m.people]
+    if absent:
+        return decline(text, "本案中没有" + "、".join(f"“{a}”" for a in absent) + "的记录或通讯录条目。")
+    sources, sms_open = _sources(found, case)
+    direction = _direction(found)
+    if direction is None:
+        return decline(text, "问题同时问了呼入（收到）和呼出（发出）；请分开问，或说明两者都算。")
+    statuses = tuple(dict.fromkeys(s for t in found.of("status") for s in t.value))
+    shape = _shape(found, bool(found.mentions))
+    if isinstance(shape, str):
+        return decline(text, shape)
+    measure, group = shape
+    if not sources:
+        if measure == "lookup":
+            sources = [Source("contacts")]
+        elif statuses or measure == "duration":
+            sources = [Source("calls")]
+        elif found.has("activity") or group != "none" or found.mentions or found.keywords:
+            sources = [Source("calls"), Source("messages")] if not found.keywords else [Source("messages")]
+        else:
+            return decline(text, "问题没有说明要看通话还是消息（短信、微信等）。")
+    if measure == "lookup":
+        sources = [Source("contacts")]
+    if statuses:
+        sources = [s for s in sources if s.kind == "calls"] or [Source("calls")]
+    if found.keywords:
+        sources = [s for s in sources if s.kind == "messages"]
+        if not sources:
+            return decline(text, "关键词只能在消息正文中查找，通话记录没有正文。")
+    persons = []
+    for mention in found.mentions:
+        persons.append(mention.people)
+    window = time.window if time else {"kind": "all"}
+    try:
+        base = Query(tuple(sources), measure=measure, group=group, direction=direction, statuses=statuses,
+                     keywords=tuple(found.keywords), window=window, hours=time.hours if time else None,
+                     weekdays=time.weekdays if time else (),
+                     order=next((t.value for t in found.of("rank")), "desc"), limit=_limit(found) or 10,
+                     people=tuple(p[0] for p in persons if len(p) == 1))
+    except QueryError as exc:
+        return decline(text, f"这个问题无法按记录精确计算：{_why(exc)}。")
+    return _ask_or_answer(found, base, persons, sms_open, people)
+
+
+def _why(exc: QueryError) -> str:
+    message = str(exc)
+    if "duration" in message:
+        return "只有通话有时长，消息没有"
+    if "statuses" in message:
+        return "未接、拒接是通话的状态，消息没有"
+    if "contacts" in message:
+        return "通讯录只能查询号码，不能与通话、消息一起统计"
+    return message
+
+
+def _ask_or_answer(found: Slots, base: Query, persons: list[tuple[str, ...]], sms_open: bool,
+                   people: People) -> Reading:
+    text = found.text
+    open_points = [p for p in persons if len(p) > 1]
+    if len(open_points) + sms_open + (found.has("dir_owner_calls") and not base.direction) > 1:
+        return decline(text, "这个问题有几处可以有不同理解（人名、数据范围或方向）；请说得更具体一些。")
+    if open_points:
+        mention = next(m for m in found.mentions if len(m.people) > 1)
+        return Reading(text, choices=[
+            Choice(f"{person}（{'、'.join(people.identifiers(person))}）",
+                   text[:mention.span[0]] + person + text[mention.span[1]:],
+                   base.with_(people=tuple(dict.fromkeys(base.people + (person,)))))
+            for person in mention.people], reason=f"“{mention.text}”可以指本案中的 {len(mention.people)} 个人，请选择一位。")
+    if sms_open:
+        token = next(t for t in found.of("source") if t.value[1] == "短信")
+        a, b = token.span
+        only = Source("messages", "短信")
+        both = base.sources + ((Source("messages", "iMessage"),) if Source("messages", "iMessage") not in base.sources else ())
+        return Reading(text, choices=[
+            Choice("只算短信（SMS），不含 iMessage", text[:a] + "普通短信" + text[b:], base.with_(sources=base.sources)),
+            Choice("短信和 iMessage 一起算", text[:a] + "短信和imessage" + text[b:], base.with_(sources=both)),
+        ], reason="本案的苹果手机里短信与 iMessage 分开记录；“短信”可以只指 SMS，也可以包括 iMessage。") if only in base.sources else \
+            Reading(text, query=base)
+    if found.has("dir_owner_calls") and not base.direction:
+        token = found.of("dir_owner_calls")[0]
+        a, b = token.span
+        return Reading(text, choices=[
+            Choice("只算机主打出去的电话", text[:a] + "机主打出去" + text[b:], base.with_(direction="out")),
+            Choice("机主的全部通话（打出和接听）", text[:a] + "机主通话" + text[b:], base),
+        ], reason="“机主打了……电话”可以指机主打出去的电话，也可以指机主的全部通话。")
+    return Reading(text, query=base)
