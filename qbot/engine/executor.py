@@ -106,10 +106,10 @@ def _columns(query: Query, scope: Scope, nodes: list[int], measures: set[str]) -
     both = calls and messages
     cols += [("呼入/收到" if both else "呼入" if calls else "收到", "incoming"),
              ("呼出/发送" if both else "呼出" if calls else "发送", "outgoing")]
-    if calls:
+    if calls and (query.measure == "count" or "missed" in measures or query.statuses):
         cols.append(("未接", "missed"))
-        if "rejected" in measures or "missed" in measures or query.statuses:
-            cols.append(("拒接", "rejected"))
+    if calls and ("rejected" in measures or query.statuses):
+        cols.append(("拒接", "rejected"))
     if "night" in measures or query.hours:
         cols.append(("夜间(22-6点)", "night"))
     if "shares" in measures and calls:
@@ -145,31 +145,37 @@ async def ranking(query: Query, scope: Scope, measures: set[str] = frozenset()) 
     cited = await scope.store.refs(selection, "counterpart", [cp for p in shown for cp in p["cps"]])
     rows, refs, items = [], [], []
     for rank, p in enumerate(shown, start=1):
-        ids = "、".join(scope.people.identifiers(p["name"]))
+        merged = list(dict.fromkeys(scope.people.counterparts[cp].identifier for cp in p["cps"]
+                                    if cp in scope.people.counterparts))
+        ids = "、".join(merged)
         rows.append([rank, p["name"], ids, *(_figure(p, how) for _, how in cols),
                      scope.local(p["first"]), scope.local(p["last"])])
         refs.append([r for cp in p["cps"] for r in cited.get(cp, [])][:20])
-        items.append({"person": p["name"], "identifiers": scope.people.identifiers(p["name"]), "value": p[key]})
+        items.append({"person": p["name"], "identifiers": merged, "value": p[key]})
     records_in = sum(p["records"] for p in people.values())
-    counted = f"{_noun(query)}记录（不含群聊与无号码记录）"
+    everything = sum(g.records for g in await scope.store.groups(scope.selection, "none"))
+    counted = f"{_noun(query)}记录"
+    notes = [f"其中 {everything - records_in} 条是群聊或没有号码的记录，不参与按联系人的统计。"] \
+        if everything > records_in else []
     if query.measure == "people":
         summary = f"共涉及 {len(people)} 位联系人" if people else ""
-        return Answer("people", summary, columns, rows, refs, records_in, counted, value=len(people),
-                      items=items, record_counts=[p["records"] for p in shown])
+        return Answer("people", summary, columns, rows, refs, everything, counted, value=len(people),
+                      items=items, record_counts=[p["records"] for p in shown], notes=notes)
     summary = ""
     if rows:
         top = rows[0]
         what = "累计通话时间最长" if key == "duration" else f"{_noun(query)}最{'多' if sign < 0 else '少'}"
         summary = f"{what}的是{top[1]}（{top[2]}），{columns[3]} {top[3]}"
-    return Answer("ranking", summary, columns, rows, refs, records_in, counted, items=items,
-                  record_counts=[p["records"] for p in shown])
+    return Answer("ranking", summary, columns, rows, refs, everything, counted, items=items,
+                  record_counts=[p["records"] for p in shown], notes=notes)
 
 
 # -- records one by one --------------------------------------------------------------------------
 
 def _describe_row(scope: Scope, row: Row) -> list[Any]:
     who = scope.people.person(row.counterpart) if row.counterpart else (row.address or "未知")
-    ids = "、".join(scope.people.identifiers(who)) if row.counterpart else (row.address or "")
+    known = scope.people.counterparts.get(row.counterpart)
+    ids = known.identifier if known else (row.address or "")
     way = {"in": "呼入" if row.table == "calls" else "收到", "out": "呼出" if row.table == "calls" else "发送"}
     node = scope.node(row.node)
     return [scope.local(row.ms), who, ids, node.path if node else "", way.get(row.direction or "", ""),

@@ -19,7 +19,13 @@ PURPOSE = {"calls": "通话", "messages": "消息往来", "contacts": "通讯录
 
 
 def purpose(query: Query) -> str:
-    return "分析机主的" + "与".join(PURPOSE[k] for k in query.kinds)
+    """"为了{purpose}，需要检索…": the seed's words for the seed's query ("分析机主的通话频率")."""
+    noun = "与".join(PURPOSE[k] for k in query.kinds)
+    if query.measure == "duration":
+        return "分析机主的通话时长"
+    if query.measure == "count" and query.group == "person":
+        return f"分析机主的{noun}频率"
+    return f"分析机主的{noun}"
 
 
 def judged(query: Query) -> list[tuple[str, str]]:

@@ -23,7 +23,7 @@ GROUPINGS = {  # what `groups` can group by: key expressions over the `ev` rows
     "day": (f"lt / {_DAY_MS}",),  # local days since 1970-01-01
     "weekday": (f"(lt / {_DAY_MS} + 3) % 7",),  # 1970-01-01 was a Thursday: 0 is Monday
     "node": ("node_id",),
-    "none": ("0",),
+    "none": ("'all'",),
 }
 
 
