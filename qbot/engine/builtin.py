@@ -18,6 +18,7 @@ from qbot.config import EngineConfig
 from qbot.engine import executor, forms, parser, presets, render, scope, timeexpr
 from qbot.engine.answer import Answer, Scope, empty
 from qbot.engine.base import Plan
+from qbot.engine.errors import EngineError
 from qbot.engine.people import People
 from qbot.engine.query import Query, describe
 from qbot.engine.readings import CaseSources, Reading
@@ -60,8 +61,10 @@ class BuiltinEngine:
         return CaseSources(frozenset((n.kind, n.app) for n in nodes if n.count))
 
     async def read(self, question: str, case: Case, package_nodes: Sequence[Any]) -> Reading:
+        nodes = scope.restrict(await self.store.nodes(case.id), package_nodes)
+        newest = max((n.last for n in nodes if n.last), default=None)
         return parser.read(question, await self.people(case), await self.case_sources(case, package_nodes),
-                           self.config.recent_days)
+                           self.config.recent_days, newest, ZoneInfo(case.timezone))
 
     async def plan(self, question: str, case: Case, package_nodes: list[Any]) -> Plan:
         key = (await self._version(case), case.id, question, dumps(package_nodes))
@@ -139,7 +142,11 @@ class BuiltinEngine:
         tz = ZoneInfo(case.timezone)
         timed = [n for n in nodes if n.kind != "contacts"]
         newest = await self.store.newest_time([n.id for n in timed])
-        window = timeexpr.resolve(query.window, newest, tz)
+        try:
+            window = timeexpr.resolve(query.window, newest, tz)
+        except timeexpr.Unresolvable as exc:
+            raise EngineError(f"the time “{exc.words}” has no definite dates in this case's data; "
+                              "name the dates") from exc
         firsts = [n.first for n in timed if n.first] + ([window.start] if window.start else [])
         lasts = [n.last for n in timed if n.last] + ([window.end] if window.end else [])
         offsets = timeexpr.offsets(tz, min(firsts), max(lasts) + timedelta(days=1)) if firsts and lasts else [(0, 0)]

@@ -34,6 +34,9 @@ WORDS: list[Word] = [
     # -- who did what to whom: direction through the owner's place in the sentence
     _w("dir", "in", r"(?:给|向|对)机主(?:打|拨|发|回|来)|(?:打|发|拨|回)给机主|(?:打|发)(?:来|过来)给机主"),
     _w("dir", "out", r"机主(?:主动)?(?:打给|发给|拨给|回给|打电话给|发短信给|发消息给|发微信给|给|向|呼叫|拨打)"),
+    # "给 X 打/发" with the owner as the subject; X is a person the parser has already claimed
+    # (hidden as \x00) or the asked-for person ("给谁打").
+    _w("dir", "out", r"(?:给|向)(?=(?:\x00+|谁|哪些人|哪个人|哪位)(?:打|发|拨|回))|(?<=打电话|发短信|发消息|发微信)给(?!机主)"),
     _w("dir_owner_calls", "out", r"机主(?:一共|总共|共)?打(?:了|过)"),
     # -- lookups: numbers and accounts ("电话号码" before "电话")
     _w("measure", "lookup", r"(?:电话|手机)号码?是多少|(?:电话|手机)号码|手机号|联系方式|微信号|号码是多少|号码是|的号码"),
@@ -44,7 +47,8 @@ WORDS: list[Word] = [
     _w("status", ("missed", "rejected", "unanswered"), r"未接通|没接通|没打通|打不通"),
     _w("status", ("answered",), r"接通|已接|接听了|接听过"),
     # -- sources bound to an app
-    _w("source", ((CALLS,), "微信"), r"微信(?:上)?(?:的)?(?:语音|视频|音视频)?(?:通话|电话)|微信语音|微信视频"),
+    _w("source", ((CALLS,), "微信"), r"微信(?:上)?(?:的)?(?:语音|视频)(?:和|与|及|、|或)(?:语音|视频)(?:通话|电话)?|"
+                                    r"微信(?:上)?(?:的)?(?:语音|视频|音视频)?(?:通话|电话)|微信语音|微信视频"),
     _w("source", ((CALLS,), "FaceTime"), r"facetime(?:通话|电话)?"),
     _w("source", ((MESSAGES,), "iMessage"), r"imessage(?:消息|信息)?"),
     _w("source", ((MESSAGES,), "短信!"), r"普通短信|sms短信|运营商短信|\bsms\b|\btexts?\b"),
@@ -52,7 +56,7 @@ WORDS: list[Word] = [
     _w("source", ((MESSAGES,), "微信"), r"微信(?:上)?(?:的)?(?:消息|聊天(?:记录)?|信息|文字)"),
     # -- sources with a direction built in
     _w("source_in", ALL_CALLS, r"来电|打来|打过来|打进来|呼入|接到(?:的)?电话|incoming"),
-    _w("source_out", ALL_CALLS, r"打出去|打出|拨出|呼出|去电|拨打|致电|打给|outgoing"),
+    _w("source_out", ALL_CALLS, r"打出去|打出|拨出|呼出|去电|拨打|致电|打给|outgoing|\bowner call(?:ed|s)?\b"),
     # -- measures (before the plain kind words they contain)
     _w("measure", "duration", r"通话时长|通话总时长|总时长|时长|通话时间最长|时间最长|最长|最久|多久|多长时间|煲电话粥|"
                               r"聊得最久|聊得久|打得最长|打得最久|打得久|通话时间|longest|duration"),
@@ -63,7 +67,8 @@ WORDS: list[Word] = [
     _w("source", ALL_MESSAGES, r"消息|信息|聊天(?:记录)?|聊|私信|\bmessages?\b|\bchat(?:s|ted)?\b"),
     _w("people_group", None, r"哪些人|哪几个人|哪几位|有谁|都有谁|哪些联系人"),
     _w("people_count", None, r"多少(?:个|位)?(?:不同的)?(?:人|联系人)|几(?:个|位)(?:不同的)?(?:人|联系人)"),
-    _w("source", CALLS_AND_MESSAGES, r"联系(?!人|方式)|来往|往来|沟通|交流|互动|\bcontact(?:ed)?\b"),
+    # Only when no other source is named: "电话和短信加起来，跟谁联系最多" reads the two named.
+    _w("contact_verb", CALLS_AND_MESSAGES, r"联系(?!人|方式)|来往|往来|沟通|交流|互动|\bcontact(?:ed)?\b"),
     _w("app", "微信", r"微信|\bwechat\b"),
     _w("source", ((CONTACTS,), ""), r"通讯录"),
     _w("activity", None, r"活跃|活动|使用情况|概况"),
@@ -85,9 +90,10 @@ WORDS: list[Word] = [
     _w("list", None, r"哪些|有什么|列出|列一下|清单|明细|内容|详情|记录了什么"),
     _w("both_ways", None, r"收发|互相|双向|来回"),
     _w("in_word", None, r"收到|接到|接收|received"),
-    _w("out_word", None, r"发出|发送|发了|发过|回复|\bsent\b"),
+    _w("out_word", None, r"发出|发送|发了|发过|发给|回复|\bsent\b"),
     _w("kw_intro", None, r"提到|提及|包含|含有|涉及|关于|说到|讲到|谈到|出现(?:过)?|字样|关键词|关键字|带有"),
     # -- words that carry no meaning of their own here
+    _w("fill", None, r"只看|只算|只统计|只查|仅看|仅统计|仅算|单看|光看|只要|只有|仅"),
     _w("fill", None, r"请问|请你|请|帮我|帮忙|麻烦|能否|可以|能不能|查一下|查查|查询|查下|查看|查|看看|看一下|看下|"
                      r"统计一下|统计|分析一下|分析|一下|告诉我|我想知道|想知道|我想|列出来|显示|给出|找出|找一下|"
                      r"机主|本机|户主|这部手机|手机上|手机|\bowner\b|用户|之间|期间|当中|一起算|一起|加起来|加在一起|合并|"

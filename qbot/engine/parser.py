@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from qbot.engine import lexicon as lx
 from qbot.engine import readings, timeexpr
@@ -39,6 +41,9 @@ class Slots:
     mentions: list[Mention] = field(default_factory=list)
     time: timeexpr.TimeSlots | None = None
     unknown: list[str] = field(default_factory=list)
+
+    def word(self, token: Token) -> str:
+        return self.text[token.span[0]:token.span[1]]
 
     def has(self, *tags: str) -> bool:
         return any(t.tag in tags for t in self.tokens)
@@ -73,7 +78,8 @@ def _lexicon_names() -> re.Pattern[str]:
 _LEXICON_WORD = _lexicon_names()
 
 
-def slots(question: str, people: People, recent_days: int) -> Slots:
+def slots(question: str, people: People, recent_days: int, newest: datetime | None = None,
+          tz: ZoneInfo | None = None) -> Slots:
     """Every slot the question fills, and the runs of text nothing claimed."""
     text = normalize(question)
     found = Slots(text)
@@ -88,7 +94,7 @@ def slots(question: str, people: People, recent_days: int) -> Slots:
         if not _LEXICON_WORD.fullmatch(mention.text):  # a nickname such as "最近" is a word, not a person
             found.mentions.append(mention)
             claims.claim(mention.span)
-    found.time = timeexpr.scan(claims.masked(), recent_days)
+    found.time = timeexpr.scan(claims.masked(), recent_days, newest=newest, tz=tz)
     for span in found.time.spans:
         claims.claim(span)
     for mention in people.find(claims.masked(), names=False):
@@ -135,11 +141,12 @@ def _before_message_word(found: Slots, end: int) -> bool:
     return False
 
 
-def read(question: str, people: People, case_sources: readings.CaseSources, recent_days: int) -> readings.Reading:
+def read(question: str, people: People, case_sources: readings.CaseSources, recent_days: int,
+         newest: datetime | None = None, tz: ZoneInfo | None = None) -> readings.Reading:
     """The reading of a question: one query, choices to ask about, or why it cannot be answered."""
     if len(question) > MAX_QUESTION:
         return readings.decline(question, f"问题太长（{len(question)} 个字符，最多 {MAX_QUESTION} 个）；请只问一个问题。")
-    found = slots(question, people, recent_days)
+    found = slots(question, people, recent_days, newest, tz)
     if not _MEANINGFUL.search(found.text):
         return readings.decline(found.text, "问题是空的：请用一句话说明要查什么，例如“机主最近和谁打电话最多？”。")
     return readings.build(found, people, case_sources)

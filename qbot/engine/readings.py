@@ -52,13 +52,42 @@ def decline(text: str, reason: str, unknown: list[str] | None = None) -> Reading
     return Reading(text, reason=reason, unknown=list(unknown or []))
 
 
+_LIST_MARKS = ("、", "和", "与", "及", "或", "加", ",", "跟")
+_PLACE_MARKS = ("上", "里", "中")
+
+
+def _kind_hint(found: Slots) -> str:
+    """The record kind the verbs and measure words imply: 发 and 条 are messages, 打 and 通 calls."""
+    words = "".join(found.word(t) for t in found.of("dir", "in_word", "out_word", "total", "source_in", "source_out"))
+    messages, calls = any(c in words for c in "发条"), any(c in words for c in "打拨呼通")
+    return "messages" if messages and not calls else "calls" if calls and not messages else ""
+
+
 def _sources(found: Slots, case: CaseSources) -> tuple[list[Source], bool]:
-    """The sources the question names, and whether "短信" could also mean iMessage here."""
-    apps = [t.value for t in found.of("app")]
+    """The sources the question names, and whether "短信" could also mean iMessage here.
+
+    An app named on its own ("微信") narrows the kind words when it is a place ("在微信上聊天",
+    "微信里和谁通话"); in a list ("电话、短信、微信") it is an item of its own: every kind of that
+    app, or the kind the verbs imply ("发了多少条微信")."""
+    text = found.text
+    apps, listed_apps = [], []
+    for token in found.of("app"):
+        after, before = text[token.span[1]:token.span[1] + 1], text[max(token.span[0] - 1, 0):token.span[0]]
+        listed = (after in _LIST_MARKS or before in _LIST_MARKS) and after not in _PLACE_MARKS
+        (listed_apps if listed else apps).append(token.value)
     bound: list[Source] = []
     unbound: list[str] = []
     sms_open = False
-    for token in found.of("source", "source_in", "source_out"):
+    for token in found.of("measure"):  # "通话时长" names calls as well as the measure
+        if any(w in found.word(token) for w in ("通话", "电话")):
+            unbound.append("calls")
+    named = found.of("source", "source_in", "source_out")
+    if not named and not listed_apps and not unbound:
+        named = found.of("contact_verb")
+    hint = _kind_hint(found)
+    for app in listed_apps:
+        bound += [Source(kind, app) for kind in ((hint,) if hint else ("calls", "messages"))]
+    for token in named:
         kinds, app = token.value
         if app == "短信!":
             app = "短信"
@@ -69,7 +98,7 @@ def _sources(found: Slots, case: CaseSources) -> tuple[list[Source], bool]:
         else:
             unbound += list(kinds)
     if apps and not unbound and not bound:
-        unbound = ["calls", "messages"]
+        unbound = [hint] if hint else ["calls", "messages"]
     chosen = list(bound)
     for kind in dict.fromkeys(unbound):
         chosen += [Source(kind, app) for app in dict.fromkeys(apps)] if apps else [Source(kind)]
@@ -153,7 +182,7 @@ def build(found: Slots, people: People, case: CaseSources) -> Reading:
             sources = [Source("contacts")]
         elif statuses or measure == "duration":
             sources = [Source("calls")]
-        elif found.has("activity") or group != "none" or found.mentions or found.keywords:
+        elif found.has("activity", "contact_verb") or group != "none" or found.mentions or found.keywords:
             sources = [Source("calls"), Source("messages")] if not found.keywords else [Source("messages")]
         else:
             return decline(text, "问题没有说明要看通话还是消息（短信、微信等）。")

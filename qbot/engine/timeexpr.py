@@ -352,28 +352,3 @@ def _offsets(tz: ZoneInfo, lo: datetime, hi: datetime) -> tuple[tuple[int, int],
         day = nxt
     return tuple(segments)
 
-
-# -- temporary: spans of the words `parse` reads (replaced by the full scanner) ----------------
-
-@dataclass(frozen=True)
-class TimeSlots:
-    window: dict[str, Any]
-    hours: tuple[int, int] | None
-    weekdays: tuple[int, ...]
-    spans: tuple[tuple[int, int], ...]
-    unknown: tuple[str, ...]
-
-
-_NIGHT_WORDS = re.compile(r"夜间|深夜|半夜|夜里|凌晨")
-
-
-def scan(text: str, recent_days: int) -> TimeSlots:
-    window = parse(text, recent_days)
-    spans = []
-    for pattern in (_ISO, _MD, _RELATIVE, _LAST_MONTH, _THIS_MONTH, _RECENT, re.compile(_RANGE_SEP.strip("\\s*"))):
-        spans += [m.span() for m in pattern.finditer(text)] if window["kind"] != "all" else []
-    hours = None
-    for m in _NIGHT_WORDS.finditer(text):
-        hours = (0, 6) if m.group(0) == "凌晨" else (22, 6)
-        spans.append(m.span())
-    return TimeSlots(window, hours, (), tuple(spans), ())
