@@ -25,6 +25,11 @@ def _w(tag: str, value: Any, pattern: str) -> Word:
     return Word(tag, value, re.compile(pattern))
 
 
+# Claimed before the time words: "最近一次" is the last record, not the window "最近".
+LAST = r"最后一次|最近一次|最近的一次|最近一条|最近一通|上一次|最后(?:的)?(?:一通|一条|一个)|最后|last time"
+FIRST = r"最早(?:的)?(?:一次|一通|一条)|第一次|第一条|第一通"
+EARLY = [re.compile(LAST), re.compile(FIRST)]
+
 # A source is (kinds, app); app "" means every app holding those kinds.
 ALL_CALLS = ((CALLS,), "")
 ALL_MESSAGES = ((MESSAGES,), "")
@@ -37,9 +42,11 @@ WORDS: list[Word] = [
     # "给 X 打/发" with the owner as the subject; X is a person the parser has already claimed
     # (hidden as \x00) or the asked-for person ("给谁打").
     _w("dir", "out", r"(?:给|向)(?=(?:\x00+|谁|哪些人|哪个人|哪位)(?:打|发|拨|回))|(?<=打电话|发短信|发消息|发微信)给(?!机主)"),
+    # "机主发微信最多": a bare 发 before a message word has the owner as its subject; weaker than 收到.
+    _w("send_verb", None, r"发(?=微信|短信|消息|信息|imessage)"),
     _w("dir_owner_calls", "out", r"机主(?:一共|总共|共)?打(?:了|过)"),
     # -- lookups: numbers and accounts ("电话号码" before "电话")
-    _w("measure", "lookup", r"(?:电话|手机)号码?是多少|(?:电话|手机)号码|手机号|联系方式|微信号|号码是多少|号码是|的号码"),
+    _w("measure", "lookup", r"邮箱|电子邮件|e-?mail|(?:电话|手机)号码?是多少|(?:电话|手机)号码|手机号|联系方式|微信号|号码是多少|号码是|的号码"),
     # -- call states ("未接来电" before "来电")
     _w("status", ("missed",), r"未接来电|未接电话|未接听|未接|漏接|missed"),
     _w("status", ("missed", "rejected"), r"没有接|没接(?!通)|未应答|不接"),
@@ -51,56 +58,66 @@ WORDS: list[Word] = [
                                     r"微信(?:上)?(?:的)?(?:语音|视频|音视频)?(?:通话|电话)|微信语音|微信视频"),
     _w("source", ((CALLS,), "FaceTime"), r"facetime(?:通话|电话)?"),
     _w("source", ((MESSAGES,), "iMessage"), r"imessage(?:消息|信息)?"),
-    _w("source", ((MESSAGES,), "短信!"), r"普通短信|sms短信|运营商短信|\bsms\b|\btexts?\b"),
+    _w("source", ((CALLS,), "电话"), r"普通电话|手机通话|运营商电话|手机电话|电话通话记录|手机打的电话"),
+    _w("source", ((MESSAGES,), "短信!"), r"普通短信|sms短信|运营商短信|(?<![a-z])sms(?![a-z])|(?<![a-z])texts?(?![a-z])"),
     _w("source", ((MESSAGES,), "短信"), r"短信|简讯|短消息"),
     _w("source", ((MESSAGES,), "微信"), r"微信(?:上)?(?:的)?(?:消息|聊天(?:记录)?|信息|文字)"),
     # -- sources with a direction built in
     _w("source_in", ALL_CALLS, r"来电|打来|打过来|打进来|呼入|接到(?:的)?电话|incoming"),
-    _w("source_out", ALL_CALLS, r"打出去|打出|拨出|呼出|去电|拨打|致电|打给|outgoing|\bowner call(?:ed|s)?\b"),
+    _w("source_out", ALL_CALLS, r"打出去|打出|拨出|呼出|去电|拨打|致电|打给|outgoing|(?<![a-z])owner call(?:ed|s)?(?![a-z])"),
     # -- measures (before the plain kind words they contain)
     _w("measure", "duration", r"通话时长|通话总时长|总时长|时长|通话时间最长|时间最长|最长|最久|多久|多长时间|煲电话粥|"
                               r"聊得最久|聊得久|打得最长|打得最久|打得久|通话时间|longest|duration"),
-    _w("measure", "first", r"第一次|首次|最早(?:的)?(?:一次|一通|一条)?|最开始|first"),
-    _w("measure", "last", r"最后一次|最近一次|最近的一次|上一次|最后(?:的)?(?:一通|一条|一个)|最后|last time"),
+    _w("measure", "first", FIRST),
+    _w("measure", "first", r"第一次|第一条|第一通|第一个|首次|最早(?:的)?(?:一次|一通|一条)?|最开始|first"),
+    _w("measure", "last", LAST),
     # -- plain kind words
-    _w("source", ALL_CALLS, r"打(?:了|过)?(?:的)?电话|电话|通话|语音通话|视频通话|呼叫|\bcall(?:s|ed)?\b|\bphone\b"),
-    _w("source", ALL_MESSAGES, r"消息|信息|聊天(?:记录)?|聊|私信|\bmessages?\b|\bchat(?:s|ted)?\b"),
+    _w("source", ALL_CALLS, r"通过?(?=(?:多少|几|\d+)次?话)|(?<=次)话|打(?:了|过)?(?:的)?电话|电话|通话|语音通话|视频通话|呼叫|(?<![a-z])call(?:s|ed)?(?![a-z])|(?<![a-z])phone(?![a-z])"),
+    _w("source", ALL_MESSAGES, r"消息|信息|聊天(?:记录)?|聊|私信|(?<![a-z])messages?(?![a-z])|(?<![a-z])chat(?:s|ted)?(?![a-z])"),
     _w("people_group", None, r"哪些人|哪几个人|哪几位|有谁|都有谁|哪些联系人"),
     _w("people_count", None, r"多少(?:个|位)?(?:不同的)?(?:人|联系人)|几(?:个|位)(?:不同的)?(?:人|联系人)"),
     # Only when no other source is named: "电话和短信加起来，跟谁联系最多" reads the two named.
-    _w("contact_verb", CALLS_AND_MESSAGES, r"联系(?!人|方式)|来往|往来|沟通|交流|互动|\bcontact(?:ed)?\b"),
-    _w("app", "微信", r"微信|\bwechat\b"),
+    _w("contact_verb", CALLS_AND_MESSAGES, r"联系(?!人|方式)|来往|往来|沟通|交流|互动|(?<![a-z])contact(?:ed)?(?![a-z])"),
+    _w("app", "微信", r"微信|(?<![a-z])wechat(?![a-z])"),
     _w("source", ((CONTACTS,), ""), r"通讯录"),
     _w("activity", None, r"活跃|活动|使用情况|概况"),
     # -- how to group and order
     _w("group", "day", r"哪一天|哪天|哪日|每天|每日|按天|哪几天"),
     _w("group", "month", r"哪个月|每个月|每月|按月|哪几个月"),
-    _w("group", "hour", r"几点|哪个时段|什么时段|哪个时间段|什么时间段|哪个小时|每小时|按小时|"
+    _w("group", "hour", r"(?:一天(?:中|里|当中|内)?(?:的)?)?几点钟?|一天(?:中|里|当中|内)?(?:的)?什么时候|哪个时段|什么时段|哪个时间段|什么时间段|哪个小时|每小时|按小时|"
                         r"一天(?:中|里|当中)?(?:的)?(?:什么时候|哪个时候|什么时间)"),
     _w("group", "weekday", r"星期几|周几|礼拜几|哪个星期几"),
-    _w("group", "app", r"哪个(?:应用|app|渠道|软件|工具)|各(?:个)?(?:应用|渠道)|分(?:应用|渠道)"),
+    _w("group", "app", r"哪(?:个|些)(?:应用|app|渠道|软件|工具)|各(?:个)?(?:应用|渠道)|分(?:应用|渠道)"),
     _w("rank", "asc", r"最少|最不"),
-    _w("rank", "desc", r"最多|最频繁|比较频繁|很频繁|频繁|最经常|经常|常常|最常|最勤|最密切|排名|排行|最活跃|\bmost\b"),
+    _w("rank", "desc", r"最多|最频繁|比较频繁|很频繁|频繁|最经常|经常|常常|最常|最勤|最密切|排名|排行|最活跃|(?<![a-z])most(?![a-z])"),
     _w("limit", None, r"前\s*(\d+|[一二两三四五六七八九十]+)\s*(?:名|位|个)?|top\s*(\d+)"),
-    _w("who_is", None, r"是谁|是哪个|是哪位|是什么人|\bwho\b"),
-    _w("group", "person", r"谁|哪个人|哪位|什么人|哪个联系人|联系人|对方"),
+    _w("who_is", None, r"是谁|是哪个|是哪位|是什么人|(?<![a-z])who(?![a-z])"),
+    _w("group", "person", r"谁|哪个人|哪位|什么人|哪个联系人|联系人|对方|对象"),
     _w("total", None, r"多少次|几次|多少通|几通|多少条|几条|多少|几个|总共|一共|总计|合计|共计|总数|数量|次数|条数|"
-                      r"how many|\btotal\b"),
+                      r"how many|(?<![a-z])total(?![a-z])"),
     _w("when", None, r"什么时候|何时|什么时间|哪个时间|when"),
     _w("list", None, r"哪些|有什么|列出|列一下|清单|明细|内容|详情|记录了什么"),
     _w("both_ways", None, r"收发|互相|双向|来回"),
     _w("in_word", None, r"收到|接到|接收|received"),
-    _w("out_word", None, r"发出|发送|发了|发过|发给|回复|\bsent\b"),
+    _w("out_word", None, r"发出去|发出|发送|发了|发过|发给|回复|(?<![a-z])sent(?![a-z])"),
     _w("kw_intro", None, r"提到|提及|包含|含有|涉及|关于|说到|讲到|谈到|出现(?:过)?|字样|关键词|关键字|带有"),
     # -- words that carry no meaning of their own here
+    _w("exclude", None, r"不含|不包括|不包含|不算|除了|除去|排除|去掉|不要|不看"),
+    _w("groups_included", None, r"(?:群聊|群消息|群)(?:也算|也包括|都算)|(?:包括|含|算上)群(?:聊|消息)?"),
+    _w("yesno", None, r"有没有|是否|有无|有过吗"),
+    _w("include", None, r"也算上|也算|算上|加上|包括|一起算|都算|加起来|合起来|合并|加在一起|也包括|还有"),
+    _w("fill", None, r"这个号码|该号码|陌生号码|号码|这个账号|该账号|账号|这个人|这个词|这个字|那通|那条|那次|这通|这条|"
+                     r"存的是|存成|存为|保存为|备注为|备注|是什么|各多少条|各多少次|各多少|分别多少|不管是|无论是|不论是|"
+                     r"不管|无论|还是|使用|用|通过"),
     _w("fill", None, r"只看|只算|只统计|只查|仅看|仅统计|仅算|单看|光看|只要|只有|仅"),
     _w("fill", None, r"请问|请你|请|帮我|帮忙|麻烦|能否|可以|能不能|查一下|查查|查询|查下|查看|查|看看|看一下|看下|"
                      r"统计一下|统计|分析一下|分析|一下|告诉我|我想知道|想知道|我想|列出来|显示|给出|找出|找一下|"
-                     r"机主|本机|户主|这部手机|手机上|手机|\bowner\b|用户|之间|期间|当中|一起算|一起|加起来|加在一起|合并|"
+                     r"机主|本机|户主|这部手机|手机上|手机|(?<![a-z])owner(?![a-z])|用户|之间|期间|当中|一起算|一起|加起来|加在一起|合并|"
                      r"合起来|算上|都算|也算|包括|比较|情况|记录|数据|所有|全部|总的|分别|一般|到底|究竟|具体|"
                      r"是多少|通知|相关|方面|以来|为止|以内|的时候|那个|这个|一位|一个|累计|累积|加总|总体|整体"),
-    _w("fill", None, r"\b(?:the|did|does|do|with|to|has|have|is|was|were|in|on|of|a|an|and|by|made|make|got|most)\b"),
-    _w("fill", None, r"[的了吗呢吧啊呀嘛是都有过和跟与同及在上里中内对把被最次条通个位人给就又还也再很挺太更得地着呐哦么打发算]"),
+    _w("fill", None, r"(?<![a-z])(?:the|did|does|do|with|to|has|have|is|was|were|in|on|of|a|an|and|by|made|make|got|"
+                     r"leave|left|give|gave|get|receive|from|at|for|which|what|me|please|show)(?![a-z])"),
+    _w("fill", None, r"[的了吗呢吧啊呀嘛是都有过和跟与同及在上里中内对把被最次条通个位人给就又还也再很挺太更得地着呐哦么打发算加]"),
 ]
 
 # Numerals of "前三名".

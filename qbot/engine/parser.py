@@ -94,6 +94,10 @@ def slots(question: str, people: People, recent_days: int, newest: datetime | No
         if not _LEXICON_WORD.fullmatch(mention.text):  # a nickname such as "最近" is a word, not a person
             found.mentions.append(mention)
             claims.claim(mention.span)
+    for pattern in lx.EARLY:  # "最近一次" is the last record, not the window "最近"
+        for match in pattern.finditer(claims.masked()):
+            found.tokens.append(Token("measure", "last" if pattern is lx.EARLY[0] else "first", match.span()))
+            claims.claim(match.span())
     found.time = timeexpr.scan(claims.masked(), recent_days, newest=newest, tz=tz)
     for span in found.time.spans:
         claims.claim(span)
@@ -106,11 +110,11 @@ def slots(question: str, people: People, recent_days: int, newest: datetime | No
                 found.tokens.append(Token(word.tag, word.value, match.span(), match.groups()))
                 claims.claim(match.span())
     found.tokens.sort(key=lambda t: t.span)
-    _leftovers(found, claims)
+    _leftovers(found, claims, people)
     return found
 
 
-def _leftovers(found: Slots, claims: _Claims) -> None:
+def _leftovers(found: Slots, claims: _Claims, people: People) -> None:
     """Runs nothing claimed: a topic before a message word is a keyword, the rest not understood."""
     text = claims.text
     i = 0
@@ -122,7 +126,10 @@ def _leftovers(found: Slots, claims: _Claims) -> None:
         while j < len(text) and not claims.taken[j] and _MEANINGFUL.match(text[j]):
             j += 1
         run = text[i:j]
-        if _before_message_word(found, j) and len(run) >= 2:
+        guessed = people.guess(run)
+        if guessed is not None:  # "老王", "张总": asked back, never taken as certain
+            found.mentions.append(Mention(run, (i, j), guessed, guessed=True))
+        elif _before_message_word(found, j) and len(run) >= 2:
             found.keywords.append(run)
         else:
             found.unknown.append(run)

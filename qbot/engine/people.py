@@ -22,6 +22,11 @@ from qbot.evidence.store import DirectoryRow
 
 # A phone number in any spelling: digits with spaces, dashes, dots or brackets, optionally +.
 NUMBER = re.compile(r"(?<![\d])\+?\d[\d\s\-().]{3,18}\d(?![\d])")
+# An account as written: an e-mail address or a WeChat id.
+ACCOUNT = re.compile(r"[a-z0-9][a-z0-9_.+\-]*@[a-z0-9\-]+(?:\.[a-z0-9\-]+)+|wxid_[a-z0-9_]+")
+# Ways of naming someone by part of a name: 老王, 小刘, 阿静, 张总, 王经理, 姓江的那位.
+NICKNAME = re.compile(r"(?:老|小|阿)(?P<a>[\u4e00-\u9fff])|(?P<b>[\u4e00-\u9fff])(?:总|经理|老师|姐|哥|叔|阿姨|师傅|老板)|"
+                      r"姓(?P<c>[\u4e00-\u9fff])(?:的)?(?:那位|那个人|那个|人)?")
 OWNER_WORDS = ("机主",)
 
 
@@ -70,6 +75,7 @@ class Mention:
     text: str
     span: tuple[int, int]
     people: tuple[str, ...]
+    guessed: bool = False  # fits by part of a name only: asked back, even when one person fits
 
 
 class People:
@@ -128,6 +134,21 @@ class People:
                 if cp.key == ident.key or (len(digits) >= 7 and cp.number and cp.number.endswith(digits))]
         return tuple(dict.fromkeys(self._person_of[cp.id] for cp in fits))
 
+    def guess(self, run: str) -> tuple[str, ...] | None:
+        """The people a partial name may mean ("老王": a 王; "王总": names starting 王总, else a
+        王), or None when the run is no such form."""
+        prefixed = [names for name, names in self.by_name.items() if len(run) >= 2 and name.startswith(run)]
+        if prefixed:
+            return tuple(dict.fromkeys(p for names in prefixed for p in names))
+        match = NICKNAME.fullmatch(run)
+        if match is None:
+            return None
+        surname = match.group("a") or match.group("b") or match.group("c")
+        given = match.group("a") if run.startswith("阿") else None
+        fits = [p for name, names in self.by_name.items() for p in names
+                if (name.endswith(given) if given else name.startswith(surname)) and not self.is_group(p)]
+        return tuple(dict.fromkeys(fits))
+
     def find(self, text: str, numbers: bool = True, names: bool = True) -> list[Mention]:
         """The people a (normalised) text names: numbers in any spelling, then known names,
         longest first and never overlapping. The owner ("机主") is never a match."""
@@ -138,7 +159,13 @@ class People:
             if people is not None and len(re.sub(r"\D", "", match.group(0))) >= 5:
                 found.append(Mention(match.group(0).strip(), match.span(), people))
                 taken.append(match.span())
+        for match in ACCOUNT.finditer(text) if numbers else ():
+            fits = [cp for cp in self.counterparts.values() if cp.identifier.lower() == match.group(0)]
+            found.append(Mention(match.group(0), match.span(), tuple(dict.fromkeys(self._person_of[cp.id] for cp in fits))))
+            taken.append(match.span())
         for name in self._names_longest_first if names else ():
+            if name not in text:
+                continue
             for match in re.finditer(re.escape(name), text):
                 span = match.span()
                 if any(a < span[1] and span[0] < b for a, b in taken):

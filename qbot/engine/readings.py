@@ -7,6 +7,7 @@ reading says so instead of picking."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -15,7 +16,7 @@ from qbot.engine.people import People
 from qbot.engine.query import Query, QueryError, Source
 
 if TYPE_CHECKING:
-    from qbot.engine.parser import Slots
+    from qbot.engine.parser import Slots, Token
 
 
 @dataclass(frozen=True)
@@ -56,9 +57,15 @@ _LIST_MARKS = ("、", "和", "与", "及", "或", "加", ",", "跟")
 _PLACE_MARKS = ("上", "里", "中")
 
 
+def _listed(text: str, token: Token) -> bool:
+    after, before = text[token.span[1]:token.span[1] + 1], text[max(token.span[0] - 1, 0):token.span[0]]
+    return (after in _LIST_MARKS or before in _LIST_MARKS) and after not in _PLACE_MARKS
+
+
 def _kind_hint(found: Slots) -> str:
     """The record kind the verbs and measure words imply: 发 and 条 are messages, 打 and 通 calls."""
-    words = "".join(found.word(t) for t in found.of("dir", "in_word", "out_word", "total", "source_in", "source_out"))
+    words = "".join(found.word(t) for t in found.of("dir", "in_word", "out_word", "send_verb", "total", "source_in",
+                                                    "source_out"))
     messages, calls = any(c in words for c in "发条"), any(c in words for c in "打拨呼通")
     return "messages" if messages and not calls else "calls" if calls and not messages else ""
 
@@ -70,23 +77,26 @@ def _sources(found: Slots, case: CaseSources) -> tuple[list[Source], bool]:
     "微信里和谁通话"); in a list ("电话、短信、微信") it is an item of its own: every kind of that
     app, or the kind the verbs imply ("发了多少条微信")."""
     text = found.text
+    excluded = _excluded(found)
     apps, listed_apps = [], []
     for token in found.of("app"):
-        after, before = text[token.span[1]:token.span[1] + 1], text[max(token.span[0] - 1, 0):token.span[0]]
-        listed = (after in _LIST_MARKS or before in _LIST_MARKS) and after not in _PLACE_MARKS
-        (listed_apps if listed else apps).append(token.value)
+        if token in excluded:
+            continue
+        (listed_apps if _listed(text, token) else apps).append(token.value)
     bound: list[Source] = []
     unbound: list[str] = []
     sms_open = False
     for token in found.of("measure"):  # "通话时长" names calls as well as the measure
         if any(w in found.word(token) for w in ("通话", "电话")):
             unbound.append("calls")
-    named = found.of("source", "source_in", "source_out")
+    named = [t for t in found.of("source", "source_in", "source_out") if t not in excluded]
     if not named and not listed_apps and not unbound:
         named = found.of("contact_verb")
     hint = _kind_hint(found)
+    # "短信加微信，给谁发消息最多": a kind word outside the list says what the listed app means.
+    spoken = [k for t in named if not t.value[1] and not _listed(text, t) for k in t.value[0]]
     for app in listed_apps:
-        bound += [Source(kind, app) for kind in ((hint,) if hint else ("calls", "messages"))]
+        bound += [Source(kind, app) for kind in (spoken or ((hint,) if hint else ("calls", "messages")))]
     for token in named:
         kinds, app = token.value
         if app == "短信!":
@@ -99,10 +109,44 @@ def _sources(found: Slots, case: CaseSources) -> tuple[list[Source], bool]:
             unbound += list(kinds)
     if apps and not unbound and not bound:
         unbound = [hint] if hint else ["calls", "messages"]
+    if not found.has("include"):
+        # "在iMessage上和谁聊得最多": the kind word is the verb of the app named; unless the
+        # question adds ("微信语音也算上"), it does not widen the source to every app.
+        unbound = [kind for kind in unbound if not any(s.kind == kind for s in bound)]
+    if "duration" in [t.value for t in found.of("measure")] and ("calls" in unbound or any(
+            s.kind == "calls" for s in bound)):
+        unbound = [k for k in unbound if k != "messages"]  # "聊了多久电话": 聊 is the verb of a call
     chosen = list(bound)
     for kind in dict.fromkeys(unbound):
         chosen += [Source(kind, app) for app in dict.fromkeys(apps)] if apps else [Source(kind)]
+    if excluded:
+        chosen = _without(chosen, excluded, case)
     return list(dict.fromkeys(chosen)), sms_open
+
+
+def _excluded(found: Slots) -> list[Token]:
+    """Source and app words after 不含/除了/不算, up to the next punctuation: left out."""
+    out = []
+    for mark in found.of("exclude"):
+        stop = next((i for i in range(mark.span[1], len(found.text)) if found.text[i] in ",.;!?()，。；"),
+                    len(found.text))
+        out += [t for t in found.tokens if t.tag in ("source", "source_in", "source_out", "app")
+                and mark.span[1] <= t.span[0] < stop]
+    return out
+
+
+def _without(chosen: list[Source], excluded: list[Token], case: CaseSources) -> list[Source]:
+    """The sources with the excluded apps taken out; "every app" becomes the case's other apps."""
+    gone = {(kind, t.value if t.tag == "app" else t.value[1].rstrip("!")) for t in excluded
+            for kind in ((("calls", "messages") if t.tag == "app" else t.value[0]))}
+    kept = []
+    for source in chosen:
+        if source.app:
+            kept += [] if (source.kind, source.app) in gone else [source]
+        else:
+            kept += [Source(source.kind, app) for kind, app in sorted(case.pairs)
+                     if kind == source.kind and (kind, app) not in gone]
+    return kept
 
 
 def _direction(found: Slots) -> str | None:
@@ -111,6 +155,11 @@ def _direction(found: Slots) -> str | None:
     outs = found.has("source_out", "out_word") or any(t.value == "out" for t in found.of("dir"))
     if found.has("both_ways") or found.has("dir_owner_calls") and not (ins or outs):
         return ""
+    for verb in found.of("send_verb"):
+        # "给谁发消息" is the owner sending; "和谁发消息" is messaging with someone, both ways.
+        together = re.search(r"(?:和|跟|与|同)[^给,。?!]{0,10}$", found.text[:verb.span[0]])
+        if not ins and not together:
+            outs = True
     if ins and outs:
         return None
     return "in" if ins else "out" if outs else ""
@@ -153,7 +202,7 @@ def _shape(found: Slots, has_people: bool) -> tuple[str, str] | str:
         return "people", "none"
     if found.has("total") or measure == "duration":
         return measure, "none"
-    if found.has("list", "when") or has_people:
+    if found.has("list", "when", "yesno") or has_people or found.keywords:
         return "list", "none"
     return "没有看出要统计什么（次数、时长、排名、最近一次，还是列出记录）。"
 
@@ -165,6 +214,8 @@ def build(found: Slots, people: People, case: CaseSources) -> Reading:
     if unknown:
         return decline(text, "我没能理解问题中的" + "、".join(f"“{w}”" for w in unknown) +
                        "，为避免答非所问，没有作答。请换一种说法，或说明具体的时间、人和数据。", unknown)
+    if found.has("groups_included") and found.has("rank", "limit", "group"):
+        return decline(text, "群聊不是一个联系人，不能参与按联系人的统计；总数里已经包括群聊消息。")
     absent = [m.text for m in found.mentions if not m.people]
     if absent:
         return decline(text, "本案中没有" + "、".join(f"“{a}”" for a in absent) + "的记录或通讯录条目。")
@@ -194,16 +245,14 @@ def build(found: Slots, people: People, case: CaseSources) -> Reading:
         sources = [s for s in sources if s.kind == "messages"]
         if not sources:
             return decline(text, "关键词只能在消息正文中查找，通话记录没有正文。")
-    persons = []
-    for mention in found.mentions:
-        persons.append(mention.people)
+    persons = [m.people for m in found.mentions]
     window = time.window if time else {"kind": "all"}
     try:
         base = Query(tuple(sources), measure=measure, group=group, direction=direction, statuses=statuses,
                      keywords=tuple(found.keywords), window=window, hours=time.hours if time else None,
                      weekdays=time.weekdays if time else (),
                      order=next((t.value for t in found.of("rank")), "desc"), limit=_limit(found) or 10,
-                     people=tuple(p[0] for p in persons if len(p) == 1))
+                     people=tuple(m.people[0] for m in found.mentions if len(m.people) == 1 and not m.guessed))
     except QueryError as exc:
         return decline(text, f"这个问题无法按记录精确计算：{_why(exc)}。")
     return _ask_or_answer(found, base, persons, sms_open, people)
@@ -223,16 +272,18 @@ def _why(exc: QueryError) -> str:
 def _ask_or_answer(found: Slots, base: Query, persons: list[tuple[str, ...]], sms_open: bool,
                    people: People) -> Reading:
     text = found.text
-    open_points = [p for p in persons if len(p) > 1]
+    guessed = [m for m in found.mentions if m.guessed]
+    open_points = [p for p in persons if len(p) > 1] + [m.people for m in guessed if len(m.people) == 1]
     if len(open_points) + sms_open + (found.has("dir_owner_calls") and not base.direction) > 1:
         return decline(text, "这个问题有几处可以有不同理解（人名、数据范围或方向）；请说得更具体一些。")
     if open_points:
-        mention = next(m for m in found.mentions if len(m.people) > 1)
+        mention = next(m for m in found.mentions if len(m.people) > 1 or m.guessed)
         return Reading(text, choices=[
             Choice(f"{person}（{'、'.join(people.identifiers(person))}）",
                    text[:mention.span[0]] + person + text[mention.span[1]:],
                    base.with_(people=tuple(dict.fromkeys(base.people + (person,)))))
-            for person in mention.people], reason=f"“{mention.text}”可以指本案中的 {len(mention.people)} 个人，请选择一位。")
+            for person in mention.people], reason=f"“{mention.text}”可以指本案中的 {len(mention.people)} 个人，请选择一位。"
+            if len(mention.people) > 1 else f"“{mention.text}”是指{mention.people[0]}吗？请确认。")
     if sms_open:
         token = next(t for t in found.of("source") if t.value[1] == "短信")
         a, b = token.span

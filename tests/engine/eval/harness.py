@@ -68,11 +68,11 @@ async def ask(api: Api, case_id: str, question: str) -> Reply:
     first, why = await _step(api, cid, -1, case_id, question)
     if first is None:
         return Reply("broken", why=why)
-    names = {e.event for e in first}
-    if "clarify" in names:
-        return Reply("clarified")
-    if "decline" in names:
-        return Reply("declined")
+    asked = {e.event: e.data for e in first if e.event in ("clarify", "decline")}
+    if "clarify" in asked:
+        return Reply("clarified", why=asked["clarify"].get("reason", ""))
+    if "decline" in asked:
+        return Reply("declined", why=asked["decline"].get("reason", ""))
     if _confirm(first, 0) is None:
         state = next((e.data.get("state") for e in first if e.event == "done"), "?")
         return Reply("broken", why=f"step -1 ended {state!r} with no confirm 0, clarify or decline")
@@ -152,9 +152,9 @@ def classify(expect: Any, reply: Reply) -> tuple[str, str]:
             return "right", ""
         if reply.kind == "answered":
             return "wrong", f"expected {expect!r}, got an answer {_got(reply.answer or {})}"
-        return reply.kind, ""
+        return reply.kind, reply.why
     if reply.kind != "answered":
-        return reply.kind, ""
+        return reply.kind, reply.why
     differs = mismatch(expect, reply.answer or {})
     return ("right", "") if not differs else ("wrong", f"expected {differs}; got {_got(reply.answer or {})}")
 
@@ -190,8 +190,9 @@ def table(title: str, outcomes: list[Outcome], wrong_list: bool = True) -> str:
         for cat in cats:
             mine = Counter(o.outcome for o in outcomes if o.item.category == cat)
             lines.append(f"   {cat:<10}{sum(mine.values()):>6}" + "".join(f"{mine[k]:>10}" for k in OUTCOMES))
-    wrong = [o for o in outcomes if o.outcome == "wrong"]
-    if wrong_list and wrong:
-        lines.append("   wrong:")
-        lines += [f"   - [{o.item.category}] {o.item.question} — {o.why}" for o in wrong]
+    for kind in ("wrong", "clarified", "declined") if wrong_list else ():
+        listed = [o for o in outcomes if o.outcome == kind]
+        if listed:
+            lines.append(f"   {kind}:")
+            lines += [f"   - [{o.item.category}] {o.item.question} — {_short(o.why)}" for o in listed]
     return "\n".join(lines)
