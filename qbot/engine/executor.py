@@ -97,8 +97,6 @@ def _columns(query: Query, scope: Scope, nodes: list[int], measures: set[str]) -
     noun = "通话次数" if not messages else "消息数" if not calls else "联系次数"
     first = ("通话总时长(秒)", "duration") if query.measure == "duration" else (noun, "records")
     cols: list[tuple[str, Any]] = [first]
-    if len(nodes) > 1:
-        cols += [(_channel(scope, n), ("node", n)) for n in nodes]
     if calls and first[1] != "duration":
         cols.append(("通话总时长(秒)", "duration"))
     if query.measure == "duration":
@@ -114,6 +112,8 @@ def _columns(query: Query, scope: Scope, nodes: list[int], measures: set[str]) -
         cols.append(("夜间(22-6点)", "night"))
     if "shares" in measures and calls:
         cols += [("未接占比", "missed_share"), ("夜间占比", "night_share")]
+    if len(nodes) > 1:  # after the seed's columns: which channel each person's records came from
+        cols += [(_channel(scope, n), ("node", n)) for n in nodes]
     return cols
 
 

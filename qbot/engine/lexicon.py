@@ -45,6 +45,7 @@ WORDS: list[Word] = [
     # "机主发微信最多": a bare 发 before a message word has the owner as its subject; weaker than 收到.
     _w("send_verb", None, r"发(?=微信|短信|消息|信息|imessage)"),
     _w("dir_owner_calls", "out", r"机主(?:一共|总共|共)?打(?:了|过)"),
+    _w("groups_included", None, r"(?:群聊|群消息|群)(?:也算|也包括|都算)|(?:包括|含|算上)群(?:聊|消息)?"),
     # -- lookups: numbers and accounts ("电话号码" before "电话")
     _w("measure", "lookup", r"邮箱|电子邮件|e-?mail|(?:电话|手机)号码?是多少|(?:电话|手机)号码|手机号|联系方式|微信号|号码是多少|号码是|的号码"),
     # -- call states ("未接来电" before "来电")
@@ -103,12 +104,12 @@ WORDS: list[Word] = [
     _w("kw_intro", None, r"提到|提及|包含|含有|涉及|关于|说到|讲到|谈到|出现(?:过)?|字样|关键词|关键字|带有"),
     # -- words that carry no meaning of their own here
     _w("exclude", None, r"不含|不包括|不包含|不算|除了|除去|排除|去掉|不要|不看"),
-    _w("groups_included", None, r"(?:群聊|群消息|群)(?:也算|也包括|都算)|(?:包括|含|算上)群(?:聊|消息)?"),
     _w("yesno", None, r"有没有|是否|有无|有过吗"),
     _w("include", None, r"也算上|也算|算上|加上|包括|一起算|都算|加起来|合起来|合并|加在一起|也包括|还有"),
     _w("fill", None, r"这个号码|该号码|陌生号码|号码|这个账号|该账号|账号|这个人|这个词|这个字|那通|那条|那次|这通|这条|"
                      r"存的是|存成|存为|保存为|备注为|备注|是什么|各多少条|各多少次|各多少|分别多少|不管是|无论是|不论是|"
-                     r"不管|无论|还是|使用|用|通过"),
+                     r"不管|无论|还是|使用|用|通过|所有渠道|全部渠道|各个渠道|各渠道|所有应用|全部应用|各个应用|各应用|搜索|搜一下|"
+                     r"查找|找找|那位|那个人|这位|存的|或者|或"),
     _w("fill", None, r"只看|只算|只统计|只查|仅看|仅统计|仅算|单看|光看|只要|只有|仅"),
     _w("fill", None, r"请问|请你|请|帮我|帮忙|麻烦|能否|可以|能不能|查一下|查查|查询|查下|查看|查|看看|看一下|看下|"
                      r"统计一下|统计|分析一下|分析|一下|告诉我|我想知道|想知道|我想|列出来|显示|给出|找出|找一下|"
@@ -117,7 +118,7 @@ WORDS: list[Word] = [
                      r"是多少|通知|相关|方面|以来|为止|以内|的时候|那个|这个|一位|一个|累计|累积|加总|总体|整体"),
     _w("fill", None, r"(?<![a-z])(?:the|did|does|do|with|to|has|have|is|was|were|in|on|of|a|an|and|by|made|make|got|"
                      r"leave|left|give|gave|get|receive|from|at|for|which|what|me|please|show)(?![a-z])"),
-    _w("fill", None, r"[的了吗呢吧啊呀嘛是都有过和跟与同及在上里中内对把被最次条通个位人给就又还也再很挺太更得地着呐哦么打发算加]"),
+    _w("fill", None, r"[的了吗呢吧啊呀嘛是都有过和跟与同及在上里中内对把被最次条通个位人给就又还也再很挺太更得地着呐哦么打发算加各找存]"),
 ]
 
 # Numerals of "前三名".

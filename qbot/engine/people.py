@@ -137,7 +137,9 @@ class People:
     def guess(self, run: str) -> tuple[str, ...] | None:
         """The people a partial name may mean ("老王": a 王; "王总": names starting 王总, else a
         王), or None when the run is no such form."""
-        prefixed = [names for name, names in self.by_name.items() if len(run) >= 2 and name.startswith(run)]
+        # "王总" → "王总(建材)"; "秀英" → "张秀英": a name begun or ended by the run.
+        prefixed = [names for name, names in self.by_name.items()
+                    if len(run) >= 2 and (name.startswith(run) or (len(name) == len(run) + 1 and name.endswith(run)))]
         if prefixed:
             return tuple(dict.fromkeys(p for names in prefixed for p in names))
         match = NICKNAME.fullmatch(run)

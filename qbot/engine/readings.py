@@ -179,7 +179,8 @@ def _shape(found: Slots, has_people: bool) -> tuple[str, str] | str:
     """(measure, group), or the reason the question says nothing to compute."""
     measures = [t.value for t in found.of("measure")]
     groups = [t.value for t in found.of("group")]
-    ranked = found.has("rank", "limit")
+    # "时间最长", "最久": a superlative duration ranks as 最多 does.
+    ranked = found.has("rank", "limit") or any("最" in found.word(t) for t in found.of("measure"))
     if "lookup" in measures and not ranked:
         return "lookup", "none"
     if found.has("who_is") and not ranked and not groups and has_people:
