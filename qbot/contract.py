@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from marshmallow import INCLUDE, Schema, fields, validate
 
-from qbot.events import AWAITING_FILTER, AWAITING_START, CANCELLED, COMPLETED, FAILED
+from qbot.events import AWAITING_CHOICE, AWAITING_FILTER, AWAITING_START, CANCELLED, COMPLETED, FAILED
 
-TURN_OUTCOMES = [AWAITING_START, AWAITING_FILTER, COMPLETED, FAILED, CANCELLED]
+TURN_OUTCOMES = [AWAITING_CHOICE, AWAITING_START, AWAITING_FILTER, COMPLETED, FAILED, CANCELLED]
 
 
 def _nullable_str(**metadata: object) -> fields.Str:
@@ -73,7 +73,7 @@ class ConfirmEvent(EventData):
     form = fields.Dict(required=True, allow_none=True,
                        metadata={"description": "null, or the form with its default values "
                                                 "(e.g. the `filter` form: see FilterForm)"})
-    plan = fields.Dict(metadata={"description": "the proposed plan (intent, steps, nodes)"})
+    plan = fields.Dict(metadata={"description": "the proposed plan (intent, steps, nodes, query)"})
 
 
 class ResultEvent(EventData):
@@ -83,6 +83,27 @@ class ResultEvent(EventData):
     columns = fields.List(fields.Str(), required=True)
     rows = fields.List(fields.List(fields.Raw()), required=True)
     evidence = fields.List(fields.Raw(), required=True, metadata={"description": "record references per row"})
+
+
+class Choice(Schema):
+    id = fields.Str(required=True, metadata={"description": "send back as confirm_form_data.choice (confirm_type 1)"})
+    label = fields.Str(required=True, metadata={"description": "what this reading means"})
+    question = fields.Str(required=True, metadata={"description": "the question rephrased to read only this way"})
+
+
+class ClarifyEvent(EventData):
+    """`clarify`: the question has several readings; the conversation awaits the examiner's pick."""
+
+    reason = fields.Str(required=True)
+    choices = fields.List(fields.Nested(Choice), required=True)
+
+
+class DeclineEvent(EventData):
+    """`decline`: the question cannot be answered exactly; says why and what would work."""
+
+    reason = fields.Str(required=True)
+    unknown = fields.List(fields.Str(), metadata={"description": "words of the question not understood"})
+    suggestions = fields.List(fields.Str(), metadata={"description": "questions qbot can answer"})
 
 
 class ErrorEvent(EventData):
@@ -105,6 +126,8 @@ EVENTS: dict[str, type[Schema]] = {
     "status": StatusEvent,
     "message": MessageEvent,
     "confirm": ConfirmEvent,
+    "clarify": ClarifyEvent,
+    "decline": DeclineEvent,
     "result": ResultEvent,
     "error": ErrorEvent,
     "done": DoneEvent,

@@ -48,7 +48,7 @@ async def test_every_route_is_documented(qbot) -> None:
     body = doc["components"]["schemas"]["Step"]
     assert body["required"] == ["confirm_type", "question"]
     assert body["properties"]["confirm_form_data"]["type"] == ["object", "null"]
-    assert body["properties"]["confirm_type"]["enum"] == [-1, 0, 3]
+    assert body["properties"]["confirm_type"]["enum"] == [-1, 0, 1, 3]
     assert "Form_filter" in doc["components"]["schemas"]
     assert doc == build_spec(qbot.app)  # the cached document is the generated one
 
@@ -57,7 +57,7 @@ async def test_plugins_forms_are_documented(start_qbot, echo_plugin) -> None:
     running = await start_qbot()
     async with running.api.session.get(f"{running.base}/openapi.json") as resp:
         doc = await resp.json()
-    assert doc["components"]["schemas"]["Step"]["properties"]["confirm_type"]["enum"] == [-1, 0, 3, 7]
+    assert doc["components"]["schemas"]["Step"]["properties"]["confirm_type"]["enum"] == [-1, 0, 1, 3, 7]
     assert set(doc["components"]["schemas"]["Form_echo"]["properties"]) == {"count", "size", "delay", "fail"}
 
 

@@ -59,7 +59,7 @@ async def test_unknown_keys_are_ignored(qbot):
 async def test_unknown_confirm_type_names_the_registered(qbot):
     status, body, _ = await qbot.api.step("c1", 42, "x")
     assert status == 400 and body["error"]["code"] == "unknown_confirm_type"
-    assert body["error"]["details"]["registered"] == [-1, 0, 3]
+    assert body["error"]["details"]["registered"] == [-1, 0, 1, 3]
     assert "42" in body["error"]["message"]
 
 

@@ -15,6 +15,7 @@ from qbot.engine import measures, prompts, scope
 from qbot.engine.query import Query, describe, measure_words
 from qbot.evidence.store import Node
 
+CALL_MEASURES = {"duration": "通话时长", "missed": "未接", "rejected": "拒接", "shares": "未接占比"}
 PURPOSE = {"calls": "通话", "messages": "消息往来", "contacts": "通讯录"}
 
 
@@ -76,6 +77,12 @@ def read(query: Query, form: dict[str, str], proposed: dict[str, str] | None, ca
     base = (proposed or {}).get("analysis_prompt", "")
     added = [line.strip() for line in prompt.splitlines() if line.strip() and line.strip() not in base]
     edits.measures = frozenset(measures.named("\n".join(added) if base else prompt))
+    if "calls" not in edits.query.kinds:
+        lacking = sorted(edits.measures & CALL_MEASURES.keys())
+        if lacking:
+            words = "、".join(CALL_MEASURES[m] for m in lacking)
+            edits.notes.append(f"分析要求提到的{words}只适用于通话，所选数据是消息，没有这一项。")
+        edits.measures = edits.measures - set(CALL_MEASURES)
     unread = [line for line in added if not measures.named(line)]
     if unread:
         shown = "；".join(line[:60] for line in unread[:3])

@@ -51,7 +51,7 @@ def scope_line(text: str) -> str:
 def expected_calls(t: Truth, paths: tuple[str, ...], days: int = 30):
     """(records in scope, (name, calls, duration) of the first row) of the seed's analysis."""
     recs = t.select(paths, t.recent(paths, days))
-    return len(recs), t.rank([r for r in recs if r.cp is not None])[0]
+    return len(recs), t.rank([r for r in recs if r.cp is not None], merge=True)[0]
 
 
 # -- filter_tree -----------------------------------------------------------------------------
@@ -195,8 +195,9 @@ async def test_filter_keyword_replaces_search_word(qbot, demo_evidence):
     finally:
         conn.close()
     assert count and result["records"] == count
-    assert all("加班" in row[5] for row in result["rows"]) and not any("钱" in row[5] and "加班" not in row[5]
-                                                                    for row in result["rows"])
+    body = result["columns"].index("内容")
+    assert all("加班" in row[body] for row in result["rows"]) and not any(
+        "钱" in row[body] and "加班" not in row[body] for row in result["rows"])
 
 
 async def test_filter_keyword_cleared_reads_everything(qbot, truth):
@@ -215,12 +216,11 @@ NIGHT_COL, MISSED_COL, REJECTED_COL, DURATION_COL = "夜间(22-6点)", "未接",
 @pytest.mark.parametrize("question, word, column", [
     ("机主和谁累计通话时间最长？", "夜间", NIGHT_COL),
     ("机主和谁累计通话时间最长？", "未接", MISSED_COL),
-    ("机主夜间和谁通话最多？", "未接", MISSED_COL),
-    ("机主有哪些未接来电？", "通话时长", DURATION_COL),
-    ("机主微信上和谁聊天最多？", "通话时长", DURATION_COL),
+    ("机主夜间和谁通话最多？", "拒接", REJECTED_COL),
+    ("谁给机主打的未接来电最多？", "夜间", NIGHT_COL),
     (SEED_QUESTION, "夜间", NIGHT_COL),
     (SEED_QUESTION, "拒接", REJECTED_COL),
-], ids=["时长-夜间", "时长-未接", "夜间-未接", "未接-通话时长", "微信-通话时长", "seed-夜间", "seed-拒接"])
+], ids=["时长-夜间", "时长-未接", "夜间-拒接", "未接-夜间", "seed-夜间", "seed-拒接"])
 async def test_analysis_prompt_measures_become_columns(qbot, question, word, column):
     """A measure the prompt names is a column of the result; a prompt naming none leaves it out."""
     plain, _, _ = await run_edited(qbot.api, question, analysis_prompt=NEUTRAL)
@@ -241,11 +241,11 @@ async def test_night_and_missed_columns_are_exact(qbot, truth, question):
     recs = [r for r in truth.select(CALLS, window) if r.cp is not None]
     night_at, missed_at = result["columns"].index(NIGHT_COL), result["columns"].index(MISSED_COL)
     rejected_at = result["columns"].index(REJECTED_COL)
-    by_counterpart: dict[tuple[str, str], list] = {}  # rows are per counterpart (name, number)
+    by_person: dict[str, list] = {}  # rows are per person: one person's numbers and accounts merged
     for r in recs:
-        by_counterpart.setdefault((truth.names[r.cp], truth.numbers[r.cp]), []).append(r)
+        by_person.setdefault(truth.names[r.cp], []).append(r)
     for row in result["rows"][:5]:
-        mine = by_counterpart[(row[1], row[2])]
+        mine = by_person[row[1]]
         assert row[night_at] == sum(1 for r in mine if r.hour >= 22 or r.hour < 6), row
         assert row[missed_at] == sum(1 for r in mine if r.st == "missed"), row
         assert row[rejected_at] == sum(1 for r in mine if r.st == "rejected"), row
@@ -267,3 +267,12 @@ async def test_seed_form_verbatim(qbot, truth):
     records, (name, calls, _) = expected_calls(truth, CALLS)
     assert result["scope"] == list(CALLS) and result["records"] == records
     assert result["rows"][0][1] == name and result["rows"][0][3] == calls
+
+
+async def test_analysis_prompt_measure_the_data_lacks_is_said(qbot):
+    """A call measure asked of messages is not a column of zeros: the answer says it does not apply."""
+    plain, _, _ = await run_edited(qbot.api, "机主微信上和谁聊天最多？", analysis_prompt=NEUTRAL)
+    named, text, _ = await run_edited(qbot.api, "机主微信上和谁聊天最多？", analysis_prompt=f"{NEUTRAL}同时统计通话时长。")
+    assert named["columns"] == plain["columns"] and DURATION_COL not in named["columns"]
+    assert any("通话时长" in note and "消息" in note for note in named["notes"]), named["notes"]
+    assert "通话时长" in text

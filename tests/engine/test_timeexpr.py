@@ -355,7 +355,7 @@ async def test_engine_uses_configured_days_and_newest_record(data_dir: Path, rec
         plan = await engine.plan("请问机主最近与谁打电话比较频繁？", case, [])
         assert plan.window == {"kind": "recent", "days": recent_days}
         form = await engine.propose_form(plan, case, [])
-        ctx, _ = await engine.run_analysis(plan, form, case, [])
+        ctx, *_ = await engine.run_analysis(plan, form, case, [])
         newest = await store.newest_time([n.id for n in ctx.nodes])
         assert newest == NEWEST
         assert (ctx.window.start, ctx.window.end) == recent(recent_days)
