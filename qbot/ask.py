@@ -307,6 +307,7 @@ class TurnOutcome:
     state: str | None = None
     expect: list[int] = field(default_factory=list)
     confirm: dict[str, Any] | None = None
+    clarify: dict[str, Any] | None = None  # the readings offered when the question has several
     result: dict[str, Any] | None = None
     errors: list[dict[str, Any]] = field(default_factory=list)
 
@@ -493,6 +494,8 @@ class _Turn:
             self.display.text(str(data.get("delta", "")))
         elif event.event == "confirm":
             outcome.confirm = data
+        elif event.event == "clarify":
+            outcome.clarify = data
         elif event.event == "result":
             outcome.result = data
             self.display.block(render_result(data))
@@ -653,6 +656,8 @@ def run_flow(api: str, token: str | None, question: str, case_id: str, assume_ye
 
     display.note(f"conversation {conv.id} at {api}")
     first = conv.step(-1, question)
+    if first.state == "awaiting_choice":
+        first = _choose(conv, first.clarify or {}, display, assume_yes)
     if first.state != "awaiting_start":
         return _ended(first, display, "the question")
     start = first.confirm or {}
@@ -689,6 +694,28 @@ def run_flow(api: str, token: str | None, question: str, case_id: str, assume_ye
 
     third = conv.step(3, button, form)
     return _ended(third, display, button, done_state="completed")
+
+
+def _choose(conv: Conversation, clarify: dict[str, Any], display: Display, assume_yes: bool) -> TurnOutcome:
+    """The question has several readings: the examiner picks one by its number (confirm_type 1).
+    With --yes there is no one to ask, and no reading is picked for them."""
+    choices = [c for c in clarify.get("choices") or [] if isinstance(c, dict)]
+    display.end_turn()
+    if assume_yes or not choices:
+        display.note(f"the question has several readings; ask one of them again, or pick one in the front end "
+                     f"(conversation {conv.id} awaits a choice, confirm_type 1)")
+        return TurnOutcome(state="awaiting_choice")
+    while True:
+        display.err.write(f"which reading (1-{len(choices)})? ")
+        display.err.flush()
+        answer = sys.stdin.readline()
+        if not answer:
+            display.note(f"no answer (end of standard input); conversation {conv.id} awaits a choice")
+            return TurnOutcome(state="awaiting_choice")
+        picked = next((c for i, c in enumerate(choices, start=1) if answer.strip() in (str(i), str(c.get("id")))), None)
+        if picked is not None:
+            return conv.step(1, safe_cell(picked.get("label", "")), {"choice": str(picked.get("id"))})
+        display.err.write(f"please answer a number from 1 to {len(choices)}\n")
 
 
 def _ended(outcome: TurnOutcome, display: Display, step: str, done_state: str = "completed") -> int:

@@ -577,3 +577,22 @@ async def test_html_in_evidence_is_shown_as_text(start_qbot, data_dir: Path, tmp
     await expect(transcript.locator("img, script, b, [onerror], [onmouseover]")).to_have_count(0)
     await page.hover(".result-table tbody tr td:nth-child(3)")
     assert await page.evaluate("window.__pwned") is None
+
+
+async def test_a_question_with_two_readings_is_asked_back(start_qbot, open_page) -> None:
+    """"老王" fits two people of the demo (王磊, 王凯): the console shows one button per reading,
+    and the picked one is planned and can be started."""
+    running = await start_qbot()
+    page = await open_page(running.base)
+    await page.ask("老王最近一个月给机主打了几次电话？")
+    await page.last_turn_done("awaiting_choice")
+    buttons = page.locator("#choices button")
+    await expect(buttons).to_have_count(2)
+    labels = await buttons.all_inner_texts()
+    assert sorted(label.split("（")[0] for label in labels) == ["王凯", "王磊"], labels
+    await expect(page.locator("#confirm-panel")).to_be_hidden()
+    await buttons.filter(has_text="王磊").click()
+    await page.last_turn_done("awaiting_start")
+    await expect(page.locator(".turn").last).to_contain_text("王磊")
+    await expect(page.locator("#choices")).to_be_hidden()
+    await expect(page.locator("#confirm")).to_have_text("开始任务")

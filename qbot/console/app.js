@@ -159,6 +159,7 @@ function apply(state, event) {
   if (event.type === "start") state.turnOpen = true;
   else if (event.type === "status") $("running-text").textContent = data.message ?? "分析中…";
   else if (event.type === "confirm") state.pending = { ...data, id };
+  else if (event.type === "clarify") state.pending = { confirm_type: 1, question: "选择理解", form: null, choices: data.choices ?? [], id };
   else if (event.type === "done") {
     state.turnOpen = false;
     state.expect = data.expect ?? [-1];
@@ -287,8 +288,23 @@ function renderActions() {
   const pending = conv.pending;
   const awaited = !running && pending && conv.expect.includes(pending.confirm_type);
   const isForm = awaited && pending.form && pending.form.formName === "filter";
-  $("confirm-panel").hidden = !awaited || isForm || pending.form !== null;
-  if (awaited && !isForm) $("confirm").textContent = pending.question;
+  const choosing = awaited && Array.isArray(pending.choices);
+  $("confirm-panel").hidden = !awaited || isForm || choosing || pending.form !== null;
+  if (awaited && !isForm && !choosing) $("confirm").textContent = pending.question;
+  const choices = $("choices");
+  choices.hidden = !choosing;
+  if (choosing && choices.dataset.confirmId !== String(pending.id)) {
+    // one button per reading: its label; sending it picks that reading (confirm_type 1)
+    choices.dataset.confirmId = String(pending.id);
+    choices.replaceChildren(...pending.choices.map((choice) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = choice.label;
+      button.title = choice.question;
+      button.addEventListener("click", () => step(1, choice.label, { choice: choice.id }));
+      return button;
+    }));
+  }
   const form = $("filter-form");
   form.hidden = !isForm;
   if (isForm && form.dataset.confirmId !== String(pending.id)) {

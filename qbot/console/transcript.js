@@ -5,10 +5,10 @@
 import { renderMarkdown } from "./markdown.js";
 
 export const STATES = {
-  running: "进行中", awaiting_start: "待开始任务", awaiting_filter: "待确认筛选条件",
+  running: "进行中", awaiting_choice: "待选择理解", awaiting_start: "待开始任务", awaiting_filter: "待确认筛选条件",
   completed: "已完成", failed: "失败", cancelled: "已停止",
 };
-const STEP_LABELS = { "-1": "提问", 0: "开始任务", 3: "继续任务" };
+const STEP_LABELS = { "-1": "提问", 0: "开始任务", 1: "选择理解", 3: "继续任务" };
 
 function el(tag, parent, text, className) {
   const node = document.createElement(tag);
@@ -45,6 +45,8 @@ export class Transcript {
       case "status": this.status(turn, data); break;
       case "message": this.message(turn, data.delta ?? ""); break;
       case "confirm": el("p", turn.body, `等待确认：${data.question}`, "confirm-note"); break;
+      case "clarify": el("p", turn.body, `需要确认：${data.reason ?? ""}`, "confirm-note"); break;
+      case "decline": el("p", turn.body, `未作答：${data.reason ?? ""}`, "confirm-note"); break;
       case "result": turn.body.appendChild(renderResult(data)); break;
       case "error": {
         const box = el("div", turn.body, null, "event-error");
