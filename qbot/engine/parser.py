@@ -87,7 +87,9 @@ def slots(question: str, people: People, recent_days: int, newest: datetime | No
     for pattern in (lx.QUOTED, lx.KEYWORD_AFTER):
         for match in pattern.finditer(claims.masked()):
             word = match.group(1).strip()
-            if word and claims.free(match.span()):
+            # A quoted word is the keyword whatever it is; one after 提到 only when no known word.
+            known = pattern is lx.KEYWORD_AFTER and _LEXICON_WORD.fullmatch(word)
+            if word and claims.free(match.span()) and not known:
                 found.keywords.append(word)
                 claims.claim(match.span())
     for mention in people.find(claims.masked(), numbers=False):
@@ -129,6 +131,8 @@ def _leftovers(found: Slots, claims: _Claims, people: People) -> None:
         guessed = people.guess(run)
         if guessed is not None:  # "老王", "张总": asked back, never taken as certain
             found.mentions.append(Mention(run, (i, j), guessed, guessed=True))
+        elif _PERSON_PLACE.search(text[max(0, i - 3):i]) or _PERSON_PLACE_AFTER.match(text, j):
+            found.mentions.append(Mention(run, (i, j), ()))  # "诸葛亮和机主…": a person the case lacks
         elif _before_message_word(found, j) and len(run) >= 2:
             found.keywords.append(run)
         else:
@@ -136,15 +140,19 @@ def _leftovers(found: Slots, claims: _Claims, people: People) -> None:
         i = j
 
 
+# Where a run of unknown text stands as a person would: "机主和X", "X给机主", "X和机主".
+_PERSON_PLACE = re.compile(r"机主(?:和|跟|与|同|给|向|对)$")
+_PERSON_PLACE_AFTER = re.compile(r"(?:和|跟|与|同|给|向|对)机主")
+_TOPIC_GAP = re.compile(r"(?:的)?(?:通知|提醒|类|相关)?(?:的)?$")
+
+
 def _before_message_word(found: Slots, end: int) -> bool:
-    """True when the next words after `end` are fillers ("的", "通知") and then a message source."""
+    """True when a message word follows `end` with at most "的", "通知" between ("银行通知短信")."""
     for token in found.tokens:
-        if token.span[1] <= end:
-            continue
-        if token.tag == "fill":
+        if token.span[1] <= end or token.tag == "fill":
             continue
         kinds = token.value[0] if token.tag == "source" else ()
-        return token.span[0] >= end and kinds == (lx.MESSAGES,)
+        return kinds == (lx.MESSAGES,) and bool(_TOPIC_GAP.fullmatch(found.text[end:token.span[0]]))
     return False
 
 

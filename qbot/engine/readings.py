@@ -178,7 +178,12 @@ def _limit(found: Slots) -> int | None:
 def _shape(found: Slots, has_people: bool) -> tuple[str, str] | str:
     """(measure, group), or the reason the question says nothing to compute."""
     measures = [t.value for t in found.of("measure")]
+    if "lookup" in measures and found.has("total", "rank", "contact_verb"):
+        # "不管是手机号还是微信号，总共多少次来往": the numbers name the person, not a lookup
+        measures = [m for m in measures if m != "lookup"]
     groups = [t.value for t in found.of("group")]
+    if found.has("daily") and not found.has("total") and not (found.time and found.time.hours):
+        groups.append("day")  # "每天…多少": per day; "每天凌晨两点到四点…总共": a daily time of day
     # "时间最长", "最久": a superlative duration ranks as 最多 does.
     ranked = found.has("rank", "limit") or any("最" in found.word(t) for t in found.of("measure"))
     if "lookup" in measures and not ranked:
