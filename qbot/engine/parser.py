@@ -58,6 +58,7 @@ class _Claims:
     def __init__(self, text: str) -> None:
         self.text = text
         self.taken = [False] * len(text)
+        self._masked: str | None = text
 
     def free(self, span: tuple[int, int]) -> bool:
         return not any(self.taken[span[0]:span[1]])
@@ -65,10 +66,13 @@ class _Claims:
     def claim(self, span: tuple[int, int]) -> None:
         for i in range(*span):
             self.taken[i] = True
+        self._masked = None
 
     def masked(self) -> str:
         """The text with claimed characters hidden, so later patterns cannot reuse them."""
-        return "".join("\x00" if taken else ch for ch, taken in zip(self.text, self.taken))
+        if self._masked is None:
+            self._masked = "".join("\x00" if taken else ch for ch, taken in zip(self.text, self.taken))
+        return self._masked
 
 
 def _lexicon_names() -> re.Pattern[str]:
@@ -128,7 +132,7 @@ def _leftovers(found: Slots, claims: _Claims, people: People) -> None:
         while j < len(text) and not claims.taken[j] and _MEANINGFUL.match(text[j]):
             j += 1
         run = text[i:j]
-        guessed = people.guess(run)
+        guessed = people.guess(run) if len(run) <= 6 else None  # a part of a name is short
         if guessed is not None:  # "老王", "张总": asked back, never taken as certain
             found.mentions.append(Mention(run, (i, j), guessed, guessed=True))
         elif _PERSON_PLACE.search(text[max(0, i - 3):i]) or _PERSON_PLACE_AFTER.match(text, j):

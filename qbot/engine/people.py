@@ -134,22 +134,31 @@ class People:
                 if cp.key == ident.key or (len(digits) >= 7 and cp.number and cp.number.endswith(digits))]
         return tuple(dict.fromkeys(self._person_of[cp.id] for cp in fits))
 
+    @functools.cached_property
+    def _index(self) -> dict[str, dict[str, list[str]]]:
+        """Names by their first two characters, all but their first, first, and last character."""
+        index: dict[str, dict[str, list[str]]] = {"head": {}, "tail": {}, "first": {}, "last": {}}
+        for name in self.by_name:
+            for part, key in (("head", name[:2]), ("tail", name[1:]), ("first", name[:1]), ("last", name[-1:])):
+                index[part].setdefault(key, []).append(name)
+        return index
+
     def guess(self, run: str) -> tuple[str, ...] | None:
         """The people a partial name may mean ("老王": a 王; "王总": names starting 王总, else a
-        王), or None when the run is no such form."""
-        # "王总" → "王总(建材)"; "秀英" → "张秀英": a name begun or ended by the run.
-        prefixed = [names for name, names in self.by_name.items()
-                    if len(run) >= 2 and (name.startswith(run) or (len(name) == len(run) + 1 and name.endswith(run)))]
-        if prefixed:
-            return tuple(dict.fromkeys(p for names in prefixed for p in names))
+        王; "秀英": 张秀英), or None when the run is no such form."""
+        index = self._index
+        if len(run) >= 2:  # "王总" → "王总(建材)"; "秀英" → "张秀英": a name begun or ended by the run
+            names = [n for n in index["head"].get(run[:2], []) if n.startswith(run)] + index["tail"].get(run, [])
+            if names:
+                return tuple(dict.fromkeys(p for n in names for p in self.by_name[n]))
         match = NICKNAME.fullmatch(run)
         if match is None:
             return None
-        surname = match.group("a") or match.group("b") or match.group("c")
-        given = match.group("a") if run.startswith("阿") else None
-        fits = [p for name, names in self.by_name.items() for p in names
-                if (name.endswith(given) if given else name.startswith(surname)) and not self.is_group(p)]
-        return tuple(dict.fromkeys(fits))
+        if run.startswith("阿"):
+            names = index["last"].get(match.group("a"), [])
+        else:
+            names = index["first"].get(match.group("a") or match.group("b") or match.group("c"), [])
+        return tuple(dict.fromkeys(p for n in names for p in self.by_name[n] if not self.is_group(p)))
 
     def find(self, text: str, numbers: bool = True, names: bool = True) -> list[Mention]:
         """The people a (normalised) text names: numbers in any spelling, then known names,
