@@ -1,10 +1,15 @@
-"""Engines plan questions and analyse evidence; `provider` in the config picks one."""
+"""Engines plan questions and analyse evidence; `provider` in the config picks one. Nothing is
+loaded here but the interface, so any engine module (`timeexpr`, `parser`, …) imports on its own."""
 
 from __future__ import annotations
 
-from qbot.config import Config
+from typing import TYPE_CHECKING
+
 from qbot.engine.base import Engine, Plan
-from qbot.evidence.store import EvidenceStore
+
+if TYPE_CHECKING:
+    from qbot.config import Config
+    from qbot.evidence.store import EvidenceStore
 
 __all__ = ["Engine", "Plan", "create_engine"]
 

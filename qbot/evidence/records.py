@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Any, NamedTuple
 
 MIN_MS, MAX_MS = -(2**62), 2**62
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 EVIDENCE_PER_ROW = 20  # record references returned with each result row
 _PHONE_CHARS = re.compile(r"^[\d\s+()\-.]+$")
 _DAY_MS, _HOUR_MS = 86_400_000, 3_600_000
@@ -85,6 +87,17 @@ class Ref(NamedTuple):
     sha256: str
     table: str
     rowid: int
+
+
+def from_ms(ms: int | None) -> datetime | None:
+    """Store times are integer milliseconds since the Unix epoch (UTC)."""
+    return None if ms is None else EPOCH + timedelta(milliseconds=ms)
+
+
+def to_ms(moment: datetime) -> int:
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: pass an aware datetime (UTC or the case's zone)")
+    return (moment - EPOCH) // timedelta(milliseconds=1)
 
 
 def marks(values: list | tuple) -> str:
