@@ -166,6 +166,8 @@ async def ranking(query: Query, scope: Scope, measures: set[str] = frozenset()) 
         top = rows[0]
         what = "累计通话时间最长" if key == "duration" else f"{_noun(query)}最{'多' if sign < 0 else '少'}"
         summary = f"{what}的是{top[1]}（{top[2]}），{columns[3]} {top[3]}"
+        if key == "records" and "calls" in query.kinds:
+            summary += f"，累计通话 {people[top[1]]['duration']} 秒"
     return Answer("ranking", summary, columns, rows, refs, everything, counted, items=items,
                   record_counts=[p["records"] for p in shown], notes=notes)
 
