@@ -140,6 +140,27 @@ async def test_without_yes_it_asks_and_an_answer_of_no_stops(qbot, tmp_path):
     assert conv["state"] == "awaiting_filter"
 
 
+async def test_a_question_asked_back_is_answered_by_number(qbot, tmp_path):
+    """"老王" fits two people: qbot ask lists the readings and sends the one picked (confirm_type 1);
+    with --yes it picks none and says so."""
+    code, out, err = await ask(qbot.base, "老王最近一个月给机主打了几次电话？", "--yes", cwd=tmp_path)
+    assert code == 1 and "several readings" in err
+    status, conv = await qbot.api.get_json(f"/chat/conversation/{conversation_id(err)}")
+    assert conv["state"] == "awaiting_choice"
+
+    code, out, err = await ask(qbot.base, "老王最近一个月给机主打了几次电话？", cwd=tmp_path, stdin=b"9\n1\nn\n")
+    assert "which reading (1-2)?" in err and "please answer a number from 1 to 2" in err
+    cid = conversation_id(err)
+    events = await logged_events(qbot, cid)
+    clarify = next(e.data for e in events if e.event == "clarify")
+    picked = clarify["choices"][0]["label"].split("（")[0]
+    assert picked in out  # the picked reading's plan names the person
+    status, conv = await qbot.api.get_json(f"/chat/conversation/{cid}")
+    assert conv["state"] == "awaiting_start" and [t["confirm_type"] for t in conv["turns"]] == [-1, 1]
+    plan = next(e.data["plan"] for e in events if e.event == "confirm")
+    assert plan["query"]["people"] == [picked] and plan["query"]["direction"] == "in"
+
+
 # A fake $EDITOR: keeps a copy of what it was given, then edits the file as a person would,
 # line by line, replacing the filter_tree line. Each run takes the next of its scripted edits.
 EDITOR = r'''
