@@ -15,8 +15,9 @@ __all__ = ["Engine", "Plan", "create_engine"]
 
 
 def create_engine(config: Config, store: EvidenceStore) -> Engine:
-    """`builtin`: offline rules and SQL; `openai`: an OpenAI-compatible model plans and narrates,
-    the builtin engine still computes every figure."""
+    """`builtin`: offline rules and SQL; `openai`: an OpenAI-compatible model fills the query and
+    writes the narrative, both checked (against the question, against the result), while the
+    builtin engine still computes every figure."""
     if config.engine.provider == "openai":
         from qbot.engine.openai import OpenAIEngine
 

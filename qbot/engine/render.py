@@ -15,6 +15,9 @@ from qbot.engine.query import Query, describe
 from qbot.evidence.records import Ref
 
 TABLE_ROWS = 10
+# `result.narrative`: who wrote the text and which of its claims the answer does not support. The
+# builtin text is built from the answer, so it has none; the openai provider replaces it.
+BUILTIN_NARRATIVE = {"author": "builtin", "checked": True, "unmatched": []}
 
 
 def span(scope: Scope) -> str:
@@ -75,7 +78,7 @@ def result_fields(scope: Scope, answer: Answer, query: Query, plan: Plan, edits:
                        "timezone": scope.case.timezone, "text": w.text},
             "records": answer.records, "keyword": scope.selection.match, "measures": sorted(edits.measures),
             "query": query.to_json(), "answer": answer.machine(query.measure), "notes": list(edits.notes),
-            **answer.extra}
+            "narrative": dict(BUILTIN_NARRATIVE, unmatched=[]), **answer.extra}
 
 
 def cite(refs: Sequence[Ref], sources: dict[tuple[str, str], int]) -> list[dict[str, Any]]:
