@@ -9,7 +9,6 @@ Truth by the spec's reading rules; expectations are never adjusted to what qbot 
 
 from __future__ import annotations
 
-from datetime import timedelta
 
 from .truth import (ALL, ALL_CALLS, DECLINE, PHONE, SMS, WECHAT_CALLS, WECHAT_MSGS, Item, absent_number, absent_person,
                     ambiguous)
@@ -20,17 +19,6 @@ SPRING_FESTIVAL = ("2024-02-10", "2024-02-17")  # 2024 春节 days off
 QINGMING = ("2024-04-04", "2024-04-06")
 LABOUR_DAY = ("2024-05-01", "2024-05-05")
 
-
-def last_week(t, sources):
-    """上周: the Monday–Sunday week before the newest record's week (of these sources)."""
-    d = t.newest_date(sources)
-    monday = d - timedelta(days=d.weekday())
-    return t.days(monday - timedelta(days=7), monday - timedelta(days=1))
-
-
-def yesterday(t, sources):
-    d = t.newest_date(sources) - timedelta(days=1)
-    return t.days(d, d)
 
 
 ITEMS: list[Item] = [
@@ -100,8 +88,8 @@ ITEMS: list[Item] = [
     Item("凌晨时段跟机主通话次数最多的是谁",
          lambda t: t.ranking(t.select(ALL_CALLS, hours=(0, 6))), "time"),
     Item("上周机主一共发出了多少条微信",
-         lambda t: t.total(t.select(WECHAT_MSGS, direction="out", window=last_week(t, WECHAT_MSGS))), "time"),
-    Item("昨天总共有几通电话？", lambda t: t.total(t.select(ALL_CALLS, window=yesterday(t, ALL_CALLS))), "time"),
+         lambda t: t.total(t.select(WECHAT_MSGS, direction="out", window=t.last_week(WECHAT_MSGS))), "time"),
+    Item("昨天总共有几通电话？", lambda t: t.total(t.select(ALL_CALLS, window=t.yesterday(ALL_CALLS))), "time"),
     Item("3月1日至3月15日期间的短信有多少",
          lambda t: t.total(t.select(SMS, window=t.days("2024-03-01", "2024-03-15"))), "time"),
     Item("五一小长假期间和谁通话最多",

@@ -10,7 +10,6 @@ agree, the shared answer is expected. Expectations are never adjusted to what qb
 
 from __future__ import annotations
 
-from datetime import timedelta
 
 from . import ioscase
 from .truth import (ALL, ALL_CALLS, ALL_MESSAGES, DECLINE, FACETIME, IMESSAGE, PHONE, SMS, WECHAT_CALLS,
@@ -21,17 +20,6 @@ NATIONAL_DAY = ("2024-10-01", "2024-10-07")  # 2024 official days off
 MID_AUTUMN = ("2024-09-15", "2024-09-17")
 DRAGON_BOAT = ("2024-06-08", "2024-06-10")
 
-
-def last_week(t, sources):
-    """上周: the Monday–Sunday week before the newest record's week (of these sources)."""
-    d = t.newest_date(sources)
-    monday = d - timedelta(days=d.weekday())
-    return t.days(monday - timedelta(days=7), monday - timedelta(days=1))
-
-
-def yesterday(t, sources):
-    d = t.newest_date(sources) - timedelta(days=1)
-    return t.days(d, d)
 
 
 def same(*readings):
@@ -111,9 +99,9 @@ ITEMS: list[Item] = [
     Item("今年夏天机主和郑雪的微信通话累计时长",
          lambda t: t.duration(t.select(WECHAT_CALLS, people=("郑雪",), window=t.days("2024-06-01", "2024-08-31"))),
          "time"),
-    Item("上周一共有多少条通话记录", lambda t: t.total(t.select(ALL_CALLS, window=last_week(t, ALL_CALLS))), "time"),
+    Item("上周一共有多少条通话记录", lambda t: t.total(t.select(ALL_CALLS, window=t.last_week(ALL_CALLS))), "time"),
     Item("昨天机主收到了多少条消息",
-         lambda t: t.total(t.select(ALL_MESSAGES, direction="in", window=yesterday(t, ALL_MESSAGES))), "time"),
+         lambda t: t.total(t.select(ALL_MESSAGES, direction="in", window=t.yesterday(ALL_MESSAGES))), "time"),
     Item("下半年以来的 iMessage 条数",
          lambda t: t.total(t.select(IMESSAGE, window=t.days("2024-07-01", "2024-12-31"))), "time"),
     Item("5月份周末的通话次数",

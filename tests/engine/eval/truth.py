@@ -202,6 +202,16 @@ class Truth:
 
     # -- selection ---------------------------------------------------------------------------
 
+    def last_week(self, sources) -> tuple[int, int]:
+        """上周: the Monday–Sunday week before the newest record's week (of these sources)."""
+        d = self.newest_date(sources)
+        monday = d - timedelta(days=d.weekday())
+        return self.days(monday - timedelta(days=7), monday - timedelta(days=1))
+
+    def yesterday(self, sources) -> tuple[int, int]:
+        d = self.newest_date(sources) - timedelta(days=1)
+        return self.days(d, d)
+
     def select(self, sources, *, window=None, direction=None, statuses=(), hours=None, weekdays=(),
                people=(), keywords=(), persons_only=False) -> list[Rec]:
         unknown = set(people) - self.persons()
