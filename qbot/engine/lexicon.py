@@ -38,7 +38,7 @@ CALLS_AND_MESSAGES = ((CALLS, MESSAGES), "")
 WORDS: list[Word] = [
     # -- who did what to whom: direction through the owner's place in the sentence
     _w("dir", "in", r"(?:给|向|对)机主(?:打|拨|发|回|来)|(?:打|发|拨|回)给机主|(?:打|发)(?:来|过来)给机主"),
-    _w("dir", "out", r"机主(?:主动)?(?:打给|发给|拨给|回给|打电话给|发短信给|发消息给|发微信给|给|向|呼叫|拨打)"),
+    _w("dir", "out", r"机主(?:主动)?(?:打给|发给|拨给|回给|给|向|呼叫|拨打)|机主(?:主动)?(?=打电话给|发短信给|发消息给|发微信给)"),
     _w("source_in", ((CALLS,), ""), r"(?:呼叫|call(?:s|ed)?\s*)(?=机主)"),
     # "给 X 打/发" with the owner as the subject; X is a person the parser has already claimed
     # (hidden as \x00) or the asked-for person ("给谁打").
@@ -48,7 +48,7 @@ WORDS: list[Word] = [
     _w("dir_owner_calls", "out", r"(?<![跟和与给向同对])机主(?:一共|总共|共)?打(?:了|过)"),
     _w("groups_included", None, r"(?:群聊|群消息|群)(?:也算|也包括|都算)(?:进去|在内)?|(?:包括|含|算上)群(?:聊|消息)?(?:在内)?"),
     # -- lookups: numbers and accounts ("电话号码" before "电话")
-    _w("measure", "lookup", r"邮箱|电子邮件|e-?mail|(?:的)?(?:电话|手机)?号码?是多少|(?:电话|手机)号码|手机号|联系方式|微信号|"
+    _w("measure", "lookup", r"号码多少|号码是啥|号码是什么|电话多少|邮箱|电子邮件|e-?mail|(?:的)?(?:电话|手机)?号码?是多少|(?:电话|手机)号码|手机号|联系方式|微信号|"
                             r"(?:的)?号码是|的号码|(?:几|多少|哪些|什么)个?号码|号码有(?:几|多少|哪些)个?"),
     # -- call states ("未接来电" before "来电")
     _w("status", ("missed",), r"未接来电|未接电话|未接听|未接|漏接|missed"),
@@ -116,6 +116,9 @@ WORDS: list[Word] = [
                      r"不管|无论|还是|使用|用|通过|所有渠道|全部渠道|各个渠道|各渠道|所有应用|全部应用|各个应用|各应用|搜索|搜一下|"
                      r"查找|找找|那位|那个人|这位|存的|或者|或|以外|之外|提取到的|提取到|提取的|整个提取期间|整个期间|主动|分一下|各有|"
                      r"方式|时段|算进去|在内|pls|please"),
+    # The case and the device: "本案短信总量" counts the case's SMS, it does not search for 本案.
+    _w("fill", None, r"本案中|本案|此案|该案|案子里|案子|案件中|案件|检材中|检材|涉案手机|涉案|这台手机|这台|该手机|该iphone|这部手机|"
+                     r"这个手机|核查一下|核查|核实"),
     _w("fill", None, r"只看|只算|只统计|只查|仅看|仅统计|仅算|单看|光看|只要|只有|仅"),
     _w("fill", None, r"请问|请你|请|帮我|帮忙|麻烦|能否|可以|能不能|查一下|查查|查询|查下|查看|查|看看|看一下|看下|"
                      r"统计一下|统计|分析一下|分析|一下|告诉我|我想知道|想知道|我想|列出来|显示|给出|找出|找一下|"

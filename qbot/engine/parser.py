@@ -38,6 +38,9 @@ class Slots:
     text: str
     tokens: list[Token] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
+    # Keywords read from where a word stands ("快递短信"), with no marker saying it is a topic:
+    # (the word, its span), asked back before they restrict anything.
+    topics: list[tuple[str, tuple[int, int]]] = field(default_factory=list)
     mentions: list[Mention] = field(default_factory=list)
     time: timeexpr.TimeSlots | None = None
     unknown: list[str] = field(default_factory=list)
@@ -137,8 +140,10 @@ def _leftovers(found: Slots, claims: _Claims, people: People) -> None:
             found.mentions.append(Mention(run, (i, j), guessed, guessed=True))
         elif _PERSON_PLACE.search(text[max(0, i - 3):i]) or _PERSON_PLACE_AFTER.match(text, j):
             found.mentions.append(Mention(run, (i, j), ()))  # "诸葛亮和机主…": a person the case lacks
-        elif _before_message_word(found, j) and len(run) >= 2:
+        elif (gap := _gap_to_message_word(found, j)) is not None and len(run) >= 2:
             found.keywords.append(run)
+            if not _TOPIC_MARK.search(gap):  # "银行通知短信" says it is a topic; "本案短信" does not
+                found.topics.append((run, (i, j)))
         else:
             found.unknown.append(run)
         i = j
@@ -148,16 +153,19 @@ def _leftovers(found: Slots, claims: _Claims, people: People) -> None:
 _PERSON_PLACE = re.compile(r"机主(?:和|跟|与|同|给|向|对)$")
 _PERSON_PLACE_AFTER = re.compile(r"(?:和|跟|与|同|给|向|对)机主")
 _TOPIC_GAP = re.compile(r"(?:的)?(?:通知|提醒|类|相关)?(?:的)?$")
+_TOPIC_MARK = re.compile(r"通知|提醒|类|相关")
 
 
-def _before_message_word(found: Slots, end: int) -> bool:
-    """True when a message word follows `end` with at most "的", "通知" between ("银行通知短信")."""
+def _gap_to_message_word(found: Slots, end: int) -> str | None:
+    """The text between `end` and the message word right after it ("的通知" in "银行的通知短信"),
+    or None when no message word follows with at most "的", "通知" between."""
     for token in found.tokens:
         if token.span[1] <= end or token.tag == "fill":
             continue
         kinds = token.value[0] if token.tag == "source" else ()
-        return kinds == (lx.MESSAGES,) and bool(_TOPIC_GAP.fullmatch(found.text[end:token.span[0]]))
-    return False
+        gap = found.text[end:token.span[0]]
+        return gap if kinds == (lx.MESSAGES,) and _TOPIC_GAP.fullmatch(gap) else None
+    return None
 
 
 def read(question: str, people: People, case_sources: readings.CaseSources, recent_days: int,

@@ -239,6 +239,8 @@ def build(found: Slots, people: People, case: CaseSources) -> Reading:
             sources = [Source("contacts")]
         elif statuses or measure == "duration":
             sources = [Source("calls")]
+        elif hint := _kind_hint(found):  # "机主打电话给陈静几次": 打 names calls
+            sources = [Source(hint)]
         elif found.has("activity", "contact_verb") or group != "none" or found.mentions or found.keywords:
             sources = [Source("calls"), Source("messages")] if not found.keywords else [Source("messages")]
         else:
@@ -280,7 +282,8 @@ def _ask_or_answer(found: Slots, base: Query, persons: list[tuple[str, ...]], sm
     text = found.text
     guessed = [m for m in found.mentions if m.guessed]
     open_points = [p for p in persons if len(p) > 1] + [m.people for m in guessed if len(m.people) == 1]
-    if len(open_points) + sms_open + (found.has("dir_owner_calls") and not base.direction) > 1:
+    topics = found.topics
+    if len(open_points) + sms_open + bool(topics) + (found.has("dir_owner_calls") and not base.direction) > 1:
         return decline(text, "这个问题有几处可以有不同理解（人名、数据范围或方向）；请说得更具体一些。")
     if open_points:
         mention = next(m for m in found.mentions if len(m.people) > 1 or m.guessed)
@@ -290,6 +293,14 @@ def _ask_or_answer(found: Slots, base: Query, persons: list[tuple[str, ...]], sm
                    base.with_(people=tuple(dict.fromkeys(base.people + (person,)))))
             for person in mention.people], reason=f"“{mention.text}”可以指本案中的 {len(mention.people)} 个人，请选择一位。"
             if len(mention.people) > 1 else f"“{mention.text}”是指{mention.people[0]}吗？请确认。")
+    if topics:
+        word, (a, b) = topics[0]
+        rest = tuple(k for k in base.keywords if k != word)
+        return Reading(text, choices=[
+            Choice(f"只看内容包含“{word}”的消息", text[:a] + f"提到“{word}”的" + text[b:], base),
+            Choice(f"不按内容筛选（“{word}”不是要查找的文字）", text[:a] + text[b:],
+                   base.with_(keywords=rest, sources=base.sources) if rest or base.kinds == ("messages",) else base),
+        ], reason=f"“{word}”是要在消息内容里查找的文字吗？")
     if sms_open:
         token = next(t for t in found.of("source") if t.value[1] == "短信")
         a, b = token.span
