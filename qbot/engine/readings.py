@@ -66,7 +66,7 @@ def _kind_hint(found: Slots) -> str:
     """The record kind the verbs and measure words imply: 发 and 条 are messages, 打 and 通 calls."""
     words = "".join(found.word(t) for t in found.of("dir", "in_word", "out_word", "send_verb", "total", "source_in",
                                                     "source_out"))
-    messages, calls = any(c in words for c in "发条"), any(c in words for c in "打拨呼通")
+    messages, calls = any(c in words for c in "发条收"), any(c in words for c in "打拨呼通接")
     return "messages" if messages and not calls else "calls" if calls and not messages else ""
 
 
@@ -210,6 +210,9 @@ def _shape(found: Slots, has_people: bool) -> tuple[str, str] | str:
         return measure, "none"
     if found.has("list", "when", "yesno") or has_people or found.keywords:
         return "list", "none"
+    if found.has("source", "source_in", "source_out", "app") and (
+            found.has("in_word", "out_word", "dir") or (found.time and found.time.window.get("kind") != "all")):
+        return "list", "none"  # "昨天 收到的微信": those records, listed and counted
     return "没有看出要统计什么（次数、时长、排名、最近一次，还是列出记录）。"
 
 
