@@ -90,3 +90,12 @@ async def test_traditional_and_spaced_numbers_read_as_the_plain_question(qbot):
     assert plain["plan"]["query"] == traditional["plan"]["query"]
     spaced = named((await qbot.api.step(uuid.uuid4().hex, -1, "机主和 155 7822 0482 通过几次电话"))[1], "confirm")
     assert spaced["plan"]["query"]["people"] == ["张伟"] and spaced["plan"]["query"]["measure"] == "count"
+
+
+async def test_every_suggested_question_is_answered(qbot):
+    """A decline offers examples: each one must be a question qbot answers on the demo case."""
+    from qbot.engine.presets import EXAMPLES
+
+    for question in EXAMPLES:
+        status, events, _ = await qbot.api.step(uuid.uuid4().hex, -1, question)
+        assert events[-1].data["state"] == "awaiting_start", (question, [e.event for e in events])
