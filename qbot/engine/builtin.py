@@ -75,7 +75,8 @@ class BuiltinEngine:
 
     async def plan_reading(self, question: str, reading: Reading, case: Case, package_nodes: list[Any]) -> Plan:
         if reading.outcome == "decline":
-            return Plan(question=question, intent=UNSUPPORTED, reason=reading.reason, unknown=reading.unknown)
+            return Plan(question=question, intent=UNSUPPORTED, reason=reading.reason, unknown=reading.unknown,
+                        params={"nearest": reading.nearest} if reading.nearest else {})
         if reading.outcome == "clarify":
             choices = [{"id": str(i), "label": c.label, "question": c.question, "query": c.query.to_json()}
                        for i, c in enumerate(reading.choices, start=1)]
@@ -105,9 +106,12 @@ class BuiltinEngine:
     async def explain(self, plan: Plan) -> AsyncIterator[Emit]:
         yield status("plan", "理解问题", 0.5)
         if plan.intent == UNSUPPORTED:
+            nearest = plan.params.get("nearest", "")
+            near = f"\n\n去掉不理解的部分，最接近的可以回答的问题是：“{nearest}”（请确认它仍是您要问的）。" if nearest else ""
             examples = "".join(f"- {example}\n" for example in presets.EXAMPLES)
-            yield message(f"{plan.reason}\n\n我可以精确统计通话、短信、微信与 iMessage 记录和通讯录，例如：\n\n{examples}")
-            yield decline(plan.reason, unknown=plan.unknown, suggestions=list(presets.EXAMPLES))
+            yield message(f"{plan.reason}{near}\n\n我可以精确统计通话、短信、微信与 iMessage 记录和通讯录，例如：\n\n{examples}")
+            yield decline(plan.reason, unknown=plan.unknown, suggestions=[*([nearest] if nearest else []),
+                                                                          *presets.EXAMPLES])
             return
         if plan.intent == CLARIFY:
             listed = "".join(f"{c['id']}. {c['label']}（可直接问：{c['question']}）\n" for c in plan.choices)

@@ -176,4 +176,15 @@ def read(question: str, people: People, case_sources: readings.CaseSources, rece
     found = slots(question, people, recent_days, newest, tz)
     if not _MEANINGFUL.search(found.text):
         return readings.decline(found.text, "问题是空的：请用一句话说明要查什么，例如“机主最近和谁打电话最多？”。")
-    return readings.build(found, people, case_sources)
+    reading = readings.build(found, people, case_sources)
+    if reading.unknown:
+        # The nearest question qbot can answer: this one without the words it did not understand.
+        # Only offered, never answered: those words may have changed the meaning.
+        rest = found.text
+        for word in reading.unknown:
+            rest = rest.replace(word, "", 1)
+        if _MEANINGFUL.search(rest):
+            nearer = readings.build(slots(rest, people, recent_days, newest, tz), people, case_sources)
+            if nearer.outcome == "answer":
+                reading.nearest = rest.strip(" ,。?!")
+    return reading

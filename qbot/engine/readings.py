@@ -43,6 +43,7 @@ class Reading:
     choices: list[Choice] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)  # words not understood
     reason: str = ""  # why it asks or declines, in the examiner's words
+    nearest: str = ""  # a declined question's nearest one qbot can answer, to offer
 
     @property
     def outcome(self) -> str:
@@ -219,7 +220,8 @@ def _shape(found: Slots, has_people: bool) -> tuple[str, str] | str:
 def build(found: Slots, people: People, case: CaseSources) -> Reading:
     text = found.text
     time = found.time
-    unknown = list(found.unknown) + list(time.unknown if time else ())
+    words = list(dict.fromkeys([*found.unknown, *(time.unknown if time else ())]))
+    unknown = [w for w in words if not any(w != other and w in other for other in words)]  # "案" in "案发前后"
     if unknown:
         return decline(text, "我没能理解问题中的" + "、".join(f"“{w}”" for w in unknown) +
                        "，为避免答非所问，没有作答。请换一种说法，或说明具体的时间、人和数据。", unknown)
