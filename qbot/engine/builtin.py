@@ -27,6 +27,7 @@ from qbot.evidence.records import MAX_MS, MIN_MS, Selection
 from qbot.evidence.store import Case, EvidenceStore, Node, to_ms
 
 UNSUPPORTED = "unsupported"
+SETTLED_BY_ANSWERS = ("sources", "direction", "topic")  # not "people": an answer names its person
 CLARIFY = "clarify"
 # Plans and answers depend only on their inputs and the evidence, which does not change while the
 # store's version stays the same: the same question over the same scope is worked out once.
@@ -77,12 +78,28 @@ class BuiltinEngine:
         if reading.outcome == "decline":
             return Plan(question=question, intent=UNSUPPORTED, reason=reading.reason, unknown=reading.unknown,
                         params={"nearest": reading.nearest} if reading.nearest else {})
+        if reading.outcome == "clarify" and reading.about in SETTLED_BY_ANSWERS:
+            answers = [await self.answer_of(c.query, case, package_nodes) for c in reading.choices]
+            if all(answer == answers[0] for answer in answers):
+                # Every reading gives the same answer: nothing to ask. Say so in the plan.
+                plan = await self.plan_query(question, reading.choices[0].query, case, package_nodes)
+                plan.steps.insert(1, "说明：" + reading.reason + "按" + "、按".join(f"“{c.label}”" for c in reading.choices)
+                                  + "计算，结果相同，因此不再询问。")
+                return plan
         if reading.outcome == "clarify":
             choices = [{"id": str(i), "label": c.label, "question": c.question, "query": c.query.to_json()}
                        for i, c in enumerate(reading.choices, start=1)]
             return Plan(question=question, intent=CLARIFY, reason=reading.reason, choices=choices)
         assert reading.query is not None
         return await self.plan_query(question, reading.query, case, package_nodes)
+
+    async def answer_of(self, query: Query, case: Case, package_nodes: list[Any]) -> tuple:
+        """What a reading would answer, to compare readings: the machine answer and the records."""
+        nodes = await self.nodes_for(query, case, package_nodes)
+        if not nodes:
+            return ()
+        answer = await executor.execute(query, await self.scope(query, nodes, case))
+        return answer.records, dumps(answer.machine(query.measure))
 
     async def choose(self, plan: Plan, choice: str, case: Case, package_nodes: list[Any]) -> Plan:
         """The plan of the reading the examiner picked from a clarification."""

@@ -44,6 +44,9 @@ class Reading:
     unknown: list[str] = field(default_factory=list)  # words not understood
     reason: str = ""  # why it asks or declines, in the examiner's words
     nearest: str = ""  # a declined question's nearest one qbot can answer, to offer
+    # What the choices differ in: "people" (which person), or "sources", "direction", "topic",
+    # where two readings that give the same answer need not be asked about.
+    about: str = ""
 
     @property
     def outcome(self) -> str:
@@ -297,7 +300,7 @@ def _ask_or_answer(found: Slots, base: Query, persons: list[tuple[str, ...]], sm
                    text[:mention.span[0]] + person + text[mention.span[1]:],
                    base.with_(people=tuple(dict.fromkeys(base.people + (person,)))))
             for person in mention.people], reason=f"“{mention.text}”可以指本案中的 {len(mention.people)} 个人，请选择一位。"
-            if len(mention.people) > 1 else f"“{mention.text}”是指{mention.people[0]}吗？请确认。")
+            if len(mention.people) > 1 else f"“{mention.text}”是指{mention.people[0]}吗？请确认。", about="people")
     if topics:
         word, (a, b) = topics[0]
         rest = tuple(k for k in base.keywords if k != word)
@@ -305,7 +308,7 @@ def _ask_or_answer(found: Slots, base: Query, persons: list[tuple[str, ...]], sm
             Choice(f"只看内容包含“{word}”的消息", text[:a] + f"提到“{word}”的" + text[b:], base),
             Choice(f"不按内容筛选（“{word}”不是要查找的文字）", text[:a] + text[b:],
                    base.with_(keywords=rest, sources=base.sources) if rest or base.kinds == ("messages",) else base),
-        ], reason=f"“{word}”是要在消息内容里查找的文字吗？")
+        ], reason=f"“{word}”是要在消息内容里查找的文字吗？", about="topic")
     if sms_open:
         token = next(t for t in found.of("source") if t.value[1] == "短信")
         a, b = token.span
@@ -314,7 +317,8 @@ def _ask_or_answer(found: Slots, base: Query, persons: list[tuple[str, ...]], sm
         return Reading(text, choices=[
             Choice("只算短信（SMS），不含 iMessage", text[:a] + "普通短信" + text[b:], base.with_(sources=base.sources)),
             Choice("短信和 iMessage 一起算", text[:a] + "短信和imessage" + text[b:], base.with_(sources=both)),
-        ], reason="本案的苹果手机里短信与 iMessage 分开记录；“短信”可以只指 SMS，也可以包括 iMessage。") if only in base.sources else \
+        ], reason="本案的苹果手机里短信与 iMessage 分开记录；“短信”可以只指 SMS，也可以包括 iMessage。",
+            about="sources") if only in base.sources else \
             Reading(text, query=base)
     if found.has("dir_owner_calls") and not base.direction:
         token = found.of("dir_owner_calls")[0]
@@ -322,5 +326,5 @@ def _ask_or_answer(found: Slots, base: Query, persons: list[tuple[str, ...]], sm
         return Reading(text, choices=[
             Choice("只算机主打出去的电话", text[:a] + "机主打出去" + text[b:], base.with_(direction="out")),
             Choice("机主的全部通话（打出和接听）", text[:a] + "机主通话" + text[b:], base),
-        ], reason="“机主打了……电话”可以指机主打出去的电话，也可以指机主的全部通话。")
+        ], reason="“机主打了……电话”可以指机主打出去的电话，也可以指机主的全部通话。", about="direction")
     return Reading(text, query=base)
