@@ -179,6 +179,7 @@ class BuiltinEngine:
             message_nodes=tuple(n.id for n in nodes if n.kind == "messages"),
             lo=to_ms(window.start) if window.start else MIN_MS, hi=to_ms(window.end) if window.end else MAX_MS,
             direction=query.direction, statuses=query.statuses, counterparts=members if query.people else None,
+            except_counterparts=tuple(cp for person in query.except_people for cp in people.members.get(person, [])),
             body_keywords=query.keywords, match=match, hours=query.hours, weekdays=query.weekdays,
             offsets=tuple(offsets))
         return Scope(self.store, case, nodes, window, people, selection, query.limit)

@@ -241,10 +241,14 @@ def _query(data: dict[str, Any], question: Question, builtin: Query) -> Query:
     if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool)):
         raise PlanRefused("字段“limit”的类型不对")
     statuses = _texts(data, "statuses")
+    if left_out := [p for p in people if p in builtin.except_people]:
+        raise PlanRefused(f"计划包含了问题排除的人（{'、'.join(left_out)}）")
     try:
         return Query(tuple(sources), measure=_choice(data, "measure", MEASURES, None),
                      group=_choice(data, "group", GROUPS, None), direction=_choice(data, "direction", ("in", "out"), ""),
                      statuses=tuple(dict.fromkeys(statuses)), people=tuple(people), keywords=tuple(keywords),
+                     # the schema has no exclusions: the people the question leaves out stay out
+                     except_people=builtin.except_people,
                      window=window, hours=hours, weekdays=weekdays, order=_choice(data, "order", ORDERS, "desc"),
                      limit=10 if limit is None else limit)
     except QueryError as exc:

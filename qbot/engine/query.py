@@ -10,8 +10,8 @@ meaning, and `describe` says it in words, so the plan the examiner reads is the 
   latest record), `list` (the records themselves), `people` (distinct people), `lookup` (address
   book entries).
 - filters: `direction` (`in`: to the owner, `out`: from the owner), `statuses` of calls
-  (`missed`, `rejected`, `answered`), `people` (person names, each one person with all their
-  identifiers), `keywords` (message text contains every one), `window` (a `timeexpr` spec, local
+  (`missed`, `rejected`, `answered`, `unanswered`), `people` (person names, each one person with
+  all their identifiers), `except_people` (people left out: "除了张伟以外"), `keywords` (message text contains every one), `window` (a `timeexpr` spec, local
   time), `hours` (local hours [from, to), wrapping past midnight), `weekdays` (0 Monday … 6 Sunday).
 - `group`: `none` (one figure), `person`, `day`, `month`, `hour`, `weekday`, `app`.
 - `order` (`desc`: largest first) and `limit` (rows shown in the ranking).
@@ -57,6 +57,7 @@ class Query:
     direction: str = ""
     statuses: tuple[str, ...] = ()
     people: tuple[str, ...] = ()
+    except_people: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     window: dict[str, Any] = field(default_factory=lambda: {"kind": "all"}, hash=False, compare=False)
     hours: tuple[int, int] | None = None
@@ -77,7 +78,8 @@ class Query:
     def to_json(self) -> dict[str, Any]:
         return {"sources": [{"kind": s.kind, "app": s.app} for s in self.sources], "measure": self.measure,
                 "group": self.group, "direction": self.direction, "statuses": list(self.statuses),
-                "people": list(self.people), "keywords": list(self.keywords), "window": dict(self.window),
+                "people": list(self.people), "except_people": list(self.except_people),
+                "keywords": list(self.keywords), "window": dict(self.window),
                 "hours": list(self.hours) if self.hours else None, "weekdays": list(self.weekdays),
                 "order": self.order, "limit": self.limit}
 
@@ -92,6 +94,7 @@ class Query:
             return cls(sources=sources, measure=str(data.get("measure", "count")), group=str(data.get("group", "none")),
                        direction=str(data.get("direction") or ""), statuses=tuple(data.get("statuses") or ()),
                        people=tuple(str(p) for p in data.get("people") or ()),
+                       except_people=tuple(str(p) for p in data.get("except_people") or ()),
                        keywords=tuple(str(k) for k in data.get("keywords") or ()),
                        window=dict(data.get("window") or {"kind": "all"}),
                        hours=(int(hours[0]), int(hours[1])) if hours else None,
@@ -127,6 +130,8 @@ def check(query: Query) -> None:
     contacts = "contacts" in query.kinds
     if contacts and (len(query.kinds) > 1 or query.measure != "lookup"):
         raise QueryError("contacts are only looked up (measure lookup), not counted with calls or messages")
+    if set(query.people) & set(query.except_people):
+        raise QueryError("a person cannot be both in people and in except_people")
     if query.measure == "lookup" and not contacts:
         raise QueryError("measure lookup reads contacts; give sources [{kind: contacts}]")
     if query.measure == "duration" and query.kinds != ("calls",):
@@ -150,6 +155,8 @@ def describe(query: Query, window_text: str) -> str:
                                          for s in query.statuses))
     if query.people:
         parts.append("对象：" + "、".join(query.people))
+    if query.except_people:
+        parts.append("不含：" + "、".join(query.except_people))
     if query.keywords:
         parts.append("内容包含：" + "、".join(f"“{k}”" for k in query.keywords))
     if query.hours:

@@ -128,15 +128,37 @@ def _sources(found: Slots, case: CaseSources) -> tuple[list[Source], bool]:
     return list(dict.fromkeys(chosen)), sms_open
 
 
-def _excluded(found: Slots) -> list[Token]:
-    """Source and app words after 不含/除了/不算, up to the next punctuation: left out."""
-    out = []
+_EXCLUDABLE = ("source", "source_in", "source_out", "app")
+_JOINERS = re.compile(r"[、和与及或,]|以及")
+
+
+def _excluded_spans(found: Slots) -> list[tuple[int, int]]:
+    """What 不含/除了/不算 leave out: the items right after the mark, joined by 、/和/与, up to
+    以外/之外, punctuation or the first word of another kind ("除了张伟和谁联系最多": 张伟 only)."""
+    spans = []
+    items = sorted([(t.span, t.tag) for t in found.tokens if t.tag in _EXCLUDABLE]
+                   + [(m.span, "person") for m in found.mentions])
     for mark in found.of("exclude"):
-        stop = next((i for i in range(mark.span[1], len(found.text)) if found.text[i] in ",.;!?()，。；"),
-                    len(found.text))
-        out += [t for t in found.tokens if t.tag in ("source", "source_in", "source_out", "app")
-                and mark.span[1] <= t.span[0] < stop]
-    return out
+        at = mark.span[1]
+        for span, _ in items:
+            if span[0] < at:
+                continue
+            between = found.text[at:span[0]]
+            if between and not _JOINERS.fullmatch(between.strip()):
+                break
+            spans.append(span)
+            at = span[1]
+    return spans
+
+
+def _excluded(found: Slots) -> list[Token]:
+    spans = _excluded_spans(found)
+    return [t for t in found.tokens if t.tag in _EXCLUDABLE and t.span in spans]
+
+
+def excluded_people(found: Slots) -> list[str]:
+    spans = _excluded_spans(found)
+    return [p for m in found.mentions if m.span in spans for p in m.people]
 
 
 def _without(chosen: list[Source], excluded: list[Token], case: CaseSources) -> list[Source]:
@@ -154,9 +176,13 @@ def _without(chosen: list[Source], excluded: list[Token], case: CaseSources) -> 
 
 
 def _direction(found: Slots) -> str | None:
-    """"in", "out", "" (both), or None when the question names both ways at once."""
-    ins = found.has("source_in", "in_word") or any(t.value == "in" for t in found.of("dir"))
-    outs = found.has("source_out", "out_word") or any(t.value == "out" for t in found.of("dir"))
+    """"in", "out", "" (both), or None when the question names both ways at once. The owner's
+    place in the sentence ("发了多少条微信给机主") outweighs a verb's own direction (发了)."""
+    roles = {t.value for t in found.of("dir")} | ({"out"} if found.has("callee_missed") else set())
+    if len(roles) == 1:
+        return roles.pop()
+    ins = found.has("source_in", "in_word") or "in" in roles
+    outs = found.has("source_out", "out_word") or "out" in roles
     if found.has("both_ways") or found.has("dir_owner_calls") and not (ins or outs):
         return ""
     for verb in found.of("send_verb"):
@@ -237,7 +263,8 @@ def build(found: Slots, people: People, case: CaseSources) -> Reading:
     direction = _direction(found)
     if direction is None:
         return decline(text, "问题同时问了呼入（收到）和呼出（发出）；请分开问，或说明两者都算。")
-    statuses = tuple(dict.fromkeys(s for t in found.of("status") for s in t.value))
+    statuses = tuple(dict.fromkeys([*(s for t in found.of("status") for s in t.value),
+                                    *(("unanswered",) if found.has("callee_missed") else ())]))
     shape = _shape(found, bool(found.mentions))
     if isinstance(shape, str):
         return decline(text, shape)
@@ -261,17 +288,42 @@ def build(found: Slots, people: People, case: CaseSources) -> Reading:
         sources = [s for s in sources if s.kind == "messages"]
         if not sources:
             return decline(text, "关键词只能在消息正文中查找，通话记录没有正文。")
-    persons = [m.people for m in found.mentions]
+    left_out = excluded_people(found)
+    if any(m.guessed or len(m.people) > 1 for m in found.mentions if m.span in _excluded_spans(found)):
+        return decline(text, "要排除的人不能确定是谁；请写出全名或号码。")
+    named = [m for m in found.mentions if m.span not in _excluded_spans(found)]
+    persons = [m.people for m in named]
     window = time.window if time else {"kind": "all"}
     try:
         base = Query(tuple(sources), measure=measure, group=group, direction=direction, statuses=statuses,
                      keywords=tuple(found.keywords), window=window, hours=time.hours if time else None,
                      weekdays=time.weekdays if time else (),
                      order=next((t.value for t in found.of("rank")), "desc"), limit=_limit(found) or 10,
-                     people=tuple(m.people[0] for m in found.mentions if len(m.people) == 1 and not m.guessed))
+                     people=tuple(m.people[0] for m in named if len(m.people) == 1 and not m.guessed),
+                     except_people=tuple(dict.fromkeys(left_out)))
     except QueryError as exc:
         return decline(text, f"这个问题无法按记录精确计算：{_why(exc)}。")
+    if len(base.people) > 1 and base.group == "none" and base.measure in ("count", "duration"):
+        return _each_or_sum(found, base)
     return _ask_or_answer(found, base, persons, sms_open, people)
+
+
+_SUM_WORDS = re.compile(r"一共|总共|合计|共计|总计|加起来|一起|总")
+
+
+def _each_or_sum(found: Slots, base: Query) -> Reading:
+    """Several people and one figure: each person's ("分别", "…吴昊呢？"), or their sum ("一共")."""
+    each = found.has("each") or found.text.count("?") >= 2
+    summed = any(_SUM_WORDS.search(found.word(t)) for t in found.tokens if t.tag in ("total", "include", "fill"))
+    per_person = base.with_(group="person", limit=len(base.people))
+    if each and not summed:
+        return Reading(found.text, query=per_person)
+    if summed and not each:
+        return Reading(found.text, query=base)
+    return Reading(found.text, choices=[
+        Choice("每个人分别统计", found.text.rstrip("?") + "(分别统计)", per_person),
+        Choice("几个人合计", found.text.rstrip("?") + "(合计)", base),
+    ], reason="问题里有几个人：是分别统计每个人，还是合计？", about="people")
 
 
 def _why(exc: QueryError) -> str:

@@ -40,6 +40,7 @@ class Selection:
     direction: str = ""  # "in" | "out"
     statuses: tuple[str, ...] = ()  # call statuses; messages are left out when set
     counterparts: tuple[int, ...] | None = None  # only these counterparts
+    except_counterparts: tuple[int, ...] = ()  # and never these
     body_keywords: tuple[str, ...] = ()  # message text contains every one; calls are left out
     match: str = ""  # the form's keyword: message text contains it, or the counterpart's name/number does
     hours: tuple[int, int] | None = None  # local [from, to), wrapping past midnight
@@ -144,6 +145,9 @@ def _part(sel: Selection, table: str) -> tuple[str, list]:
     if sel.counterparts is not None:
         where.append(f"counterpart_id IN ({marks(sel.counterparts)})" if sel.counterparts else "0")
         params += list(sel.counterparts)
+    if sel.except_counterparts:  # records with no counterpart are nobody's, so they stay
+        where.append(f"(counterpart_id IS NULL OR counterpart_id NOT IN ({marks(sel.except_counterparts)}))")
+        params += list(sel.except_counterparts)
     if sel.persons_only:
         where.append("counterpart_id IS NOT NULL" + ("" if calls else " AND is_group = 0"))
     if sel.match.strip():
