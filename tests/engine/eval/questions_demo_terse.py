@@ -12,7 +12,6 @@ it is the person "昵称娜0", not 李娜; the owner's own number +8613800138000
 
 from __future__ import annotations
 
-from datetime import timedelta
 
 from .truth import (ALL, ALL_CALLS, DECLINE, SMS, WECHAT_CALLS, WECHAT_MSGS, Item, absent_number,
                     absent_person, ambiguous)
@@ -20,17 +19,6 @@ from .truth import (ALL, ALL_CALLS, DECLINE, SMS, WECHAT_CALLS, WECHAT_MSGS, Ite
 IN, OUT = "in", "out"
 WEEKEND, WORKDAYS = (5, 6), (0, 1, 2, 3, 4)
 
-
-def _last_week(t, sources):
-    """上周: the Monday–Sunday week before the newest record's week."""
-    d = t.newest_date(sources)
-    monday = d - timedelta(days=d.weekday())
-    return t.days(monday - timedelta(days=7), monday - timedelta(days=1))
-
-
-def _yesterday(t, sources):
-    d = t.newest_date(sources) - timedelta(days=1)
-    return t.days(d, d)
 
 
 ITEMS: list[Item] = [
@@ -49,8 +37,8 @@ ITEMS: list[Item] = [
          lambda t: t.ranking(t.select(ALL_CALLS, window=t.days("2024-01-01", "2024-06-30")), "duration"), "measure"),
     Item("未接来电 最多 是谁", lambda t: t.ranking(t.select(ALL_CALLS, statuses=("missed",))), "ranking"),
     Item("第一条短信 时间", lambda t: t.first(t.select(SMS)), "time"),
-    Item("昨天 通话 几次", lambda t: t.total(t.select(ALL_CALLS, window=_yesterday(t, ALL_CALLS))), "time"),
-    Item("上周 短信 收发 总数", lambda t: t.total(t.select(SMS, window=_last_week(t, SMS))), "time"),
+    Item("昨天 通话 几次", lambda t: t.total(t.select(ALL_CALLS, window=t.yesterday(ALL_CALLS))), "time"),
+    Item("上周 短信 收发 总数", lambda t: t.total(t.select(SMS, window=t.last_week(SMS))), "time"),
     Item("去年冬天 短信 数", lambda t: t.total(t.select(SMS, window=t.days("2023-12-01", "2024-02-29"))), "time"),
     Item("晚上8点以后 张伟 来电",
          lambda t: t.total(t.select(ALL_CALLS, direction=IN, hours=(20, 24), people=("张伟",))), "time"),

@@ -12,7 +12,6 @@ no counterpart. 王芳芳 and 10086 have SMS and no iMessage, and no iMessage me
 
 from __future__ import annotations
 
-from datetime import timedelta
 
 from .truth import (ALL, ALL_CALLS, ALL_MESSAGES, DECLINE, FACETIME, IMESSAGE, SMS, WECHAT_CALLS, WECHAT_MSGS,
                     Item, absent_number, absent_person, ambiguous)
@@ -22,24 +21,14 @@ WEEKEND = (5, 6)
 TEXTS = SMS + IMESSAGE  # the second reading of 短信 in a case with iMessage
 
 
-def _last_week(t, sources):
-    d = t.newest_date(sources)
-    monday = d - timedelta(days=d.weekday())
-    return t.days(monday - timedelta(days=7), monday - timedelta(days=1))
-
-
-def _yesterday(t, sources):
-    d = t.newest_date(sources) - timedelta(days=1)
-    return t.days(d, d)
-
 
 ITEMS: list[Item] = [
     # -- terse fragments -----------------------------------------------------------------------
     Item("周强 近30天 来电 几次",
          lambda t: t.total(t.select(ALL_CALLS, direction=IN, window=t.recent(ALL_CALLS, 30), people=("周强",))),
          "time"),
-    Item("上周 通话 次数", lambda t: t.total(t.select(ALL_CALLS, window=_last_week(t, ALL_CALLS))), "time"),
-    Item("昨天 收到的微信", lambda t: t.listing(t.select(WECHAT_MSGS, direction=IN, window=_yesterday(t, WECHAT_MSGS))),
+    Item("上周 通话 次数", lambda t: t.total(t.select(ALL_CALLS, window=t.last_week(ALL_CALLS))), "time"),
+    Item("昨天 收到的微信", lambda t: t.listing(t.select(WECHAT_MSGS, direction=IN, window=t.yesterday(WECHAT_MSGS))),
          "time"),
     Item("每月 通话 数量", lambda t: t.groups(t.select(ALL_CALLS), "month"), "time"),
     Item("通话最多的一天是哪天", lambda t: t.groups(t.select(ALL_CALLS), "day"), "time"),
