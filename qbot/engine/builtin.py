@@ -151,13 +151,20 @@ class BuiltinEngine:
         query = Query.from_json(plan.query or {})
         candidates = await self.nodes_for(query, case, package_nodes, any_app=True)
         proposed_nodes = [n for n in candidates if n.path in plan.node_paths]
-        edits = forms.read(query, form, proposed, candidates, proposed_nodes) if plan.node_paths else \
-            forms.Edits(query, [])
+        edits = forms.read(query, form, proposed, candidates, proposed_nodes, await self._reader(case, package_nodes)) \
+            if plan.node_paths else forms.Edits(query, [])
         query = edits.query
         the_scope = await self.scope(query, edits.nodes, case, edits.match)
         if not edits.nodes:
             return the_scope, empty(_shape_of(query), "记录"), query, edits
         return the_scope, await executor.execute(query, the_scope, edits.measures), query, edits
+
+    async def _reader(self, case: Case, package_nodes: Sequence[Any]) -> Any:
+        """Reads a line as the parser reads a question of this case (for the prompt's edits)."""
+        people = await self.people(case)
+        nodes = scope.restrict(await self.store.nodes(case.id), package_nodes)
+        newest = max((n.last for n in nodes if n.last), default=None)
+        return lambda line: parser.slots(line, people, self.config.recent_days, newest, ZoneInfo(case.timezone))
 
     async def scope(self, query: Query, nodes: list[Node], case: Case, match: str = "") -> Scope:
         tz = ZoneInfo(case.timezone)

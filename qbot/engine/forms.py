@@ -3,17 +3,22 @@
 - `filter_tree`: the node sentence; the nodes it names (by app, category or data type) are read.
 - `filter_keyword`: in a keyword search, the word searched for; otherwise the records whose text,
   or whose counterpart's name or number, contains it.
-- `analysis_prompt`: measures it names become columns (night, rejected, shares); what it asks
-  beyond the proposed prompt and qbot cannot compute is said in the answer, never dropped."""
+- `analysis_prompt`: measures it names become columns (night, rejected, shares); lines added to
+  the proposed prompt are read as a question's words ("只看最近7天", `qbot.engine.promptedits`);
+  what it asks that qbot cannot compute is said in the answer, never dropped."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from qbot.engine import measures, prompts, scope
+from qbot.engine import measures, promptedits, prompts, scope
 from qbot.engine.query import Query, describe, measure_words
 from qbot.evidence.store import Node
+
+if TYPE_CHECKING:
+    from qbot.engine.parser import Slots
 
 CALL_MEASURES = {"duration": "通话时长", "missed": "未接", "rejected": "拒接", "shares": "未接占比"}
 PURPOSE = {"calls": "通话", "messages": "消息往来", "contacts": "通讯录"}
@@ -62,7 +67,7 @@ class Edits:
 
 
 def read(query: Query, form: dict[str, str], proposed: dict[str, str] | None, candidates: Sequence[Node],
-         proposed_nodes: Sequence[Node]) -> Edits:
+         proposed_nodes: Sequence[Node], reader: Callable[[str], Slots] | None = None) -> Edits:
     """The query as the submitted form edits it."""
     tree = form.get("filter_tree", "")
     nodes = list(proposed_nodes) if proposed and tree == proposed.get("filter_tree") else scope.choose(candidates, tree)
@@ -75,7 +80,7 @@ def read(query: Query, form: dict[str, str], proposed: dict[str, str] | None, ca
         edits.match = keyword
     prompt = form.get("analysis_prompt") or ""
     base = (proposed or {}).get("analysis_prompt", "")
-    added = [line.strip() for line in prompt.splitlines() if line.strip() and line.strip() not in base]
+    added, is_edit = promptedits.added_lines(prompt, base)
     edits.measures = frozenset(measures.named("\n".join(added) if base else prompt))
     if "calls" not in edits.query.kinds:
         lacking = sorted(edits.measures & CALL_MEASURES.keys())
@@ -83,9 +88,15 @@ def read(query: Query, form: dict[str, str], proposed: dict[str, str] | None, ca
             words = "、".join(CALL_MEASURES[m] for m in lacking)
             edits.notes.append(f"分析要求提到的{words}只适用于通话，所选数据是消息，没有这一项。")
         edits.measures = edits.measures - set(CALL_MEASURES)
-    unread = [line for line in added if not measures.named(line)]
-    if unread:
-        shown = "；".join(line[:60] for line in unread[:3])
+    other = added
+    if is_edit and reader is not None:  # lines added to the proposed prompt are read as the question is
+        read_back = promptedits.read(edits.query, added, reader)
+        edits.query, other = read_back.query, read_back.unread
+        if read_back.applied:
+            edits.notes.append("已按分析要求中新增的内容调整查询：" + "；".join(line[:60] for line in read_back.applied) + "。")
+    other = [line for line in other if not measures.named(line)]  # those became columns
+    if other:
+        shown = "；".join(line[:60] for line in other[:3])
         edits.notes.append(f"分析要求中新增的以下内容不是内置分析能精确计算的，未据此改变结果：{shown}"
-                           + ("……" if len(unread) > 3 else "") + "。")
+                           + ("……" if len(other) > 3 else "") + "。")
     return edits

@@ -195,6 +195,11 @@ def _direction(found: Slots) -> str | None:
     return "in" if ins else "out" if outs else ""
 
 
+def direction_of(found: Slots) -> str:
+    """The direction the words give: "in", "out", or "" for both (or both named at once)."""
+    return _direction(found) or ""
+
+
 def _limit(found: Slots) -> int | None:
     for token in found.of("limit"):
         digits = next((g for g in token.groups if g), "")

@@ -276,3 +276,39 @@ async def test_analysis_prompt_measure_the_data_lacks_is_said(qbot):
     assert named["columns"] == plain["columns"] and DURATION_COL not in named["columns"]
     assert any("通话时长" in note and "消息" in note for note in named["notes"]), named["notes"]
     assert "通话时长" in text
+
+
+# -- lines added to the proposed analysis_prompt ------------------------------------------------
+
+async def edited_prompt(api, question: str, line: str) -> tuple[dict[str, Any], str]:
+    """继续任务 with one line appended to the proposed analysis_prompt: (result, narrative)."""
+    cid = uuid.uuid4().hex
+    form = await proposed(api, cid, question)
+    status, events, _ = await api.step(cid, 3, "继续任务", {**form, "analysis_prompt": form["analysis_prompt"] + "\n" + line})
+    assert status == 200 and events[-1].data["state"] == "completed", events[-1].data
+    return next(e.data for e in events if e.event == "result"), "".join(
+        e.data["delta"] for e in events if e.event == "message")
+
+
+async def test_an_added_window_line_changes_the_window(qbot, truth):
+    result, text = await edited_prompt(qbot.api, SEED_QUESTION, "只看最近7天的记录。")
+    assert result["query"]["window"] == {"kind": "recent", "days": 7}
+    records, (name, calls, _) = expected_calls(truth, CALLS, days=7)
+    assert result["records"] == records and result["rows"][0][1] == name and result["rows"][0][3] == calls
+    assert any("只看最近7天" in note for note in result["notes"]) and "已按分析要求" in text
+
+
+async def test_an_added_direction_line_keeps_incoming_calls_only(qbot, truth):
+    result, _ = await edited_prompt(qbot.api, SEED_QUESTION, "只统计呼入的电话")
+    assert result["query"]["direction"] == "in"
+    recs = [r for r in truth.select(CALLS, truth.recent(CALLS, 30)) if r.dir == "in" and r.cp is not None]
+    name, calls, _ = truth.rank(recs, merge=True)[0]
+    assert result["rows"][0][1] == name and result["rows"][0][3] == calls
+
+
+async def test_an_added_line_qbot_cannot_compute_is_said_and_changes_nothing(qbot):
+    plain, _ = await edited_prompt(qbot.api, SEED_QUESTION, "")
+    result, text = await edited_prompt(qbot.api, SEED_QUESTION, "请结合嫌疑人的社会关系综合研判")
+    assert result["query"] == plain["query"] and result["rows"] == plain["rows"]
+    assert any("社会关系" in note and "未据此改变结果" in note for note in result["notes"])
+    assert "社会关系" in text
