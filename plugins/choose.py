@@ -8,8 +8,9 @@ from collections.abc import AsyncIterator
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validates
 
 from qbot.engine import Plan
-from qbot.events import Emit, confirm
+from qbot.events import Emit
 from qbot.handlers import STATE_AWAITING_CHOICE, STATE_AWAITING_START, TurnContext
+from qbot_plugins.explain import plan_events
 
 
 class ChoiceForm(Schema):
@@ -37,10 +38,8 @@ class ChooseHandler:
         if ctx.form["choice"] not in offered:
             raise ValueError(f"choice {ctx.form['choice']!r} is not offered; choose one of {offered}")
         plan = await ctx.engine.choose(asked, ctx.form["choice"], ctx.case, package_nodes)
-        async for event in ctx.engine.explain(plan):
+        for event in plan_events(plan):
             yield event
-        yield confirm(0, "开始任务", None, plan={"intent": plan.intent, "steps": plan.steps,
-                                              "nodes": plan.node_paths, "query": plan.query})
         ctx.set_state(STATE_AWAITING_START, {"question": plan.question, "plan": plan.to_json(),
                                              "package_nodes": package_nodes})
 

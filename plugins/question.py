@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from qbot.events import Emit, confirm
+from qbot.events import Emit
 from qbot.handlers import STATE_AWAITING_CHOICE, STATE_AWAITING_START, STATE_COMPLETED, TurnContext
+from qbot_plugins.explain import plan_events
 
 
 class QuestionHandler:
@@ -18,7 +19,7 @@ class QuestionHandler:
 
     async def run(self, ctx: TurnContext) -> AsyncIterator[Emit]:
         plan = await ctx.engine.plan(ctx.question, ctx.case, ctx.package_nodes)
-        async for event in ctx.engine.explain(plan):
+        for event in plan_events(plan):
             yield event
         if plan.intent == "unsupported":
             ctx.set_state(STATE_COMPLETED, {"question": ctx.question})
@@ -26,8 +27,6 @@ class QuestionHandler:
             ctx.set_state(STATE_AWAITING_CHOICE, {"question": ctx.question, "plan": plan.to_json(),
                                                   "package_nodes": ctx.package_nodes})
         else:
-            yield confirm(0, "开始任务", None, plan={"intent": plan.intent, "steps": plan.steps,
-                                                  "nodes": plan.node_paths, "query": plan.query})
             ctx.set_state(STATE_AWAITING_START, {"question": ctx.question, "plan": plan.to_json(),
                                                  "package_nodes": ctx.package_nodes})
 

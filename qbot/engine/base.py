@@ -53,10 +53,12 @@ def _json_copy(value: Any) -> Any:
 
 class Engine(Protocol):
     async def plan(self, question: str, case: Case, package_nodes: list[Any]) -> Plan:
-        """Understand the question against the case's node tree."""
+        """Understand the question against the case's node tree: a plan with its query, or the
+        readings to ask about (`intent: clarify`), or why it cannot be answered (`unsupported`).
+        The handlers turn the plan into events (`qbot_plugins.explain`)."""
 
-    def explain(self, plan: Plan) -> AsyncIterator[Emit]:
-        """Stream the plan to the examiner (status and message events)."""
+    async def choose(self, plan: Plan, choice: str, case: Case, package_nodes: list[Any]) -> Plan:
+        """The plan of the reading the examiner picked from a clarification (`plan.choices`)."""
 
     async def propose_form(self, plan: Plan, case: Case, package_nodes: list[Any]) -> dict[str, Any]:
         """The filter form (`formName`, `filter_tree`, `filter_keyword`, `analysis_prompt`)."""

@@ -22,7 +22,7 @@ from qbot.engine.errors import EngineError
 from qbot.engine.people import People
 from qbot.engine.query import Query, describe
 from qbot.engine.readings import CaseSources, Reading
-from qbot.events import Emit, clarify, decline, dumps, message, result, status
+from qbot.events import Emit, dumps, message, result, status
 from qbot.evidence.records import MAX_MS, MIN_MS, Selection
 from qbot.evidence.store import Case, EvidenceStore, Node, to_ms
 
@@ -119,24 +119,6 @@ class BuiltinEngine:
             "输出结果：给出结果表，并列出每一行所依据的记录来源（文件、表、行号）。",
         ]
         return plan
-
-    async def explain(self, plan: Plan) -> AsyncIterator[Emit]:
-        yield status("plan", "理解问题", 0.5)
-        if plan.intent == UNSUPPORTED:
-            nearest = plan.params.get("nearest", "")
-            near = f"\n\n去掉不理解的部分，最接近的可以回答的问题是：“{nearest}”（请确认它仍是您要问的）。" if nearest else ""
-            examples = "".join(f"- {example}\n" for example in presets.EXAMPLES)
-            yield message(f"{plan.reason}{near}\n\n我可以精确统计通话、短信、微信与 iMessage 记录和通讯录，例如：\n\n{examples}")
-            yield decline(plan.reason, unknown=plan.unknown, suggestions=[*([nearest] if nearest else []),
-                                                                          *presets.EXAMPLES])
-            return
-        if plan.intent == CLARIFY:
-            listed = "".join(f"{c['id']}. {c['label']}（可直接问：{c['question']}）\n" for c in plan.choices)
-            yield message(f"{plan.reason}\n\n{listed}\n请选择一种理解，或换一种问法。")
-            yield clarify(plan.reason, [{k: c[k] for k in ("id", "label", "question")} for c in plan.choices])
-            return
-        steps = "".join(f"{number}. {step}\n" for number, step in enumerate(plan.steps, start=1))
-        yield message(f"我将按以下步骤完成分析：\n\n{steps}\n确认后点击“开始任务”，我会给出可编辑的数据筛选条件。")
 
     async def propose_form(self, plan: Plan, case: Case, package_nodes: list[Any]) -> dict[str, Any]:
         query = Query.from_json(plan.query or {})

@@ -82,7 +82,7 @@ class OpenAIEngine:
     async def plan(self, question: str, case: Case, package_nodes: list[Any]) -> Plan:
         reading = await self.builtin.read(question, case, package_nodes)  # also checks package_nodes
         fallback = await self.builtin.plan_reading(question, reading, case, package_nodes)
-        fallback.params["planner"] = "builtin"
+        fallback.params.update(planner="builtin", model=self.config.model)
         sources = await self.builtin.case_sources(case, package_nodes)
         try:
             reply = await self.client.complete(
@@ -114,18 +114,6 @@ class OpenAIEngine:
             return fallback
         plan.params.update(planner="model", model=self.config.model)
         return plan
-
-    async def explain(self, plan: Plan) -> AsyncIterator[Emit]:
-        if note := plan.params.get("model_error"):
-            yield error(MODEL_UNAVAILABLE, note + "以下按内置规则理解问题。")
-        elif why := plan.params.get("model_refused"):
-            yield status("plan", f"模型给出的计划不可用（{why}），以下按内置规则理解问题", 0.3)
-        elif plan.params.get("model_agrees"):
-            yield status("plan", f"模型 {self.config.model} 同样认为这个问题需要先确认理解，以下按内置规则列出", 0.3)
-        elif plan.params.get("planner") == "model":
-            yield status("plan", f"模型 {self.config.model} 已理解问题，计划已与问题逐项核对", 0.3)
-        async for event in self.builtin.explain(plan):
-            yield event
 
     async def choose(self, plan: Plan, choice: str, case: Case, package_nodes: list[Any]) -> Plan:
         return await self.builtin.choose(plan, choice, case, package_nodes)
