@@ -33,6 +33,7 @@ from pathlib import Path
 
 from qbot.config import EngineConfig
 from qbot.engine.builtin import BuiltinEngine
+from qbot.engine.steps import Finding
 from qbot.evidence import formats
 from qbot.evidence.importing import import_paths
 from qbot.evidence.store import EvidenceStore
@@ -90,9 +91,9 @@ async def one_run(engine: BuiltinEngine, case) -> tuple[float, float, dict]:
     plan = await engine.plan(QUESTION, case, [])
     planned = time.perf_counter()
     form = await engine.propose_form(plan, case, [])
-    async for emit in engine.analyse(plan, form, case, []):
-        if emit.event == "result":
-            return planned - started, time.perf_counter() - planned, emit.data
+    async for step in engine.analyse(plan, form, case, []):
+        if isinstance(step, Finding):
+            return planned - started, time.perf_counter() - planned, step.fields
     raise RuntimeError("analyse ended without a result")
 
 

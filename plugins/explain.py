@@ -1,12 +1,13 @@
-"""The plan as the examiner reads it: the engine returns a `Plan` (a domain value); the built-in
-handlers turn it into events here, with every text and button of the question's turn."""
+"""What the examiner sees: the engine returns a `Plan` and analysis steps (domain values); the
+built-in handlers turn them into events here, with every text and button of the turns."""
 
 from __future__ import annotations
 
 from qbot.engine import Plan
+from qbot.engine.steps import Finding, Problem, Progress, Step, Text
 from qbot.engine.openai import MODEL_UNAVAILABLE
 from qbot.engine.presets import EXAMPLES
-from qbot.events import Emit, clarify, confirm, decline, error, message, status
+from qbot.events import Emit, clarify, confirm, decline, error, message, result, status
 
 START_BUTTON = "开始任务"
 
@@ -45,3 +46,16 @@ def plan_events(plan: Plan) -> list[Emit]:
         events.append(confirm(0, START_BUTTON, None, plan={"intent": plan.intent, "steps": plan.steps,
                                                             "nodes": plan.node_paths, "query": plan.query}))
     return events
+
+
+def step_event(step: Step) -> Emit:
+    """An analysis step as the event the examiner sees."""
+    if isinstance(step, Text):
+        return message(step.delta)
+    if isinstance(step, Progress):
+        return status(step.stage, step.message, step.value)
+    if isinstance(step, Finding):
+        return result(**step.fields)
+    if isinstance(step, Problem):
+        return error(step.code, step.message)
+    raise TypeError(f"an engine yielded {type(step).__name__}; analyse yields qbot.engine.steps values")

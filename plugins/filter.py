@@ -10,6 +10,7 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 from qbot.engine import Plan
 from qbot.events import Emit
 from qbot.handlers import STATE_AWAITING_FILTER, STATE_COMPLETED, TurnContext
+from qbot_plugins.explain import step_event
 
 
 class FilterForm(Schema):
@@ -33,8 +34,8 @@ class FilterHandler:
     async def run(self, ctx: TurnContext) -> AsyncIterator[Emit]:
         plan = Plan.from_json(ctx.pending["plan"])
         package_nodes = ctx.package_nodes or ctx.pending.get("package_nodes", [])
-        async for event in ctx.engine.analyse(plan, ctx.form, ctx.case, package_nodes, ctx.pending.get("form")):
-            yield event
+        async for step in ctx.engine.analyse(plan, ctx.form, ctx.case, package_nodes, ctx.pending.get("form")):
+            yield step_event(step)
         ctx.set_state(STATE_COMPLETED, {**ctx.pending, "form": ctx.form})
 
 

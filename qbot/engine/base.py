@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from qbot.events import Emit
+from qbot.engine.steps import Step
 
 if TYPE_CHECKING:
     from qbot.evidence.store import Case
@@ -63,5 +63,7 @@ class Engine(Protocol):
     async def propose_form(self, plan: Plan, case: Case, package_nodes: list[Any]) -> dict[str, Any]:
         """The filter form (`formName`, `filter_tree`, `filter_keyword`, `analysis_prompt`)."""
 
-    def analyse(self, plan: Plan, form: dict[str, Any], case: Case, package_nodes: list[Any]) -> AsyncIterator[Emit]:
-        """Retrieve what the (possibly edited) form selects; stream the analysis and a `result`."""
+    def analyse(self, plan: Plan, form: dict[str, Any], case: Case, package_nodes: list[Any]) -> AsyncIterator[Step]:
+        """Retrieve what the (possibly edited) form selects; yield the analysis as steps
+        (`qbot.engine.steps`: progress, narrative text, the finding), which the filter handler
+        turns into events."""

@@ -22,7 +22,8 @@ from qbot.engine.errors import EngineError
 from qbot.engine.people import People
 from qbot.engine.query import Query, describe
 from qbot.engine.readings import CaseSources, Reading
-from qbot.events import Emit, dumps, message, result, status
+from qbot.engine.steps import Finding, Progress, Step, Text
+from qbot.events import dumps
 from qbot.evidence.records import MAX_MS, MIN_MS, Selection
 from qbot.evidence.store import Case, EvidenceStore, Node, to_ms
 
@@ -32,7 +33,7 @@ CLARIFY = "clarify"
 # Plans and answers depend only on their inputs and the evidence, which does not change while the
 # store's version stays the same: the same question over the same scope is worked out once.
 PLANS_KEPT = 1024
-ANSWER_BYTES_KEPT = 32 * 2**20  # of encoded answer events
+ANSWER_BYTES_KEPT = 32 * 2**20  # of answers, as JSON
 
 
 class BuiltinEngine:
@@ -41,8 +42,8 @@ class BuiltinEngine:
         self.store = store
         self._people: dict[tuple[str, Any], People] = {}
         self._plans: LRUCache[tuple, Plan] = LRUCache(PLANS_KEPT)
-        self._answers: LRUCache[tuple, list[Emit]] = LRUCache(
-            ANSWER_BYTES_KEPT, getsizeof=lambda emits: sum(len(e.json()) for e in emits))
+        self._answers: LRUCache[tuple, list[Step]] = LRUCache(
+            ANSWER_BYTES_KEPT, getsizeof=_bytes)
 
     # -- understanding -----------------------------------------------------------------------
 
@@ -174,15 +175,15 @@ class BuiltinEngine:
         return Scope(self.store, case, nodes, window, people, selection, query.limit)
 
     async def analyse(self, plan: Plan, form: dict[str, Any], case: Case, package_nodes: list[Any],
-                      proposed: dict[str, Any] | None = None) -> AsyncIterator[Emit]:
-        yield status("retrieve", "按筛选条件检索并统计记录", 0.2)
+                      proposed: dict[str, Any] | None = None) -> AsyncIterator[Step]:
+        yield Progress("retrieve", "按筛选条件检索并统计记录", 0.2)
         key = (await self._version(case), case.id, dumps(plan.to_json()), dumps(package_nodes), dumps(proposed),
                *(form.get(name) or "" for name in ("filter_tree", "filter_keyword", "analysis_prompt")))
         if (emits := self._answers.get(key)) is None:
             the_scope, answer, query, edits = await self.run_analysis(plan, form, case, package_nodes, proposed)
-            emits = [message(delta) for delta in render.narrative(the_scope, answer, query, edits.notes)]
-            emits += [status("analyse", "完成", 1.0),
-                      result(**render.result_fields(the_scope, answer, query, plan, edits))]
+            emits = [Text(delta) for delta in render.narrative(the_scope, answer, query, edits.notes)]
+            emits += [Progress("analyse", "完成", 1.0),
+                      Finding(render.result_fields(the_scope, answer, query, plan, edits))]
             with contextlib.suppress(ValueError):  # one answer larger than the whole cache
                 self._answers[key] = emits
         for emit in emits:
@@ -196,6 +197,12 @@ class BuiltinEngine:
         nodes = scope.restrict(await self.store.nodes(case.id), package_nodes)
         return [n for n in nodes if any(n.kind == s.kind and (any_app or not s.app or n.app == s.app)
                                         for s in query.sources)]
+
+
+def _bytes(steps: list[Step]) -> int:
+    """About what a remembered answer holds, for the cache's bound."""
+    return sum(len(dumps(s.fields)) if isinstance(s, Finding) else len(s.delta) * 3 if isinstance(s, Text) else 64
+               for s in steps)
 
 
 def _shape_of(query: Query) -> str:

@@ -35,7 +35,7 @@ from qbot.engine.builtin import CLARIFY, UNSUPPORTED, BuiltinEngine
 from qbot.engine.client import ChatClient, ModelUnavailable
 from qbot.engine.modelplan import PlanRefused
 from qbot.engine.query import Query, describe
-from qbot.events import Emit, error, message, result, status
+from qbot.engine.steps import Finding, Problem, Progress, Step, Text
 from qbot.evidence.store import Case, EvidenceStore
 
 log = logging.getLogger(__name__)
@@ -124,26 +124,26 @@ class OpenAIEngine:
     # -- analysing ---------------------------------------------------------------------------
 
     async def analyse(self, plan: Plan, form: dict[str, Any], case: Case, package_nodes: list[Any],
-                      proposed: dict[str, Any] | None = None) -> AsyncIterator[Emit]:
-        yield status("retrieve", "按筛选条件检索并统计记录", 0.2)
+                      proposed: dict[str, Any] | None = None) -> AsyncIterator[Step]:
+        yield Progress("retrieve", "按筛选条件检索并统计记录", 0.2)
         scope, answer, query, edits = await self.builtin.run_analysis(plan, form, case, package_nodes, proposed)
         parts = list(render.narrative(scope, answer, query, edits.notes))  # the builtin narrative
         fields = render.result_fields(scope, answer, query, plan, edits)
         if not answer.rows:  # nothing to write about beyond what the builtin text says
             for delta in parts:
-                yield message(delta)
+                yield Text(delta)
         else:
             async for event in self._narrate(plan.question, scope, answer, query, parts, fields):
                 yield event
-        yield status("analyse", "完成", 1.0)
-        yield result(**fields)
+        yield Progress("analyse", "完成", 1.0)
+        yield Finding(fields)
 
     async def _narrate(self, question: str, scope: Scope, answer: Answer, query: Query, parts: list[str],
-                       fields: dict[str, Any]) -> AsyncIterator[Emit]:
+                       fields: dict[str, Any]) -> AsyncIterator[Step]:
         """The header (window, scope, counts: from the queries), the model's text token by token,
         the exact table, then what of the text the answer does not support. On failure: an error,
         then the builtin narrative from where it stands."""
-        yield status("narrate", f"模型 {self.config.model} 正在撰写分析说明", 0.6)
+        yield Progress("narrate", f"模型 {self.config.model} 正在撰写分析说明", 0.6)
         header, written = parts[0], []
         failed = False
         try:
@@ -151,32 +151,32 @@ class OpenAIEngine:
                                                    temperature=0.2)) as deltas:
                 async for delta in deltas:
                     if not written:
-                        yield message(header)
+                        yield Text(header)
                     written.append(delta)
-                    yield message(delta)
+                    yield Text(delta)
         except ModelUnavailable as exc:
             failed = True
-            yield error(MODEL_UNAVAILABLE, self._unavailable(exc) + "以下是内置分析的结论。")
+            yield Problem(MODEL_UNAVAILABLE, self._unavailable(exc) + "以下是内置分析的结论。")
             for delta in (["\n\n", *parts[1:]] if written else parts):
-                yield message(delta)
+                yield Text(delta)
         if not written:  # no model text shown: the builtin narrative says it all
             if not failed:
                 for delta in parts:
-                    yield message(delta)
+                    yield Text(delta)
             return
-        yield status("narrate", "核对说明中的数字、人名、日期和号码", 0.9)
+        yield Progress("narrate", "核对说明中的数字、人名、日期和号码", 0.9)
         missing = claims.unmatched("".join(written), answer, scope, query, question)
         fields["narrative"] = {"author": "model", "model": self.config.model, "checked": True, "unmatched": missing}
         if not failed:
-            yield message(f"\n\n**结果表**（{answer.summary}）：\n\n{render.table(answer)}")
+            yield Text(f"\n\n**结果表**（{answer.summary}）：\n\n{render.table(answer)}")
             for note in [*answer.notes, *fields.get("notes", [])]:
-                yield message("\n" + note + "\n")
+                yield Text("\n" + note + "\n")
             checked = ("其中有内容与查询结果对不上（见下）" if missing else
                        "其中的数字、人名、日期和号码已逐一与查询结果核对")
-            yield message(f"\n以上说明由模型 {self.config.model} 撰写，{checked}；表中数字均来自对记录的查询，"
+            yield Text(f"\n以上说明由模型 {self.config.model} 撰写，{checked}；表中数字均来自对记录的查询，"
                           "每一行所依据的记录（文件、表、行号）见结果中的证据列表。")
         if missing:
-            yield message(claims.warning(missing))
+            yield Text(claims.warning(missing))
 
     def _unavailable(self, exc: ModelUnavailable) -> str:
         return f"模型服务 {exc.host} 不可用（{exc.reason}）。"

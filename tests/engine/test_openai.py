@@ -23,6 +23,7 @@ from qbot.config import ConfigError, load_config
 from qbot.engine import create_engine
 from qbot.engine.builtin import BuiltinEngine
 from qbot.engine.openai import OpenAIEngine
+from qbot.engine.steps import Finding, Text
 from qbot.engine.query import Query
 from qbot.evidence.importing import import_paths
 from tests.openai_standin import Malformed, Received, Reply, Slow, StandIn, Status, Stream
@@ -98,9 +99,9 @@ async def builtin_answer(running, question: str, case_id: str = "", form: dict |
     plan = await (engine.plan_query(question, Query.from_json(query), case, []) if query else
                   engine.plan(question, case, []))
     proposed = await engine.propose_form(plan, case, []) if plan.query else None
-    events = [e async for e in engine.analyse(plan, form or proposed, case, [], proposed)] if proposed else []
-    return {"plan": plan, "form": proposed, "messages": [e.data["delta"] for e in events if e.event == "message"],
-            "result": next((e.data for e in events if e.event == "result"), None), "engine": engine, "case": case}
+    steps = [s async for s in engine.analyse(plan, form or proposed, case, [], proposed)] if proposed else []
+    return {"plan": plan, "form": proposed, "messages": [s.delta for s in steps if isinstance(s, Text)],
+            "result": next((s.fields for s in steps if isinstance(s, Finding)), None), "engine": engine, "case": case}
 
 
 def same_result(got: dict, expected: dict) -> None:
