@@ -42,6 +42,8 @@ WORDS: list[Word] = [
     _w("dir", "in", r"(?:给|向|对)机主(?:打|拨|发|回|来)|(?:打|发|拨|回)给机主|(?:打|发)(?:来|过来)给机主|"
                     r"主动(?=\S{0,4}机主)"),
     _w("dir", "out", r"机主主动(?:地)?"),
+    # "机主在微信上主动发给…": 主动 with the owner before it (out) or after it (in), judged in readings
+    _w("initiative", None, r"主动(?:地)?"),
     _w("dir", "in", r"给机主(?!打|发|拨|回)"),
     _w("dir", "out", r"机主(?:主动)?(?:打给|发给|拨给|回给|给|向|呼叫|拨打)|机主(?:主动)?(?=打电话给|发短信给|发消息给|发微信给)"),
     _w("source_in", ((CALLS,), ""), r"(?:呼叫|call(?:s|ed)?\s*)(?=机主)"),
@@ -50,7 +52,7 @@ WORDS: list[Word] = [
     _w("dir", "out", r"(?:给|向)(?=(?:\x00+|谁|哪些人|哪个人|哪位)(?:打|发|拨|回))|(?<=打电话|发短信|发消息|发微信)给(?!机主)"),
     # "机主发微信最多": a bare 发 before a message word has the owner as its subject; weaker than 收到.
     _w("send_verb", None, r"发(?=微信|短信|消息|信息|imessage)"),
-    _w("dir_owner_calls", "out", r"(?<![跟和与给向同对])机主(?:一共|总共|共)?打(?:了|过)"),
+    _w("dir_owner_calls", "out", r"(?<![跟和与给向同对])机主(?:一共|总共|共)?\x00*(?:一共|总共|共)?打(?:了|过)"),
     _w("groups_included", None, r"(?:群聊|群消息|群)(?:也算|也包括|都算)(?:进去|在内)?|(?:包括|含|算上)群(?:聊|消息)?(?:在内)?"),
     # -- lookups: numbers and accounts ("电话号码" before "电话")
     _w("measure", "lookup", r"号码多少|号码是啥|号码是什么|电话多少|邮箱|电子邮件|e-?mail|(?:的)?(?:电话|手机)?号码?是多少|(?:电话|手机)号码|手机号|联系方式|微信号|"
@@ -133,7 +135,7 @@ WORDS: list[Word] = [
                      r"是多少|通知|相关|方面|以来|为止|以内|的时候|那个|这个|一位|一个|累计|累积|加总|总体|整体"),
     _w("fill", None, r"(?<![a-z])(?:the|did|does|do|with|to|has|have|is|was|were|in|on|of|a|an|and|by|made|make|got|"
                      r"leave|left|give|gave|get|receive|from|at|for|which|what|me|please|show)(?![a-z])"),
-    _w("fill", None, r"[的了吗呢吧啊呀嘛是都有过和跟与同及在上里中内对把被最次条通个位人给就又还也再很挺太更得地着呐哦么打发算加各找存看共]"),
+    _w("fill", None, r"[的了吗呢吧啊呀嘛是都有过和跟与同及在上里中内对把被最次条通个位人给就又还也再很挺太更得地着呐哦么打发算加各找存看共按但而并]"),
 ]
 
 # Numerals of "前三名".

@@ -63,8 +63,11 @@ class _Claims:
         self.taken = [False] * len(text)
         self._masked: str | None = text
 
-    def free(self, span: tuple[int, int]) -> bool:
-        return not any(self.taken[span[0]:span[1]])
+    def free(self, span: tuple[int, int], matched: str = "") -> bool:
+        """No character of the span is claimed, but those a pattern matched as hidden (\\x00: a
+        pattern may step over a claimed name or time, as "给\\x00+打" does)."""
+        return not any(taken and not (matched and matched[i - span[0]] == "\x00")
+                       for i, taken in enumerate(self.taken[span[0]:span[1]], start=span[0]))
 
     def claim(self, span: tuple[int, int]) -> None:
         for i in range(*span):
@@ -115,7 +118,8 @@ def slots(question: str, people: People, recent_days: int, newest: datetime | No
         claims.claim(mention.span)
     for word in lx.WORDS:
         for match in word.pattern.finditer(claims.masked()):
-            if claims.free(match.span()):
+            steps_over = "\x00" in word.pattern.pattern  # only a pattern written to step over claims
+            if claims.free(match.span(), match.group(0) if steps_over else ""):
                 found.tokens.append(Token(word.tag, word.value, match.span(), match.groups()))
                 claims.claim(match.span())
     found.tokens.sort(key=lambda t: t.span)
@@ -138,7 +142,8 @@ def _leftovers(found: Slots, claims: _Claims, people: People) -> None:
         guessed = people.guess(run) if len(run) <= 6 else None  # a part of a name is short
         if guessed is not None:  # "老王", "张总": asked back, never taken as certain
             found.mentions.append(Mention(run, (i, j), guessed, guessed=True))
-        elif _PERSON_PLACE.search(text[max(0, i - 3):i]) or _PERSON_PLACE_AFTER.match(text, j):
+        elif _PERSON_PLACE.search(text[max(0, i - 3):i]) or _PERSON_PLACE_AFTER.match(text, j) or (
+                _looks_like_name(run) and _NAME_THEN_RECORDS.match(text, j)):
             found.mentions.append(Mention(run, (i, j), ()))  # "诸葛亮和机主…": a person the case lacks
         elif (gap := _gap_to_message_word(found, j)) is not None and len(run) >= 2:
             found.keywords.append(run)
@@ -152,6 +157,16 @@ def _leftovers(found: Slots, claims: _Claims, people: People) -> None:
 # Where a run of unknown text stands as a person would: "机主和X", "X给机主", "X和机主".
 _PERSON_PLACE = re.compile(r"机主(?:和|跟|与|同|给|向|对)$")
 _PERSON_PLACE_AFTER = re.compile(r"(?:和|跟|与|同|给|向|对)机主")
+# "赵建国的聊天记录": a name-shaped run before 的 and a record word is a person, not a topic.
+_NAME_THEN_RECORDS = re.compile(r"的(?:聊天|通话|短信|消息|微信|电话|记录|号码|来电|往来)")
+_SURNAMES = set("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+                "姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤欧诸")
+
+
+def _looks_like_name(run: str) -> bool:
+    return 2 <= len(run) <= 4 and run[0] in _SURNAMES and all("\u4e00" <= ch <= "\u9fff" for ch in run)
+
+
 _TOPIC_GAP = re.compile(r"(?:的)?(?:通知|提醒|类|相关)?(?:的)?$")
 _TOPIC_MARK = re.compile(r"通知|提醒|类|相关")
 

@@ -179,6 +179,10 @@ def _direction(found: Slots) -> str | None:
     """"in", "out", "" (both), or None when the question names both ways at once. The owner's
     place in the sentence ("发了多少条微信给机主") outweighs a verb's own direction (发了)."""
     roles = {t.value for t in found.of("dir")} | ({"out"} if found.has("callee_missed") else set())
+    for word in found.of("initiative"):  # who takes the initiative: the owner if named before it
+        before, after = "机主" in found.text[:word.span[0]], "机主" in found.text[word.span[1]:]
+        if before != after:
+            roles.add("out" if before else "in")
     if len(roles) == 1:
         return roles.pop()
     ins = found.has("source_in", "in_word") or "in" in roles
