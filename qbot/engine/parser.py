@@ -118,7 +118,7 @@ def slots(question: str, people: People, recent_days: int, newest: datetime | No
         claims.claim(mention.span)
     for word in lx.WORDS:
         for match in word.pattern.finditer(claims.masked()):
-            steps_over = "\x00" in word.pattern.pattern  # only a pattern written to step over claims
+            steps_over = "\\x00" in word.pattern.pattern  # only a pattern written to step over claims
             if claims.free(match.span(), match.group(0) if steps_over else ""):
                 found.tokens.append(Token(word.tag, word.value, match.span(), match.groups()))
                 claims.claim(match.span())
