@@ -20,6 +20,7 @@ from qbot.engine.normalize import normalize
 from qbot.engine.people import Mention, People
 
 MAX_QUESTION = 500  # characters read; a longer question is declined, not half read
+NEAREST_AFTER = 2  # unknown words a nearest question may leave out; past that it is another question
 _MEANINGFUL = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbfA-Za-z0-9]")
 
 
@@ -192,7 +193,7 @@ def read(question: str, people: People, case_sources: readings.CaseSources, rece
     if not _MEANINGFUL.search(found.text):
         return readings.decline(found.text, "问题是空的：请用一句话说明要查什么，例如“机主最近和谁打电话最多？”。")
     reading = readings.build(found, people, case_sources)
-    if reading.unknown:
+    if 0 < len(reading.unknown) <= NEAREST_AFTER:
         # The nearest question qbot can answer: this one without the words it did not understand.
         # Only offered, never answered: those words may have changed the meaning.
         rest = found.text
