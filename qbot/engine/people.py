@@ -22,6 +22,8 @@ from qbot.evidence.store import DirectoryRow
 
 # A phone number in any spelling: digits with spaces, dashes, dots or brackets, optionally +.
 NUMBER = re.compile(r"(?<![\d])\+?\d[\d\s\-().]{3,18}\d(?![\d])")
+# The last digits of a number ("尾号0482"): asked back, even when one person fits.
+SUFFIX = re.compile(r"尾号(?:是|为)?\s*(\d{3,6})")
 # An account as written: an e-mail address or a WeChat id.
 ACCOUNT = re.compile(r"[a-z0-9][a-z0-9_.+\-]*@[a-z0-9\-]+(?:\.[a-z0-9\-]+)+|wxid_[a-z0-9_]+")
 # Ways of naming someone by part of a name: 老王, 小刘, 阿静, 张总, 王经理, 姓江的那位.
@@ -165,7 +167,15 @@ class People:
         longest first and never overlapping. The owner ("机主") is never a match."""
         found: list[Mention] = []
         taken: list[tuple[int, int]] = []
+        for match in SUFFIX.finditer(text) if numbers else ():
+            fits = [cp for cp in self.counterparts.values() if cp.kind != "chatroom" and cp.number
+                    and cp.number.endswith(match.group(1))]
+            found.append(Mention(match.group(0), match.span(),
+                                 tuple(dict.fromkeys(self._person_of[cp.id] for cp in fits)), guessed=bool(fits)))
+            taken.append(match.span())
         for match in NUMBER.finditer(text) if numbers else ():
+            if any(a < match.end() and match.start() < b for a, b in taken):
+                continue
             people = self._by_number(match.group(0))
             if people is not None and len(re.sub(r"\D", "", match.group(0))) >= 5:
                 found.append(Mention(match.group(0).strip(), match.span(), people))
