@@ -10,18 +10,20 @@ import aiohttp_cors
 from aiohttp import web
 
 from qbot import registry as plugin_registry
-from qbot.appkeys import METRICS, CONFIG, ENGINE, LOG, REGISTRY, RUNNER, STORE
+from qbot.appkeys import CONFIG, ENGINE, LOG, METRICS, REGISTRY, RUNNER, STORE
 from qbot.auth import AUTHENTICATOR, auth_middleware, load_authenticator
 from qbot.config import Config
 from qbot.console import setup_console
 from qbot.convlog import ConversationLog
 from qbot.engine import create_engine
 from qbot.evidence.store import EvidenceStore
+from qbot.guards import Guard, guard_middleware
 from qbot.metrics import Metrics
 from qbot.middlewares import error_middleware
 from qbot.registry import Registered
 from qbot.routes import STEP_SCHEMA, setup_routes
 from qbot.schemas import step_schema
+from qbot.server import name_server
 from qbot.turns import TurnRunner
 
 log = logging.getLogger(__name__)
@@ -31,8 +33,10 @@ def create_app(config: Config, registry: dict[int, Registered] | None = None) ->
     """Build the app. Handlers come from the `qbot.plugins` entry points unless given; the
     authenticator `auth.method` names from `qbot.authenticators`, when authentication is on."""
     authenticator = load_authenticator(config.auth) if config.auth.enabled else None
-    middlewares = [error_middleware]
-    if authenticator is not None:  # inside error_middleware, so a refusal is the usual JSON
+    # Inside error_middleware, so every refusal is the usual JSON; the guard before any work.
+    middlewares = [error_middleware, guard_middleware(Guard(config.server.host, config.server.allowed_hosts,
+                                                            config.server.cors_origins))]
+    if authenticator is not None:
         middlewares.append(auth_middleware(authenticator, config.server.prefix))
     app = web.Application(middlewares=middlewares, client_max_size=config.limits.max_body_bytes)
     if authenticator is not None:
@@ -54,6 +58,7 @@ def create_app(config: Config, registry: dict[int, Registered] | None = None) ->
         cors.add(route)
     setup_console(app, config.server.prefix)  # same origin as the API: no CORS
     app.on_response_prepare.append(_vary_on_origin)  # after aiohttp-cors's own handler
+    app.on_response_prepare.append(name_server)
     return app
 
 

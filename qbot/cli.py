@@ -20,6 +20,7 @@ from aiohttp import web
 from qbot import __version__
 from qbot.config import ConfigError, load_config
 from qbot.convlog import LogInUse
+from qbot.guards import is_loopback
 from qbot.logs import setup_logging
 from qbot.migrate import MigrationError
 from qbot.registry import PluginError
@@ -42,15 +43,6 @@ def load_settings(args: argparse.Namespace, **overrides):
         path = Path("config.yaml")
     overrides["data_dir"] = str(args.data_dir) if args.data_dir else None
     return load_config(path, overrides=overrides)
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 _LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
@@ -132,8 +124,9 @@ def _say_who_may_connect(app: web.Application, config) -> None:
 
 async def _serve(app: web.Application, config) -> int:
     from qbot.appkeys import STORE
+    from qbot.server import make_runner
 
-    runner = web.AppRunner(app, shutdown_timeout=config.server.shutdown_timeout + 5, access_log=None)
+    runner = make_runner(app, config)
     await runner.setup()
     site = web.TCPSite(runner, config.server.host, config.server.port)
     try:

@@ -34,6 +34,9 @@ class ServerConfig:
     port: int = 18808
     prefix: str = DEFAULT_PREFIX
     cors_origins: tuple[str, ...] = ("http://localhost:9000",)
+    allowed_hosts: tuple[str, ...] = ()
+    idle_timeout: float = 30.0
+    body_timeout: float = 30.0
     ping_interval: float = 15.0
     shutdown_timeout: float = 10.0
     allow_unauthenticated: bool = False
@@ -186,6 +189,11 @@ ServerSchema = _section(
     cors_origins=fields.List(fields.Str(validate=validate.Regexp(r"^https?://[^*\s/]+$",
                                                                  error="must be an origin like http://host:port, never *")),
                              metadata=_help("origins allowed to call the API from a browser, with credentials")),
+    allowed_hosts=fields.List(fields.Str(validate=validate.Regexp(r"^(?:[A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\])\Z", error="must be a host name or address, without a port")),
+                              metadata=_help("Host names accepted besides loopback ones (e.g. behind a proxy)")),
+    idle_timeout=fields.Float(validate=validate.Range(min=0.1), metadata=_help(
+        "seconds a connection may wait before its request headers are complete")),
+    body_timeout=fields.Float(validate=validate.Range(min=0.1), metadata=_help("seconds a request body may take to arrive")),
     ping_interval=fields.Float(validate=validate.Range(min=0.05), metadata=_help("seconds between ': ping' comments on an idle stream")),
     shutdown_timeout=fields.Float(validate=validate.Range(min=0), metadata=_help("seconds running turns get to finish on SIGTERM")),
     allow_unauthenticated=fields.Bool(metadata=_help("listen beyond loopback although authentication is off")),

@@ -12,15 +12,30 @@ from qbot.events import dumps
 
 class ApiError(Exception):
     def __init__(self, status: int, code: str, message: str, details: Any = None,
-                 headers: dict[str, str] | None = None):
+                 headers: dict[str, str] | None = None, close_connection: bool = False):
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.details = details
         self.headers = headers or {}
+        self.close_connection = close_connection  # what follows on the connection cannot be read
 
     def response(self, headers: dict[str, str] | None = None) -> web.Response:
-        body = {"error": {"code": self.code, "message": self.message, "details": self.details}}
-        return web.json_response(body, status=self.status, headers={**self.headers, **(headers or {})},
-                                 dumps=dumps)
+        response = web.Response(text=error_body(self.code, self.message, self.details), status=self.status,
+                                content_type="application/json", headers={**self.headers, **(headers or {})})
+        if self.close_connection:
+            response.force_close()
+        return response
+
+
+def error_body(code: str, message: str, details: Any = None) -> str:
+    return dumps({"error": {"code": code, "message": message, "details": details}})
+
+
+def conversation_not_found(conversation_id: str) -> ApiError:
+    """One answer for an id that does not exist and for another examiner's, byte for byte, on
+    every route: it must not tell which."""
+    return ApiError(404, "conversation_not_found",
+                    f"no conversation {conversation_id} of yours; a conversation begins with confirm_type -1 "
+                    "(a question)")

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from qbot.appkeys import CONFIG, METRICS
 from qbot.errors import ApiError
+from qbot.jsonbody import ClientGone
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,9 @@ async def error_middleware(request: web.Request, handler: Any) -> web.StreamResp
     except ApiError as exc:
         request.app[METRICS].refused(exc.code, exc.status)
         return exc.response()
+    except ClientGone:  # left mid-body: nobody reads this answer, and it is no failure of ours
+        log.info("client left before its body arrived on %s %s", request.method, request.path)
+        return ApiError(400, "client_gone", "the request body was cut off").response()
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

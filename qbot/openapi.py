@@ -30,8 +30,12 @@ _ERRORS = {
     400: "Refused: malformed JSON (`invalid_json`), schema errors with the field names "
          "(`invalid_request`), `unknown_confirm_type` (naming the registered ones), "
          "`conversation_id_mismatch`, `invalid_conversation_id`, `unknown_package_nodes`, "
-         "`invalid_last_event_id`, `invalid_limit`",
-    404: "`conversation_not_found` (also another examiner's), `case_not_found`",
+         "`invalid_last_event_id`, `invalid_limit`, `invalid_body`, `bad_request`",
+    403: "`origin_not_allowed` (an Origin neither the server's own nor in `server.cors_origins`) or "
+         "`host_not_allowed` (a Host not of this server: DNS rebinding); refused before any work",
+    404: "`conversation_not_found` (also another examiner's, the same answer), `case_not_found`",
+    408: "`body_timeout`: the body did not arrive within `server.body_timeout` seconds",
+    415: "`unsupported_media_type`: a body that is not `application/json`",
     409: "`conversation_busy`, `invalid_state` (with the expected confirm_types), "
          "`conversation_deleted`, `no_running_turn`",
     413: "`body_too_large`: the body is over `limits.max_body_bytes`",
@@ -74,7 +78,8 @@ def _json(description: str, schema: str) -> dict[str, Any]:
 
 
 def _refusals(*statuses: int) -> dict[str, Any]:
-    return {str(s): _json(_ERRORS[s], "ErrorEnvelope") for s in statuses}
+    """The route's own refusals, and the guard's 403 that every route may give."""
+    return {str(s): _json(_ERRORS[s], "ErrorEnvelope") for s in sorted({403, *statuses})}
 
 
 # handler name in qbot.routes → method, summary, parameters, request body, responses
@@ -88,7 +93,7 @@ _OPERATIONS: dict[str, dict[str, Any]] = {
         "requestBody": {"required": True,
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Step"}}}},
         "responses": {"200": _sse("the turn's events, from `start` to `done`"),
-                      **_refusals(400, 404, 409, 413, 429, 503)},
+                      **_refusals(400, 404, 408, 409, 413, 415, 429, 503)},
     },
     "get_events": {
         "summary": "Resume: the events after Last-Event-ID, then the running turn live until its done",
@@ -102,7 +107,7 @@ _OPERATIONS: dict[str, dict[str, Any]] = {
     "stop_turn": {
         "summary": "Cancel the running turn (its stream ends with done, state cancelled)",
         "parameters": [_CONVERSATION_ID],
-        "responses": {"200": _json("the stopped turn", "Stopped"), **_refusals(400, 404, 409)},
+        "responses": {"200": _json("the stopped turn", "Stopped"), **_refusals(400, 404, 409, 415)},
     },
     "get_conversation": {
         "summary": "The conversation: state, expected confirm_types, pending form, turns",
@@ -112,7 +117,7 @@ _OPERATIONS: dict[str, dict[str, Any]] = {
     "delete_conversation": {
         "summary": "Hide the conversation; its events stay in the log as the audit trail",
         "parameters": [_CONVERSATION_ID],
-        "responses": {"200": _json("deleted", "Deleted"), **_refusals(400, 404, 409)},
+        "responses": {"200": _json("deleted", "Deleted"), **_refusals(400, 404, 409, 415)},
     },
     "list_conversations": {
         "summary": "Conversations, newest first, paginated",

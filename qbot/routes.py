@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -12,8 +11,9 @@ from marshmallow import Schema, ValidationError
 from qbot import __version__, logs
 from qbot.appkeys import CONFIG, LOG, METRICS, REGISTRY, RUNNER, STORE
 from qbot.auth import examiner, visible_case
-from qbot.errors import ApiError
+from qbot.errors import ApiError, conversation_not_found
 from qbot.events import dumps
+from qbot.jsonbody import parse_object, read_body
 from qbot.openapi import SPEC, openapi_json
 from qbot.schemas import SAFE_ID, SAFE_ID_RULE
 from qbot.streams import EventStream, serve
@@ -73,19 +73,8 @@ def _stream(request: web.Request) -> EventStream:
 async def _visible_conversation(request: web.Request, cid: str):
     conv = await request.app[RUNNER].rows.get(cid)
     if conv is None or conv.deleted or conv.owner != _owner(request):
-        raise ApiError(404, "conversation_not_found", f"no conversation {cid}")
+        raise conversation_not_found(cid)
     return conv
-
-
-async def _read_json(request: web.Request) -> dict[str, Any]:
-    raw = await request.read()  # bounded by client_max_size: over it aiohttp answers 413
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError(400, "invalid_json", f"the body is not valid JSON: {exc}") from None
-    if not isinstance(body, dict):
-        raise ApiError(400, "invalid_json", "the body must be a JSON object")
-    return body
 
 
 def _schema_error(exc: ValidationError, where: str) -> ApiError:
@@ -95,7 +84,7 @@ def _schema_error(exc: ValidationError, where: str) -> ApiError:
 
 async def post_step(request: web.Request) -> web.StreamResponse:
     cid = _conversation_id(request)
-    body = await _read_json(request)
+    body = parse_object(await read_body(request, request.app[CONFIG].server.body_timeout))
     try:
         data = request.app[STEP_SCHEMA].load(body)
     except ValidationError as exc:
@@ -108,7 +97,7 @@ async def post_step(request: web.Request) -> web.StreamResponse:
     if registered is None:
         known = {ct: r.handler.name for ct, r in registry.items()}
         raise ApiError(400, "unknown_confirm_type",
-                       f"confirm_type {data['confirm_type']} is not registered; registered: {known}",
+                       f"confirm_type {str(data['confirm_type'])[:20]} is not registered; registered: {known}",
                        {"registered": sorted(known)})
     runner = request.app[RUNNER]
     log = request.app[LOG]

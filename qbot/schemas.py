@@ -22,15 +22,6 @@ class StrictInt(fields.Int):
         return super()._validated(value)
 
 
-def encodable(value: str) -> None:
-    """Text the log can store: JSON may carry a lone surrogate (`"\\ud800"`), UTF-8 cannot."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise ValidationError(f"contains a lone surrogate (U+{ord(value[exc.start]):04X}) at "
-                              f"character {exc.start}; send valid Unicode text") from None
-
-
 def step_schema(limits: LimitsConfig) -> Schema:
     """The body of `POST …/chat/conversation/{id}` (design.md §2). Unknown keys are ignored."""
 
@@ -38,7 +29,7 @@ def step_schema(limits: LimitsConfig) -> Schema:
         class Meta:
             unknown = EXCLUDE
 
-        question = fields.Str(required=True, validate=[validate.Length(max=limits.max_question_chars), encodable])
+        question = fields.Str(required=True, validate=validate.Length(max=limits.max_question_chars))
         conversation_id = fields.Str(load_default=None)
         case_id = fields.Str(load_default="", validate=validate.Regexp(
             rf"(?:{SAFE_ID.pattern})?\Z", error=f"must be empty (the default case) or {SAFE_ID_RULE}"))

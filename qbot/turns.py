@@ -20,7 +20,7 @@ from qbot.config import Config
 from qbot.convlog import ConversationLog, ConversationRow, LogError, Write, utcnow
 from qbot.engine import scope
 from qbot.engine.errors import UnknownNodes
-from qbot.errors import ApiError
+from qbot.errors import ApiError, conversation_not_found
 from qbot.events import CANCELLED, FAILED, HANDLER_EVENTS, Emit, Event, dumps
 from qbot.handlers import STATE_NEW, TurnContext
 from qbot.metrics import Metrics
@@ -167,7 +167,8 @@ class TurnRunner:
         if not self.accepting:
             raise ApiError(503, "shutting_down", "the server is shutting down; retry in a moment")
         cid = step.conversation_id
-        if len(self.running) >= self.config.limits.max_running_turns and cid not in self.running:
+        mine_running = cid in self.running and self.running[cid].owner == step.owner  # never tells of others'
+        if len(self.running) >= self.config.limits.max_running_turns and not mine_running:
             raise ApiError(429, "too_many_turns",
                            f"turns running: {len(self.running)}, the most this server takes at once; "
                            f"retry in {RETRY_AFTER_SECONDS} s", headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
@@ -182,7 +183,7 @@ class TurnRunner:
             if conv is not None and conv.owner != step.owner:
                 # Another examiner's: as if it did not exist (not busy, not deleted, no state),
                 # and never interrupted by a step of someone else's.
-                raise ApiError(404, "conversation_not_found", f"no conversation {cid}")
+                raise conversation_not_found(cid)
             if cid in self.running:
                 if self.config.turns.busy_policy == "reject":
                     raise ApiError(409, "conversation_busy",
@@ -195,9 +196,7 @@ class TurnRunner:
                 raise ApiError(409, "conversation_deleted",
                                f"conversation {cid} was deleted; its id is not reused, start a new one")
             if conv is None and handler.allowed_states is not None:
-                raise ApiError(404, "conversation_not_found",
-                               f"no conversation {cid}; start one with confirm_type -1 (a question)",
-                               {"accepted": self.expect(STATE_NEW)})
+                raise conversation_not_found(cid)
             state = conv.state if conv else STATE_NEW
             if handler.allowed_states is not None and state not in handler.allowed_states:
                 expected = self.expect(state)

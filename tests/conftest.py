@@ -17,6 +17,7 @@ from aiohttp.test_utils import TestServer
 from qbot.app import create_app
 from qbot.config import Config, load_config
 from qbot.evidence.demo import build_demo
+from qbot.server import QbotRunner, runner_kwargs
 from tests.support import Api, install_echo_plugin
 
 
@@ -59,15 +60,19 @@ Start = Callable[..., Awaitable[Running]]
 
 
 @pytest.fixture
-async def start_qbot(data_dir: Path, aiohttp_server: Any) -> AsyncIterator[Start]:
-    """Start qbot on a free port; keyword arguments are dotted config overrides."""
+async def start_qbot(data_dir: Path) -> AsyncIterator[Start]:
+    """Start qbot on a free port, with the HTTP server `qbot serve` uses; keyword arguments are
+    dotted config overrides."""
     sessions: list[aiohttp.ClientSession] = []
+    servers: list[TestServer] = []
 
     async def start(**overrides: Any) -> Running:
         settings = {"data_dir": str(data_dir), **{k.replace("__", "."): v for k, v in overrides.items()}}
         config = load_config(env={}, overrides=settings)
         app = create_app(config)
-        server = await aiohttp_server(app)
+        server = QbotTestServer(app)
+        await server.start_server(**runner_kwargs(config))
+        servers.append(server)
         session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60))
         sessions.append(session)
         return Running(Api(session, str(server.make_url("")).rstrip("/")), app, server, config)
@@ -75,6 +80,13 @@ async def start_qbot(data_dir: Path, aiohttp_server: Any) -> AsyncIterator[Start
     yield start
     for session in sessions:
         await session.close()
+    for server in servers:
+        await server.close()
+
+
+class QbotTestServer(TestServer):
+    async def _make_runner(self, **kwargs: Any) -> QbotRunner:
+        return QbotRunner(self.app, **kwargs)
 
 
 @pytest.fixture

@@ -112,6 +112,32 @@ async def test_a_conversation_is_its_creators_alone(examiners):
     assert (status, body["error"]["code"]) == (404, "conversation_not_found")
 
 
+async def test_another_examiners_conversation_answers_exactly_as_an_unused_id(examiners):
+    """Not one byte (status, headers, body) tells Bob that Alice's id exists. (A step that starts
+    conversations, -1 or the echo plugin's 7, does: on an unused id it starts one. Ids are one
+    namespace; docs/security.md says so.)"""
+    running, alice, bob = examiners
+    hers, unused = str(uuid.uuid4()), str(uuid.uuid4())
+    _, second, _ = await alice.flow(hers)
+    form = next(e.data["form"] for e in second if e.event == "confirm")
+
+    async def answer(cid: str, method: str, path: str, **kw: Any) -> tuple[int, dict[str, str], bytes]:
+        async with bob.session.request(method, bob.url(path.format(cid=cid)), **kw) as resp:
+            headers = {k: v for k, v in resp.headers.items() if k != "Date"}
+            return resp.status, headers, (await resp.read()).replace(cid.encode(), b"ID")
+
+    conv = "/chat/conversation/{cid}"
+    asks = [("POST", conv, {"json": step_body("", 0, "开始任务")}),
+            ("POST", conv, {"json": step_body("", 3, "继续任务", form)}),
+            ("POST", conv, {"json": step_body("", 3, "继续任务", form), "headers": {"Last-Event-ID": "5"}}),
+            ("GET", conv, {}), ("GET", conv + "/events", {}), ("GET", conv + "/events?last_event_id=2", {}),
+            ("POST", conv + "/stop", {}), ("DELETE", conv, {})]
+    for method, path, kw in asks:
+        theirs, nobodys = await answer(hers, method, path, **kw), await answer(unused, method, path, **kw)
+        assert theirs == nobodys, (method, path, kw)
+        assert theirs[0] == 404
+
+
 async def test_another_examiner_cannot_interrupt_or_stop_a_running_turn(examiners):
     running, alice, bob = examiners  # busy_policy interrupt: a step of the owner's would cancel
     cid = str(uuid.uuid4())

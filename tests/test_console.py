@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
 
+from qbot.appkeys import METRICS
 from qbot.auth import token_hash
 from qbot.config import ConfigError, load_config
 from qbot.app import create_app
@@ -596,3 +598,51 @@ async def test_a_question_with_two_readings_is_asked_back(start_qbot, open_page)
     await expect(page.locator(".turn").last).to_contain_text("王磊")
     await expect(page.locator("#choices")).to_be_hidden()
     await expect(page.locator("#confirm")).to_have_text("开始任务")
+
+
+ATTACKER_PAGE = """<!doctype html><title>elsewhere</title><script>
+window.attempts = (async (url, body) => {
+  const tried = [];
+  for (const init of [
+      {mode: "no-cors", method: "POST", headers: {"Content-Type": "text/plain"}, body},
+      {mode: "no-cors", method: "POST", body: new Blob([body])},
+      {mode: "cors", method: "POST", headers: {"Content-Type": "application/json"}, body}]) {
+    try { const r = await fetch(url, init); tried.push(r.type + ":" + r.status); }
+    catch (e) { tried.push("refused:" + e.name); }
+  }
+  return tried;
+})(%s, %s);
+</script>"""
+
+
+async def test_a_page_of_another_origin_cannot_drive_the_server(start_qbot, browser, aiohttp_server) -> None:
+    """A real page on another origin sends what browsers allow any site to send; none of it
+    creates a conversation (the browser only hides answers; qbot must refuse the requests)."""
+    running = await start_qbot()
+    cid = "drive-by"
+    target = running.api.url(f"/chat/conversation/{cid}")
+    body = json.dumps({"question": SEED_QUESTION, "confirm_type": -1, "conversation_id": cid,
+                       "case_id": "", "package_nodes": [], "confirm_form_data": {}}, ensure_ascii=False)
+    page_html = ATTACKER_PAGE % (json.dumps(target), json.dumps(body))
+
+    async def attacker(request):
+        return web.Response(text=page_html, content_type="text/html")
+
+    other = web.Application()
+    other.router.add_get("/", attacker)
+    elsewhere = await aiohttp_server(other)
+    page = await browser.new_page()
+    try:
+        await page.goto(str(elsewhere.make_url("/")).replace("127.0.0.1", "localhost"))
+        tried = await page.evaluate("window.attempts")
+    finally:
+        await page.close()
+    # Opaque answers (the browser hides them) and a preflight refused: the server said no to all.
+    assert tried[:2] == ["opaque:0", "opaque:0"] and tried[2].startswith("refused:"), tried
+    status, listed = await running.api.get_json("/chat/conversations")
+    assert listed["conversations"] == [], listed
+    status, body = await running.api.get_json(f"/chat/conversation/{cid}")
+    assert status == 404
+    refused = [line for line in running.app[METRICS].exposition()[0].decode().splitlines()
+               if line.startswith("qbot_refusals_total") and 'code="origin_not_allowed"' in line]
+    assert sum(float(line.rsplit(" ", 1)[1]) for line in refused) >= 3  # both POSTs and the preflight

@@ -43,7 +43,7 @@ async def test_every_route_is_documented(qbot) -> None:
     routed = {(r.resource.canonical, r.method) for r in qbot.app.router.routes() if r.method not in ("HEAD", "OPTIONS")}
     assert documented == routed
     step = doc["paths"][f"{PREFIX}/chat/conversation/{{conversation_id}}"]["post"]
-    assert set(step["responses"]) == {"200", "400", "404", "409", "413", "429", "503"}
+    assert set(step["responses"]) == {"200", "400", "403", "404", "408", "409", "413", "415", "429", "503"}
     assert "text/event-stream" in step["responses"]["200"]["content"]
     body = doc["components"]["schemas"]["Step"]
     assert body["required"] == ["confirm_type", "question"]

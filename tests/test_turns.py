@@ -38,7 +38,7 @@ async def test_twenty_conversations_while_one_client_stops_reading(echo_plugin, 
     await asyncio.get_running_loop().sock_connect(sock, (qbot.server.host, qbot.server.port))
     reader, writer = await asyncio.open_connection(sock=sock)
     body = json.dumps(step_body("stalled", 7, "echo", {"count": 4000, "size": 4000})).encode()
-    writer.write(f"POST {PREFIX}/chat/conversation/stalled HTTP/1.1\r\nHost: test\r\n"
+    writer.write(f"POST {PREFIX}/chat/conversation/stalled HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                  f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body)
     await writer.drain()
     await wait_until(lambda: "stalled" in runner.running)
