@@ -12,7 +12,9 @@ import gc
 import ipaddress
 import os
 import signal
+import socket
 import sys
+import tempfile
 from pathlib import Path
 
 from aiohttp import web
@@ -94,11 +96,46 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if problem:
         print(f"qbot: error: {problem}", file=sys.stderr)
         return EXIT_USAGE
+    # Checked before anything is built: a folder qbot cannot write, or a port in use, is one
+    # line and an exit code, not a traceback or a demo case built for nothing.
+    problem = _listen_problem(config.server.host, config.server.port)
+    if problem:
+        print(f"qbot: error: {problem}", file=sys.stderr)
+        return EXIT_LISTEN
+    problem = _data_dir_problem(config.data_dir)
+    if problem:
+        print(f"qbot: error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     setup_logging(config.logging)
     from qbot.app import create_app
 
     app = create_app(config)
     return asyncio.run(_serve(app, config))
+
+
+def _data_dir_problem(data_dir: Path) -> str | None:
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=data_dir):
+            pass
+    except OSError as exc:
+        return (f"the data directory {data_dir} cannot be used: {exc.strerror or exc}; give a folder qbot may "
+                "create and write (--data-dir, data_dir in config.yaml, QBOT_DATA_DIR)")
+    return None
+
+
+def _listen_problem(host: str, port: int) -> str | None:
+    """Whether `host:port` can be bound now (it may still be taken before the server binds it)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        for family, kind, proto, _, address in infos:
+            with socket.socket(family, kind, proto) as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as aiohttp binds
+                probe.bind(address)
+    except OSError as exc:
+        return (f"cannot listen on {host}:{port}: {exc.strerror or exc}; choose another port (--port, "
+                "server.port) or stop what holds it")
+    return None
 
 
 def _say_who_may_connect(app: web.Application, config) -> None:
@@ -195,6 +232,13 @@ def cmd_verify(args: argparse.Namespace) -> int:
         return EXIT_USAGE
 
 
+def _port(text: str) -> int:
+    """`--port` is checked as the flag it is (argparse names it), not blamed on config.yaml."""
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a TCP port; give an integer from 0 to 65535")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qbot", description="Forensic analysis assistant back end.")
     parser.add_argument("--version", action="version", version=f"qbot {__version__}")
@@ -203,7 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the HTTP server (builds the demo case on a fresh data dir)")
     _config_arguments(serve)
     serve.add_argument("--host", default=None, help="listen address (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=None, help="listen port (default 18808)")
+    serve.add_argument("--port", type=_port, default=None, help="listen port, 0 to 65535 (default 18808)")
     serve.add_argument("--allow-unauthenticated", action="store_true", default=None,
                        help="listen on an address other machines can reach although authentication is off")
     serve.set_defaults(func=cmd_serve)

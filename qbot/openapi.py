@@ -18,9 +18,9 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from qbot import __version__, contract
 from qbot.appkeys import CONFIG, REGISTRY
 from qbot.auth import AUTHENTICATOR
+from qbot.ids import SAFE_ID_PATTERN
 
 OPENAPI_VERSION = "3.1.0"
-SAFE_ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 EVENT_ID_PATTERN = "^[0-9]{1,18}$"
 
 # The cached document, per app (the registry and the config make it; both are fixed at start).

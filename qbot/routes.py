@@ -13,9 +13,9 @@ from qbot.appkeys import CONFIG, LOG, METRICS, REGISTRY, RUNNER, STORE
 from qbot.auth import examiner, visible_case
 from qbot.errors import ApiError, conversation_not_found
 from qbot.events import dumps
+from qbot.ids import SAFE_ID, SAFE_ID_RULE
 from qbot.jsonbody import parse_object, read_body
 from qbot.openapi import SPEC, openapi_json
-from qbot.schemas import SAFE_ID, SAFE_ID_RULE
 from qbot.streams import EventStream, serve
 from qbot.turns import Step
 

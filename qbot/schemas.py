@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import re
-
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    validate,
+    validates_schema,
+)
 
 from qbot.config import LimitsConfig
-
-# A conversation or case id: a UUID, or a safe token of the same alphabet.
-SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")  # use fullmatch: `$` would let a final newline in
-SAFE_ID_RULE = "a UUID or a token of letters, digits, '_' and '-' (at most 64, starting with a letter or digit)"
+from qbot.ids import SAFE_ID, SAFE_ID_RULE
 
 
 class StrictInt(fields.Int):

@@ -15,6 +15,7 @@ Exit status 0 when every chain holds, 1 otherwise, 2 when there is no log to che
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import sys
 from collections.abc import Iterator
@@ -56,13 +57,32 @@ class NotVerifiable(Exception):
 def connect_read_only(path: Path) -> sqlite3.Connection:
     if not path.is_file():
         raise NotVerifiable(f"no conversation log at {path}")
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    conn = _open_read_only(path)
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version < CHAIN_VERSION:
         conn.close()
         raise NotVerifiable(f"{path} is at schema version {version}, before the event chain; "
                             "start qbot once on it to upgrade (old events are sealed then)")
     return conn
+
+
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    """`mode=ro` reads a live log beside its server. On a read-only copy (a backup on a read-only
+    mount) SQLite cannot create the WAL index it needs; nothing writes such a copy, so it is read
+    as immutable, unless a WAL file holds events that immutable reading would skip."""
+    uri = path.resolve().as_uri()
+    try:
+        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True)
+        conn.execute("PRAGMA user_version")
+        return conn
+    except sqlite3.OperationalError as exc:
+        if os.access(path.parent, os.W_OK):
+            raise NotVerifiable(f"cannot read {path}: {exc}") from None
+    wal = path.with_name(path.name + "-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise NotVerifiable(f"{path} is on a read-only file system and its {wal.name} holds events that cannot be "
+                            "read there; copy the log and its -wal to a writable folder and verify the copy")
+    return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True)
 
 
 def _short(digest: str | None) -> str:

@@ -22,7 +22,15 @@ from qbot.auth import peer_address
 from qbot.authenticators import EXAMINER_PATTERN
 from qbot.config import ConfigError, load_config
 from qbot.registry import PluginError
-from tests.support import ORIGIN, PREFIX, SEED_QUESTION, Api, install_plugin, step_body
+from tests.support import (
+    ORIGIN,
+    PREFIX,
+    SEED_QUESTION,
+    Api,
+    cannot_run_here,
+    install_plugin,
+    step_body,
+)
 from tests.test_process import Server, free_port, qbot_env, run_cli
 
 HEADER = "X-Remote-User"
@@ -190,7 +198,7 @@ async def test_a_dual_stack_listener_sees_ipv4_peers_as_ipv4(data_dir, aiohttp_s
         with socket.socket(socket.AF_INET6) as probe:
             probe.bind(("::", 0))
     except OSError:
-        pytest.skip("no IPv6 on this machine")
+        cannot_run_here("no IPv6 on this machine")
     config = load_config(env={}, overrides={"data_dir": str(data_dir), "auth.method": "proxy_header",
                                             "auth.proxy_header.trusted_proxies": ["127.0.0.1"]})
     server = await aiohttp_server(create_app(config), host="::")

@@ -14,9 +14,35 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_shipped_config_yaml_loads_and_documents_every_key():
     config = load_config(ROOT / "config.yaml", env={})
     assert config.server.port == 18808 and config.server.prefix == "/qbot/api/v1/generalsec-ai"
-    text = (ROOT / "config.yaml").read_text("utf-8")
+    documented = documented_keys((ROOT / "config.yaml").read_text("utf-8"))
     for name in setting_names():
-        assert f"{name.split('.')[-1]}:" in text, f"config.yaml does not document {name}"
+        assert name in documented, f"config.yaml has no key {name}"
+        assert documented[name], f"config.yaml: {name} has no comment above it"
+
+
+def documented_keys(text: str) -> dict[str, bool]:
+    """Each key's dotted path (by its indentation, as YAML nests it), and whether a comment line
+    comes right above it or above the block of keys it opens with its siblings."""
+    keys: dict[str, bool] = {}
+    stack: list[tuple[int, str]] = []
+    commented = False
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if stripped.startswith("#"):
+            commented = True
+            continue
+        indent = len(line) - len(line.lstrip())
+        if stripped.startswith("- ") or ":" not in stripped:
+            continue  # an item of a list
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        name = stripped.split(":", 1)[0]
+        stack.append((indent, name))
+        keys[".".join(n for _, n in stack)] = commented
+        commented = False
+    return keys
 
 
 def test_precedence_file_env_flags(tmp_path):

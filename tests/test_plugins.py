@@ -10,9 +10,9 @@ from tests.support import SEED_QUESTION, install_plugin
 
 
 def test_builtins_register_through_entry_points():
-    handlers = registry.load()
+    # Other packages' plugins may be installed beside qbot here: only qbot's own are asserted.
+    handlers = {ct: r for ct, r in registry.load().items() if r.distribution.split()[0] == "qbot"}
     assert {ct: r.handler.name for ct, r in handlers.items()} == {-1: "question", 0: "start", 1: "choose", 3: "filter"}
-    assert {r.distribution.split()[0] for r in handlers.values()} == {"qbot"}
     assert registry.expected_next(handlers, "awaiting_start") == [0, -1]
     assert registry.expected_next(handlers, "completed") == [-1]
 

@@ -248,3 +248,24 @@ async def test_loopback_start_says_there_is_no_authentication(tmp_path, data_dir
         assert "no authentication: only programs on this machine can connect" in server.log.read_text()
     finally:
         server.kill(signal.SIGTERM)
+
+
+def test_start_up_problems_are_one_line_and_an_exit_code(tmp_path):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder")
+    result = run_cli("serve", "--data-dir", str(a_file / "data"), "--port", str(free_port()), cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "the data directory" in result.stderr and "--data-dir" in result.stderr
+
+    result = run_cli("serve", "--data-dir", str(tmp_path / "d1"), "--port", "99999", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "argument --port" in result.stderr and "0 to 65535" in result.stderr and "config.yaml" not in result.stderr
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("serve", "--data-dir", str(tmp_path / "fresh"), "--port", str(port), cwd=tmp_path)
+    assert result.returncode == 4
+    assert result.stderr.count("\n") == 1 and f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert not (tmp_path / "fresh").exists()  # found before the demo case was built

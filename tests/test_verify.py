@@ -4,17 +4,21 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from qbot.chain import GENESIS, event_hash
 from qbot import logwriter
+from qbot.chain import GENESIS, event_hash
 from qbot.convlog import ConversationLog, LogError, Write
 from qbot.events import Event
 from qbot.migrate import apply_migrations, load_migrations
 from qbot.verify import check
+from tests.support import cannot_run_here
 from tests.test_process import qbot_env, run_cli
 
 NEW_CONVERSATION = "INSERT INTO conversations (id, state, created_at, updated_at) VALUES (?, 'new', 't', 't')"
@@ -281,3 +285,27 @@ def test_a_failing_python_step_leaves_the_log_unmigrated(tmp_path, monkeypatch):
         assert "hash" not in [r[1] for r in conn.execute("PRAGMA table_info(events)")]
     finally:
         conn.close()
+
+
+async def test_verify_reads_a_backup_on_a_read_only_file_system(start_qbot, data_dir, tmp_path):
+    """A backup copy on a read-only mount (root ignores file modes, so a real read-only bind
+    mount in a namespace of the test's own): SQLite cannot make the WAL index there."""
+    if shutil.which("unshare") is None or subprocess.run(
+            ["unshare", "--user", "--map-root-user", "--mount", "true"], capture_output=True).returncode != 0:
+        cannot_run_here("unshare --user --map-root-user --mount is not available or not permitted here")
+    running = await start_qbot()
+    await running.api.flow("alpha")
+    backup = tmp_path / "backup"
+    backup.mkdir()
+    source = sqlite3.connect(data_dir / "qbot.db")
+    target = sqlite3.connect(backup / "qbot.db")
+    source.backup(target)  # the online backup operations.md describes
+    source.close()
+    target.execute("PRAGMA journal_mode=WAL")  # as the live log, so reading needs a WAL index
+    target.close()
+    script = (f'mount --bind "{backup}" "{backup}" && mount -o remount,ro,bind "{backup}" && '
+              f'! touch "{backup}/probe" 2>/dev/null && exec "{sys.executable}" -m qbot verify --data-dir "{backup}"')
+    result = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script],
+                            capture_output=True, text=True, env=qbot_env(), timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == f"verified 1 conversations, {events_in(data_dir)} events: every chain holds"

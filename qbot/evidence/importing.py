@@ -4,7 +4,6 @@ private copy, and written in one transaction — all of it, or (refused) nothing
 from __future__ import annotations
 
 import os
-import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -13,16 +12,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from qbot.ids import SAFE_ID_RULE, is_safe_id
+
 from ..migrate import apply_migrations
 from . import detect
-from .importers import SQLITE_IMPORTERS
-from .importers import jsoncase
+from .importers import SQLITE_IMPORTERS, jsoncase
 from .source import EvidenceFile, ImportRefused, evidence_copy, is_sqlite, open_copy
 from .writer import RecordWriter
 
 __all__ = ["FileResult", "ImportRefused", "ImportSummary", "connect_writer", "delete_case", "import_paths"]
 
-SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 _COMPANIONS = ("-wal", "-shm", "-journal")
 # In a walked directory, files that claim to be databases are reported even when unreadable;
 # other files that are not a known format are skipped silently (an extraction holds many).
@@ -157,11 +156,11 @@ def _import_one(conn: sqlite3.Connection, ev: EvidenceFile, result: FileResult, 
             source_db = open_copy(ev)  # refuses non-SQLite, truncated and corrupt files
             schema = detect.read_schema(source_db)
             importer = detect.choose(schema, SQLITE_IMPORTERS)
-            reader = lambda out: importer.read(source_db, schema, out)  # noqa: E731
+            reader = lambda out: importer.read(source_db, schema, out)
         else:
             importer = jsoncase.JSON_CASE
             document = jsoncase.load(ev.copy)
-            reader = lambda out: importer.read(document, out)  # noqa: E731
+            reader = lambda out: importer.read(document, out)
         result.format = importer.format
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -205,8 +204,8 @@ def import_paths(
 ) -> ImportSummary:
     """Import files (directories are walked) into `package` of case `case_id`, creating both if
     new. `progress(done, total)` reports records written of the file being imported."""
-    if not SAFE_ID.match(case_id):
-        raise ValueError(f"case id {case_id!r} must match {SAFE_ID.pattern}")
+    if not is_safe_id(case_id):
+        raise ValueError(f"case id {case_id!r} is not {SAFE_ID_RULE}")
     if not package.strip():
         raise ValueError("package name must not be empty")
     try:

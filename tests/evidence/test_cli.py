@@ -33,6 +33,12 @@ def test_import_summary_and_exit_codes(testdata: Path, tmp_path: Path, capsys: p
     assert "refused" in captured.out and "not an SQLite 3 database" in captured.out
     assert "1 file(s) refused" in captured.err
     assert run(["import", "--data-dir", str(data), "--case", "bad id!", "--package", "p", str(bad)]) == 2
+    # A trailing newline is no part of an id: such a case could never be reached through the API.
+    before = query(data / "evidence.db", "SELECT id FROM cases")
+    assert run(["import", "--data-dir", str(data), "--case", "demo\n", "--package", "p1",
+                str(testdata / "android")]) == 2
+    assert "is not a UUID or a token of letters, digits" in capsys.readouterr().err
+    assert query(data / "evidence.db", "SELECT id FROM cases") == before
 
 
 def test_demo_command(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
