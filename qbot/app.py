@@ -12,12 +12,14 @@ from aiohttp import web
 from qbot import registry as plugin_registry
 from qbot.appkeys import CONFIG, ENGINE, LOG, METRICS, REGISTRY, RUNNER, STORE
 from qbot.auth import AUTHENTICATOR, auth_middleware, load_authenticator
+from qbot.buffers import ClientBuffers
 from qbot.config import Config
 from qbot.console import setup_console
 from qbot.convlog import ConversationLog
 from qbot.engine import create_engine
 from qbot.evidence.store import EvidenceStore
 from qbot.guards import Guard, guard_middleware
+from qbot.memory import Trimmer
 from qbot.metrics import Metrics
 from qbot.middlewares import error_middleware
 from qbot.registry import Registered
@@ -78,13 +80,17 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
             app[STORE] = store
             app[LOG] = conv_log
             app[ENGINE] = create_engine(config, store)
-            runner = app[RUNNER] = TurnRunner(config, conv_log, app[REGISTRY], app[ENGINE], store, app[METRICS])
+            trimmer = Trimmer()
+            buffers = ClientBuffers(config.limits.slow_clients_bytes, on_idle=trimmer.soon)
+            runner = app[RUNNER] = TurnRunner(config, conv_log, app[REGISTRY], app[ENGINE], store, app[METRICS],
+                                              buffers)
             app[METRICS].read_from(runner, conv_log, store)
             closed = await runner.recover()
             if closed:
                 log.warning("closed %d turn(s) interrupted by the previous shutdown", closed)
             yield
             await runner.drain(0)
+            trimmer.cancel()
         finally:
             await conv_log.close()
     finally:

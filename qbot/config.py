@@ -46,7 +46,7 @@ class ServerConfig:
 class TurnsConfig:
     on_disconnect: str = "continue"
     busy_policy: str = "reject"
-    subscriber_buffer: int = 2000
+    subscriber_buffer_bytes: int = 4 * 1024 * 1024
     send_timeout: float = 30.0
     max_turn_seconds: float = 600.0
 
@@ -59,6 +59,7 @@ class LimitsConfig:
     max_package_nodes: int = 200
     max_running_turns: int = 500
     max_turns_per_examiner: int = 20
+    slow_clients_bytes: int = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -204,8 +205,8 @@ TurnsSchema = _section(
                              metadata=_help("what a turn does when its client goes away")),
     busy_policy=fields.Str(validate=validate.OneOf(["reject", "interrupt"]),
                            metadata=_help("a new step while a turn runs: refuse with 409, or cancel the running turn")),
-    subscriber_buffer=fields.Int(validate=validate.Range(min=16),
-                                 metadata=_help("events held for a client that reads slowly before its stream is closed")),
+    subscriber_buffer_bytes=fields.Int(validate=validate.Range(min=64 * 1024), metadata=_help(
+        "bytes of events held for one client that reads slower than its turn writes; past it, its stream is closed")),
     send_timeout=fields.Float(validate=validate.Range(min=0.1), metadata=_help("seconds one write to a client may take")),
     max_turn_seconds=fields.Float(validate=validate.Range(min=1), metadata=_help("a turn running longer is ended as failed")),
 )
@@ -219,6 +220,8 @@ LimitsSchema = _section(
                                  metadata=_help("turns running at once in the server; more get 429 with Retry-After")),
     max_turns_per_examiner=fields.Int(validate=validate.Range(min=1),
                                       metadata=_help("turns one examiner may run at once; more get 429")),
+    slow_clients_bytes=fields.Int(validate=validate.Range(min=1024 * 1024), metadata=_help(
+        "bytes held for all slow clients together; past it, the client holding the most is dropped")),
 )
 _EngineFields = _section(
     EngineConfig,

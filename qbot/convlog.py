@@ -96,6 +96,13 @@ class TurnRow:
     ended_at: str | None
 
 
+# The events after an id whose data, summed in id order, starts below a number of bytes.
+_EVENTS_WITHIN_BYTES = (
+    "SELECT id, event, data, turn_id FROM ("
+    " SELECT id, event, data, turn_id, SUM(length(CAST(data AS BLOB))) OVER (ORDER BY id ROWS UNBOUNDED PRECEDING)"
+    " - length(CAST(data AS BLOB)) AS before FROM events WHERE conversation_id = ? AND id > ? ORDER BY id LIMIT ?)"
+    " WHERE before < ?")
+
 class LogError(Exception):
     """The log could not be written; the turn that needed it cannot go on."""
 
@@ -318,9 +325,11 @@ class ConversationLog:
             for r in rows
         ]
 
-    async def events_after(self, conversation_id: str, after: int, limit: int = 1000) -> list[Event]:
-        sql = "SELECT id, event, data, turn_id FROM events WHERE conversation_id = ? AND id > ? ORDER BY id LIMIT ?"
-        return [Event(r[0], r[1], r[2], r[3]) for r in await self._read(sql, (conversation_id, after, limit))]
+    async def events_after(self, conversation_id: str, after: int, limit: int, max_bytes: int) -> list[Event]:
+        """Up to `limit` events after id `after`, as many as fit in `max_bytes` bytes of data
+        (always the first one), so a page of large events stays small."""
+        rows = await self._read(_EVENTS_WITHIN_BYTES, (conversation_id, after, limit, max_bytes))
+        return [Event(r[0], r[1], r[2], r[3]) for r in rows]
 
     async def running_turns(self) -> list[tuple[str, str]]:
         """(conversation_id, turn_id) of turns the log shows as still running."""

@@ -46,6 +46,10 @@ class Metrics:
             yield GaugeMetricFamily("qbot_open_streams", "Event streams open to clients now", value=self.open_streams)
             yield CounterMetricFamily("qbot_events_sent", "Events sent to clients (each client counts)",
                                       value=self.events_sent)
+            yield GaugeMetricFamily("qbot_slow_client_bytes", "Bytes held in memory for clients that have not read "
+                                    "them yet, all together (limits.slow_clients_bytes)", value=runner.buffers.total)
+            yield CounterMetricFamily("qbot_slow_clients_dropped", "Streams closed because all slow clients together "
+                                      "held more than limits.slow_clients_bytes", value=runner.buffers.dropped)
             yield CounterMetricFamily("qbot_log_commits", "Transactions committed to the conversation log",
                                       value=log.commits)
             yield GaugeMetricFamily("qbot_log_backlog_events", "Events queued for the log that its writer has not "

@@ -67,7 +67,7 @@ def _last_event_id(request: web.Request) -> int | None:
 def _stream(request: web.Request) -> EventStream:
     config = request.app[CONFIG]
     return EventStream(ping_interval=config.server.ping_interval, send_timeout=config.turns.send_timeout,
-                       metrics=request.app[METRICS])
+                       metrics=request.app[METRICS], buffers=request.app[RUNNER].buffers)
 
 
 async def _visible_conversation(request: web.Request, cid: str):
@@ -149,7 +149,7 @@ async def _follow(request: web.Request, cid: str, after: int) -> web.StreamRespo
     """Replay after `after`, then follow the running turn, if any, to its done."""
     runner = request.app[RUNNER]
     turn = runner.running.get(cid)
-    subscriber = turn.subscribe(request.app[CONFIG].turns.subscriber_buffer) if turn else None
+    subscriber = runner.subscribe(turn) if turn else None
     stream = _stream(request)
     try:
         await serve(request, stream, request.app[LOG], cid, after, turn, subscriber)

@@ -5,60 +5,92 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from aiohttp import web
+from aiohttp.abc import AbstractStreamWriter
 from aiohttp_sse import EventSourceResponse
 
+from qbot.buffers import ClientBuffers, Subscriber
 from qbot.convlog import ConversationLog
 from qbot.events import Event
 from qbot.metrics import Metrics
-from qbot.turns import Subscriber, Turn
+from qbot.turns import Turn
 
-REPLAY_PAGE = 500
+# A stalled client holds at most about one page of the log in hand plus two writes in its
+# socket's user-space buffer (the transport's high-water mark is lowered to one write).
+REPLAY_PAGE = 64  # events read from the log at a time...
+REPLAY_PAGE_BYTES = 64 * 1024  # ...as many of them as fit in this (at least one)
+WRITE_CHUNK = 16 * 1024  # bytes per write
 
 logger = logging.getLogger(__name__)
 
 
 class EventStream(EventSourceResponse):
-    """The contract's headers, and whole batches of events in one write: a turn's events often
-    arrive together, and one write per batch saves a system call per event."""
+    """The contract's headers, and a batch of events in as few writes as fit in WRITE_CHUNK
+    bytes: a turn's events often arrive together, and one write per batch saves a system call per
+    event. A write the socket cannot take waits for it to drain (backpressure), at most
+    `send_timeout` seconds; meanwhile what the stream holds is counted in `buffers`."""
 
-    def __init__(self, *, ping_interval: float, send_timeout: float, metrics: Metrics) -> None:
+    def __init__(self, *, ping_interval: float, send_timeout: float, metrics: Metrics,
+                 buffers: ClientBuffers) -> None:
         super().__init__(sep="\n", allow_all_methods=True, ping_interval=ping_interval, send_timeout=send_timeout)
         self.metrics = metrics
+        self.buffers = buffers
         self.headers["Content-Type"] = "text/event-stream; charset=utf-8"
         self.headers["Cache-Control"] = "no-store"
         self._write_timeout = send_timeout
+        self._writer: AbstractStreamWriter | None = None
+        self._transport_limits: tuple[int, int] | None = None
         self.last_sent = 0
+
+    async def prepare(self, request: web.BaseRequest) -> AbstractStreamWriter | None:
+        writer = await super().prepare(request)
+        self._writer = writer
+        transport = request.transport
+        if transport is not None and self._transport_limits is None:
+            self._transport_limits = transport.get_write_buffer_limits()[::-1]  # (high, low)
+            transport.set_write_buffer_limits(high=WRITE_CHUNK)
+        return writer
+
+    def restore_transport(self) -> None:
+        """The connection may serve further requests: give it back its own buffer limits."""
+        transport = self._req.transport if self._req is not None else None
+        if transport is not None and self._transport_limits is not None and not transport.is_closing():
+            transport.set_write_buffer_limits(*self._transport_limits)
 
     async def send_events(self, events: Sequence[Event], last: bool = False) -> None:
         """Send the events not sent yet; `last` ends the body with them (one write, not two)."""
         fresh = [e for e in events if e.id > self.last_sent]
-        if not fresh and not last:
+        if not fresh:
+            if last:
+                await self._send(b"", True, 0)
             return
-        data = b"".join(e.frame for e in fresh)
-        send = self.write_eof if last else self.write
-        if self._cannot_wait(len(data)):
-            await send(data)
-        else:
-            try:
-                async with asyncio.timeout(self._write_timeout):
-                    await send(data)
-            except TimeoutError:
-                self.drop()
-                raise ConnectionResetError("client stopped reading") from None
-        if fresh:
-            self.last_sent = fresh[-1].id
-            self.metrics.events_sent += len(fresh)
+        left = sum(len(e.frame) for e in fresh)
+        for piece, upto in _pieces(fresh):
+            left -= len(piece)
+            await self._send(piece, last and left == 0, left)
+            if upto:
+                self.last_sent = fresh[upto - 1].id
+        self.metrics.events_sent += len(fresh)
 
-    def _cannot_wait(self, size: int) -> bool:
-        """A write waits only when it takes the transport past its high-water mark; below it the
-        send timeout (a timer per write) is not needed."""
+    async def _send(self, data: bytes | memoryview, last: bool, left: int) -> None:
+        send = self.write_eof if last else self.write
         transport = self._req.transport if self._req is not None else None
-        if transport is None:
-            return True  # the write fails at once
-        return transport.get_write_buffer_size() + size < transport.get_write_buffer_limits()[1]
+        if transport is None or transport.get_write_buffer_size() + len(data) < WRITE_CHUNK:
+            await send(data)  # fails at once, or cannot fill the buffer: no wait, no timer
+            return
+        self.buffers.hold(self, transport.get_write_buffer_size() + len(data) + left)
+        try:
+            async with asyncio.timeout(self._write_timeout):
+                await send(data)
+                if self._writer is not None:
+                    await self._writer.drain()
+        except TimeoutError:
+            self.drop()
+            raise ConnectionResetError("client stopped reading") from None
+        finally:
+            self.buffers.release(self)
 
     def drop(self) -> None:
         """Close a client that cannot keep up, without waiting to flush what it will not read;
@@ -66,6 +98,27 @@ class EventStream(EventSourceResponse):
         self.stop_streaming()
         if self._req is not None and self._req.transport is not None:
             self._req.transport.abort()
+
+
+def _pieces(events: Sequence[Event]) -> Iterator[tuple[bytes | memoryview, int]]:
+    """The events' frames in pieces of at most WRITE_CHUNK bytes (a large frame is split), each
+    with the number of events it completes, counted from the first (0: it ends mid-frame)."""
+    batch: list[bytes] = []
+    size = 0
+    for n, event in enumerate(events, 1):
+        frame = event.frame
+        if size + len(frame) > WRITE_CHUNK and batch:
+            yield b"".join(batch), n - 1
+            batch, size = [], 0
+        if len(frame) > WRITE_CHUNK:
+            view = memoryview(frame)
+            for at in range(0, len(frame), WRITE_CHUNK):
+                yield view[at:at + WRITE_CHUNK], n if at + WRITE_CHUNK >= len(frame) else 0
+            continue
+        batch.append(frame)
+        size += len(frame)
+    if batch:
+        yield (batch[0] if len(batch) == 1 else b"".join(batch)), len(events)
 
 
 async def serve(
@@ -103,16 +156,17 @@ async def serve(
     finally:
         if stream.prepared:
             stream.metrics.open_streams -= 1
+            stream.restore_transport()
         if turn is not None and subscriber is not None:
             turn.unsubscribe(subscriber)
 
 
 async def _replay(stream: EventStream, log: ConversationLog, conversation_id: str) -> None:
     while True:
-        page = await log.events_after(conversation_id, stream.last_sent, REPLAY_PAGE)
-        await stream.send_events(page)
-        if len(page) < REPLAY_PAGE:
+        page = await log.events_after(conversation_id, stream.last_sent, REPLAY_PAGE, REPLAY_PAGE_BYTES)
+        if not page:
             return
+        await stream.send_events(page)
 
 
 async def _follow(stream: EventStream, turn: Turn, subscriber: Subscriber) -> None:

@@ -9,13 +9,13 @@ import contextlib
 import logging
 import uuid
 import weakref
-from collections import deque
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
 from qbot import logs
 from qbot.auth import visible_case
+from qbot.buffers import ClientBuffers, Subscriber
 from qbot.config import Config
 from qbot.convlog import ConversationLog, ConversationRow, LogError, Write, utcnow
 from qbot.engine import scope
@@ -31,49 +31,6 @@ log = logging.getLogger(__name__)
 
 FINAL_WRITE_PAUSES = (0.05, 0.25, 1.0)  # seconds before each new try to record a turn's ending
 RETRY_AFTER_SECONDS = 2  # told to clients refused for load
-
-
-class Subscriber:
-    """A bounded inbox of committed events for one stream. A reader that falls further behind
-    than `limit` events is dropped (`overflowed`): its stream closes and it may resume from the
-    log with Last-Event-ID, while the turn goes on."""
-
-    __slots__ = ("_events", "_ready", "limit", "overflowed", "closed")
-
-    def __init__(self, limit: int) -> None:
-        self._events: deque[Event] = deque()
-        self._ready = asyncio.Event()
-        self.limit = limit
-        self.overflowed = False
-        self.closed = False
-
-    @property
-    def pending(self) -> int:
-        return len(self._events)
-
-    def offer(self, events: list[Event]) -> None:
-        if self.overflowed:
-            return
-        if len(self._events) + len(events) > self.limit:
-            self.overflowed = True
-            self._events.clear()
-        else:
-            self._events.extend(events)
-        self._ready.set()
-
-    def close(self) -> None:
-        """No more events will come (the turn ended without a recordable done)."""
-        self.closed = True
-        self._ready.set()
-
-    async def take(self) -> list[Event]:
-        """Everything waiting (at least one event), or [] once overflowed or closed and empty."""
-        while not self._events and not self.overflowed and not self.closed:
-            self._ready.clear()
-            await self._ready.wait()
-        taken = list(self._events)
-        self._events.clear()
-        return taken
 
 
 class Turn:
@@ -112,8 +69,8 @@ class Turn:
         for subscriber in self.subscribers:
             subscriber.offer(events)
 
-    def subscribe(self, limit: int) -> Subscriber:
-        subscriber = Subscriber(limit)
+    def subscribe(self, buffers: ClientBuffers, limit: int) -> Subscriber:
+        subscriber = Subscriber(buffers, limit)
         self.subscribers.add(subscriber)
         return subscriber
 
@@ -137,7 +94,7 @@ class Step:
 
 class TurnRunner:
     def __init__(self, config: Config, log_: ConversationLog, registry: dict[int, Registered], engine: Any, store: Any,
-                 metrics: Metrics | None = None):
+                 metrics: Metrics | None = None, buffers: ClientBuffers | None = None):
         self.config = config
         self.log = log_
         self.registry = registry
@@ -146,6 +103,7 @@ class TurnRunner:
         self.running: dict[str, Turn] = {}
         self.rows = ConversationRows(log_)
         self.metrics = metrics or Metrics()
+        self.buffers = buffers or ClientBuffers(config.limits.slow_clients_bytes)
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self.accepting = True
 
@@ -160,6 +118,10 @@ class TurnRunner:
         return expected_next(self.registry, state)
 
     # -- starting ----------------------------------------------------------------------------
+
+    def subscribe(self, turn: Turn) -> Subscriber:
+        """A new inbox of `turn`'s committed events for one stream."""
+        return turn.subscribe(self.buffers, self.config.turns.subscriber_buffer_bytes)
 
     async def begin(self, step: Step) -> tuple[Turn, Subscriber, Event]:
         """Check the step against the conversation, record the turn and its `start` event, start
@@ -253,7 +215,7 @@ class TurnRunner:
                 turn.publish([start])
 
             # Registered before the write, so a resume that arrives meanwhile follows this turn.
-            subscriber = turn.subscribe(self.config.turns.subscriber_buffer)
+            subscriber = self.subscribe(turn)
             self.running[cid] = turn
             try:
                 await self.log.write(Write(cid, events, statements, on_commit=started))
