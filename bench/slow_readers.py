@@ -1,33 +1,25 @@
-"""Slow readers: what clients that stop reading the replay of long conversations cost qbot's
-memory, whether it gives the memory back once they close, and whether ordinary flows keep their
-first-event time meanwhile.
+"""Slow readers: server memory held by clients that stop reading the replay of long conversations,
+whether it comes back once they close, and whether ordinary flows keep their first-event time.
 
-    python bench/slow_readers.py                 # 200 readers on 4 conversations of 4 MB each
-    python bench/slow_readers.py --readers 500 --mb 8
-    python bench/slow_readers.py --smoke         # 20 readers, 2 x 2 MB; exits 1 on any failure (CI)
-    python bench/slow_readers.py --json          # the figures as one JSON object
+    python bench/slow_readers.py            # 200 readers on 4 conversations of 4 MB of log each
+    python bench/slow_readers.py --smoke    # 20 readers on 2 conversations; exits 1 on failures (CI)
+    python bench/slow_readers.py --readers 500 --mb 8 --json
 
-One command: it starts `python -m qbot serve` from the repository this file lives in (its
-directory first on PYTHONPATH, as the working directory) on a fresh temp data dir and a free port
-of 127.0.0.1, with a config file of its own (`turns.send_timeout` 60 s by default, longer than the
-readers are held, so the server keeps them) and a bench-only handler plugin (confirm_type 91,
-`bench_bulk`: `events` messages of `size` characters, then done) installed as a distribution on the
-server's PYTHONPATH, the way bench/idle_streams.py and tests/support.py install theirs.
-
-It makes `--conversations` conversations whose logs hold about `--mb` MB each (more than a loopback
-socket buffer: the sizes of this machine's are printed) by POSTing that handler's step and reading
-its stream to the end; reads each replay once completely (warm-up); runs bench/flows.py's ordinary
-flows for a baseline; then opens `--readers` raw connections (round-robin over the conversations)
-that send `GET …/events` with `Last-Event-ID: 0` (replay everything), read the response headers,
-check for 200 and never read again. It samples the server's VmRSS every 0.1 s until it has settled
-(within 1 MB over 2 s, at most `--settle` s), runs the same flows while the readers are held,
-closes the readers, waits 5 s and prints the server's RSS before, held and after, and the flows'
-first-event times, against the targets: at 200 readers at most 40 MB added (scaled linearly for
-other counts), RSS 5 s after the close within 10% of before, p99 first-event time while held at
-most 2x the baseline p99 + 20 ms. A `/metrics` line naming slow or held streams is printed if the
-server has one. Everything it started (server, sockets, temp dir) is stopped and removed on exit,
-Ctrl-C or SIGTERM. Exits 1 on a failure (the server did not start or died, a conversation could not
-be made, a reader got no 200, a flow failed), and, without --smoke, also when a target is not met.
+It starts `python -m qbot serve` of the repository this file is in (first on PYTHONPATH) on a fresh
+temp data dir and port, with its own config (`turns.send_timeout` 60 s: longer than the readers are
+held) and a bench-only handler plugin (confirm_type 91, `bench_bulk`: `events` messages of `size`
+characters, then done), as idle_streams.py does; makes `--conversations` conversations of about
+`--mb` MB of log (POST the handler's step, read the stream to the end); reads each replay once and
+runs bench/flows.py's flows (warm-up, baseline); takes the server's VmRSS; opens `--readers`
+connections (round-robin) that send `GET …/events` with `Last-Event-ID: 0` (the whole replay), read
+the response headers, check for 200 and never read again; samples VmRSS every 0.1 s until it
+settles (within 1 MB over 2 s, at most `--settle` s); runs the flows again while the readers are
+held; closes them and takes VmRSS 5 s later. Targets: at most 40 MB added at 200 readers (scaled
+linearly), RSS 5 s after the close within 10% of before, flows' p99 first-event time while held at
+most 2x the baseline's + 20 ms. A `/metrics` line naming slow or held streams is printed if any.
+All it started (server, sockets, temp dir) is stopped and removed on exit, Ctrl-C or SIGTERM. Exits
+1 on a failure (the server did not start or died, a conversation could not be made, a reader got
+no 200, a flow failed) and, without --smoke, when a target is not met.
 """
 from __future__ import annotations
 
@@ -36,7 +28,6 @@ import asyncio
 import json
 import os
 import signal
-import subprocess
 import sys
 import tempfile
 import textwrap
@@ -60,27 +51,23 @@ FRAME_OVERHEAD = 45  # bytes of an event's frame besides its delta: `id:`, `even
 TARGET_MB, TARGET_READERS = 40.0, 200  # added RSS while held, at 200 readers (scaled linearly)
 AFTER_TOLERANCE = 0.10  # RSS 5 s after the close, relative to before
 P99_FACTOR, P99_SLACK_MS = 2.0, 20.0  # ttfe p99 while held <= factor x baseline p99 + slack
-SAMPLE_EVERY = 0.1
-OPEN_BATCH = 50  # connections opened at once (the server's listen backlog is 128)
+SAMPLE_EVERY, OPEN_BATCH = 0.1, 50  # RSS sampling, s; connections opened at once (listen backlog 128)
 
 BULK_PLUGIN = '''
 """Bench-only handler (bench/slow_readers.py): `events` messages of `size` characters, then done."""
 import asyncio
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 from qbot.events import message
 from qbot.handlers import STATE_COMPLETED
 
 
 class Form(Schema):
-    events = fields.Int(load_default=1000, validate=validate.Range(min=1))
-    size = fields.Int(load_default=4096, validate=validate.Range(min=8))
+    events = fields.Int(load_default=1000)
+    size = fields.Int(load_default=4096)
 
 
 class Bulk:
-    confirm_type = 91
-    name = "bench_bulk"
-    form_schema = Form
-    allowed_states = None
+    confirm_type, name, form_schema, allowed_states = 91, "bench_bulk", Form, None
 
     async def run(self, ctx):
         size = ctx.form["size"]
@@ -96,8 +83,7 @@ handler = Bulk()
 
 
 def install_plugin(root: Path) -> Path:
-    """The `qbot_bench_bulk` distribution in `root` (a module and its `*.dist-info` with the
-    `qbot.plugins` entry point), as idle_streams.install_plugin does for its own."""
+    """The `qbot_bench_bulk` distribution in `root`, as idle_streams.install_plugin writes its own."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "qbot_bench_bulk.py").write_text(textwrap.dedent(BULK_PLUGIN), "utf-8")
     info = root / "qbot_bench_bulk-1.0.dist-info"
@@ -107,51 +93,28 @@ def install_plugin(root: Path) -> Path:
     return root
 
 
-class QbotServer(compare.Server):
-    """compare.Server (readiness by /healthz, stop by process group), run from this repository
-    with an environment of its own: the repository, then the plugin, first on PYTHONPATH."""
-
-    def __init__(self, argv: list[str], port: int, workdir: Path, env: dict[str, str]) -> None:
-        self.name, self.port = "qbot", port
-        self.log_path = workdir / "qbot.log"
-        with open(self.log_path, "wb") as log:
-            self.proc = subprocess.Popen(argv, cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=log,
-                                         stderr=subprocess.STDOUT, start_new_session=True)
-
-
 class Failure(Exception):
     """Something broke (not a missed target): the run is reported as failed."""
 
 
 def rss_mb(pid: int) -> float:
     try:
-        return idle_streams.rss_kb(pid) / 1024
+        return round(idle_streams.rss_kb(pid) / 1024, 1)
     except (OSError, StopIteration):
         raise Failure(f"the server (pid {pid}) is gone") from None
 
 
-def sysctl_bytes(name: str, index: int) -> int | None:
-    try:
-        return int(Path("/proc/sys/net/ipv4", name).read_text().split()[index])
-    except (OSError, ValueError, IndexError):
-        return None
-
-
 def kernel_tcp_mb() -> float | None:
-    """Memory the kernel holds in TCP buffers, all sockets (`TCP: … mem P` pages, /proc/net/sockstat)."""
+    """What the kernel holds in TCP buffers, all sockets (`TCP: … mem PAGES` of /proc/net/sockstat)."""
     try:
-        for line in Path("/proc/net/sockstat").read_text().splitlines():
-            if line.startswith("TCP:"):
-                words = line.split()
-                return int(words[words.index("mem") + 1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-    except (OSError, ValueError):
-        pass
-    return None
+        words = next(ln for ln in Path("/proc/net/sockstat").read_text().splitlines() if ln.startswith("TCP:")).split()
+        return round(int(words[words.index("mem") + 1]) * os.sysconf("SC_PAGE_SIZE") / 2**20, 1)
+    except (OSError, ValueError, StopIteration):
+        return None
 
 
 class Sampler:
     """The server's VmRSS every SAMPLE_EVERY seconds, as (monotonic time, MiB), in a task."""
-
     def __init__(self, pid: int) -> None:
         self.pid, self.samples = pid, []
         self.task = asyncio.create_task(self._run())
@@ -169,17 +132,17 @@ class Sampler:
         t0 = time.monotonic()
         while (now := time.monotonic()) < t0 + timeout:
             await asyncio.sleep(SAMPLE_EVERY)
+            if self.task.done():
+                self.task.result()  # raises the Failure that stopped it: the server is gone
             recent = [mb for t, mb in self.samples if t >= now - window]
             if now - t0 >= window and max(recent) - min(recent) <= within:
                 return True, now - t0
         return False, time.monotonic() - t0
 
-    def stop(self) -> None:
-        self.task.cancel()
 
-
-async def post_bulk(s: aiohttp.ClientSession, base: str, events: int, size: int) -> str:
-    """A new conversation whose log holds the bulk turn; its id once the turn has ended."""
+async def make_conversation(s: aiohttp.ClientSession, base: str, events: int, size: int) -> tuple[str, int, int]:
+    """A new conversation whose log holds the bulk turn, its replay then read once completely (it
+    must end with a completed done): (id, bytes, events of the replay)."""
     cid = str(uuid.uuid4())
     body = {"question": "bulk", "conversation_id": cid, "case_id": "", "confirm_type": BULK_TYPE,
             "package_nodes": [], "confirm_form_data": {"events": events, "size": size}}
@@ -188,28 +151,18 @@ async def post_bulk(s: aiohttp.ClientSession, base: str, events: int, size: int)
         if r.status != 200:
             raise Failure(f"bulk turn: HTTP {r.status} {(await r.text())[:300]}")
         async for _ in r.content.iter_any():
-            pass  # its events are read back below, from the log
-    for _ in range(300):  # a stream that fell behind is closed early; the turn goes on
-        async with s.get(f"{base}{PREFIX}/chat/conversation/{cid}") as r:
-            if not (await r.json())["running"]:
-                return cid
-        await asyncio.sleep(0.1)
-    raise Failure(f"bulk turn of {cid} still running after 30 s")
-
-
-async def read_replay(s: aiohttp.ClientSession, base: str, cid: str) -> tuple[int, int]:
-    """Read a conversation's whole replay: (bytes, events); it must end with a completed done."""
-    parser, events, size = flows.SSEParser(), [], 0
+            pass
+    parser, got, nbytes = flows.SSEParser(), [], 0
     async with s.get(f"{base}{PREFIX}/chat/conversation/{cid}/events",
                      headers={"Accept": "text/event-stream", "Last-Event-ID": "0"}) as r:
         if r.status != 200:
             raise Failure(f"replay of {cid}: HTTP {r.status} {(await r.text())[:300]}")
         async for chunk in r.content.iter_any():
-            size += len(chunk)
-            events += parser.feed(chunk)
-    if not events or events[-1][1] != "done" or json.loads(events[-1][2]).get("state") != "completed":
-        raise Failure(f"replay of {cid} does not end with a completed done ({len(events)} events)")
-    return size, len(events)
+            nbytes += len(chunk)
+            got += parser.feed(chunk)
+    if not got or got[-1][1] != "done" or json.loads(got[-1][2]).get("state") != "completed":
+        raise Failure(f"replay of {cid} does not end with a completed done ({len(got)} events)")
+    return cid, nbytes, len(got)
 
 
 async def open_slow(port: int, path: str) -> asyncio.StreamWriter:
@@ -232,8 +185,7 @@ async def open_slow(port: int, path: str) -> asyncio.StreamWriter:
 async def metric_lines(s: aiohttp.ClientSession, base: str) -> tuple[int | None, list[str]]:
     """qbot_open_streams, and any sample line naming slow or held streams or bytes."""
     async with s.get(f"{base}/metrics") as r:
-        text = await r.text()
-    lines = [ln for ln in text.splitlines() if ln and not ln.startswith("#")]
+        lines = [ln for ln in (await r.text()).splitlines() if ln and not ln.startswith("#")]
     open_streams = next((int(float(ln.split()[-1])) for ln in lines if ln.startswith("qbot_open_streams ")), None)
     return open_streams, [ln for ln in lines if "slow" in ln.lower() or "held" in ln.lower()]
 
@@ -241,18 +193,23 @@ async def metric_lines(s: aiohttp.ClientSession, base: str) -> tuple[int | None,
 async def bench(a: argparse.Namespace, tmp: Path, started: list, out: dict) -> list[str]:
     """Run it all, filling `out`; returns the failures."""
     idle_streams.raise_nofile()  # readers + flows + the server's own files; the server inherits it
+    size = a.event_bytes
+    per_conv = -(-int(a.mb * 2**20) // (size + FRAME_OVERHEAD))
+    # subscriber_buffer: the bulk POST's own stream must not be cut off (it does not apply to replays)
     (tmp / "config.yaml").write_text(textwrap.dedent(f"""\
         server:
           shutdown_timeout: 2
         turns:
           send_timeout: {a.send_timeout}
+          subscriber_buffer: {max(2000, per_conv + 10)}
         """), "utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("QBOT_")}
     env["PYTHONPATH"] = os.pathsep.join([str(REPO), str(install_plugin(tmp / "plugin")),
                                          *filter(None, [env.get("PYTHONPATH")])])
     port = compare.free_port()
     base = f"http://127.0.0.1:{port}"
-    server = QbotServer([sys.executable, "-m", "qbot", "serve", "--config", str(tmp / "config.yaml"),
+    # cwd (first on the server's sys.path) is the temp dir, which holds no package: qbot is REPO's
+    server = idle_streams.QbotServer([sys.executable, "-m", "qbot", "serve", "--config", str(tmp / "config.yaml"),
                          "--data-dir", str(tmp / "data"), "--port", str(port)], port, tmp, env)
     started.append(server)
     try:
@@ -260,35 +217,28 @@ async def bench(a: argparse.Namespace, tmp: Path, started: list, out: dict) -> l
     except compare.StartError as e:
         raise Failure(str(e)) from None
     pid = server.proc.pid
-    say = (lambda *_: None) if a.json else (lambda msg: print(msg, file=sys.stderr, flush=True))
     s = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120))
     started.append(s)
-    async with s.get(f"{base}/healthz") as r:
-        health = await r.text()
-    if "bench_bulk" not in health:
+    if "bench_bulk" not in (health := await (await s.get(f"{base}/healthz")).text()):
         raise Failure(f"the bench_bulk plugin is not registered; /healthz says {health[:300]}\n{server.log_tail()}")
 
-    size = a.event_bytes
-    per_conv = -(-int(a.mb * 2**20) // (size + FRAME_OVERHEAD))
-    say(f"qbot pid {pid} ({REPO}): making {a.conversations} conversations of {per_conv} events of {size} B")
-    cids = [await post_bulk(s, base, per_conv, size) for _ in range(a.conversations)]
-    logs = [await read_replay(s, base, cid) for cid in cids]  # warm-up: each replay read once, completely
-    out["log_mb"] = round(min(b for b, _ in logs) / 2**20, 2)
-    out["log_events"] = min(n for _, n in logs)
-    out["tcp_wmem_max_kb"] = (sysctl_bytes("tcp_wmem", 2) or 0) // 1024
-    out["tcp_rmem_default_kb"] = (sysctl_bytes("tcp_rmem", 1) or 0) // 1024
-    say(f"warm-up: {a.conversations} replays of {out['log_mb']} MB read; ordinary flows "
-        f"({a.flow_clients} clients x {a.flow_seconds:g} s) for the baseline")
+    print(f"qbot pid {pid} ({REPO}): making {a.conversations} conversations of {per_conv} events of {size} B",
+          file=sys.stderr, flush=True)
+    logs = [await make_conversation(s, base, per_conv, size) for _ in range(a.conversations)]
+    cids = [cid for cid, _, _ in logs]
+    out["log_mb"], out["log_events"] = round(min(b for _, b, _ in logs) / 2**20, 2), min(n for *_, n in logs)
+    # a socket's send buffer grows up to tcp_wmem's max; one whose reader stops keeps tcp_rmem's default
+    wmem, rmem = (int(Path(f"/proc/sys/net/ipv4/tcp_{name}").read_text().split()[i]) // 1024
+                  for name, i in (("wmem", 2), ("rmem", 1)))
+    out["tcp_wmem_max_kb"], out["tcp_rmem_default_kb"] = wmem, rmem
     await flows.run(base, a.flow_clients, 1.0)
     out["baseline"] = await flows.run(base, a.flow_clients, a.flow_seconds, pid=pid)
     await asyncio.sleep(1)
     before = out["rss_before_mb"] = rss_mb(pid)
     out["kernel_tcp_before_mb"] = kernel_tcp_mb()
 
-    sampler = Sampler(pid)
-    started.append(sampler)
-    writers: list[asyncio.StreamWriter] = []
-    started.append(writers)
+    sampler, writers = Sampler(pid), []
+    started += [sampler.task, writers]
     paths = [f"{PREFIX}/chat/conversation/{cid}/events" for cid in cids]
     t_open = time.monotonic()
     for i in range(0, a.readers, OPEN_BATCH):
@@ -299,13 +249,13 @@ async def bench(a: argparse.Namespace, tmp: Path, started: list, out: dict) -> l
         if bad:
             raise Failure(f"{len(bad)} slow reader(s) of {a.readers} failed to open: {bad[0]!r:.300}")
     out["open_seconds"] = round(time.monotonic() - t_open, 2)
-    say(f"{len(writers)} slow readers open in {out['open_seconds']} s; waiting for the server's RSS to settle")
+    print(f"{len(writers)} slow readers open in {out['open_seconds']} s; waiting for the server's RSS to settle",
+          file=sys.stderr, flush=True)
     settled, waited = await sampler.settle(a.settle)
     out["settled"], out["settle_seconds"] = settled, round(waited, 1)
     held = out["rss_held_peak_mb"] = sampler.peak(t_open)
     out["kernel_tcp_held_mb"] = kernel_tcp_mb()
     out["open_streams_held"], out["metric_lines_held"] = await metric_lines(s, base)
-    say("ordinary flows while the readers are held")
     t_flows = time.monotonic()
     out["during"] = await flows.run(base, a.flow_clients, a.flow_seconds, pid=pid)
     out["rss_during_flows_peak_mb"] = sampler.peak(t_flows)
@@ -319,12 +269,11 @@ async def bench(a: argparse.Namespace, tmp: Path, started: list, out: dict) -> l
     after = out["rss_after_mb"] = rss_mb(pid)
     out["open_streams_after"], _ = await metric_lines(s, base)
     out["rss_after_close_series_mb"] = [round(mb, 1) for t, mb in sampler.samples if t >= t_close][::10]
-    sampler.stop()
+    sampler.task.cancel()
 
-    added = held - before
+    added, target_mb = held - before, TARGET_MB * a.readers / TARGET_READERS
     out["added_mb"], out["added_kb_per_reader"] = round(added, 1), round(added * 1024 / a.readers, 1)
     out["after_over_before"] = round(after / before, 3)
-    target_mb = TARGET_MB * a.readers / TARGET_READERS
     base_p99, during_p99 = out["baseline"]["ttfe_p99_ms"], out["during"]["ttfe_p99_ms"]
     p99_bound = None if base_p99 is None else round(P99_FACTOR * base_p99 + P99_SLACK_MS, 1)
     out["targets"] = {
@@ -332,12 +281,8 @@ async def bench(a: argparse.Namespace, tmp: Path, started: list, out: dict) -> l
         "after_within": {"bound": AFTER_TOLERANCE, "met": after <= before * (1 + AFTER_TOLERANCE)},
         "ttfe_p99_ms": {"bound": p99_bound, "met": None not in (p99_bound, during_p99) and during_p99 <= p99_bound},
     }
-    failures = []
-    for phase in ("baseline", "during"):
-        r = out[phase]
-        if r["errors"] or not r["flows"]:
-            failures.append(f"{phase} flows: {r['errors']} error(s), {r['flows']} flow(s) "
-                            f"{'; '.join(r['error_samples'])}"[:400])
+    failures = [f"{phase} flows: {r['errors']} error(s) in {r['flows']} flows; {'; '.join(r['error_samples'])}"[:400]
+                for phase, r in (("baseline", out["baseline"]), ("during", out["during"])) if r["errors"] or not r["flows"]]
     if server.proc.poll() is not None:
         failures.append(f"the server exited with status {server.proc.returncode}:\n{server.log_tail()}")
     return failures
@@ -348,46 +293,42 @@ def _f(value, spec: str = ".1f") -> str:
 
 
 def report(a: argparse.Namespace, o: dict) -> None:
-    t = o["targets"]
-    b, d = o["baseline"], o["during"]
+    t, b, d = o["targets"], o["baseline"], o["during"]
     verdict = {True: "met", False: "NOT met"}
     print(f"{a.readers} slow readers on {a.conversations} conversations, each log {o['log_mb']} MB "
           f"({o['log_events']} events of {a.event_bytes} B); loopback socket buffers here: send up to "
           f"{o['tcp_wmem_max_kb']} KB (tcp_wmem max), receive {o['tcp_rmem_default_kb']} KB (tcp_rmem default)")
     print(f"readers opened in {o['open_seconds']} s; RSS {'settled' if o['settled'] else 'did NOT settle'} "
           f"after {o['settle_seconds']} s (within 1 MB over 2 s; at most {a.settle:g} s)")
-    print(f"server streams open (qbot_open_streams): held {_f(o['open_streams_held'], 'd')}, "
-          f"end of hold {_f(o['open_streams_end_of_hold'], 'd')}, 5 s after close {_f(o['open_streams_after'], 'd')}")
+    print(f"server streams open (qbot_open_streams): held {_f(o['open_streams_held'], 'd')}, end of hold "
+          f"{_f(o['open_streams_end_of_hold'], 'd')}, 5 s after close {_f(o['open_streams_after'], 'd')}")
+    if (o["open_streams_held"] or 0) < a.readers:
+        print(f"NOTE: {a.readers - (o['open_streams_held'] or 0)} readers' streams had ended: their whole replay "
+              "fit in the kernel's socket buffers and the server held none of it (try a larger --mb)")
     for line in o["metric_lines_held"]:
         print(f"metric while held: {line}")
     print(f"kernel TCP buffers (all sockets, /proc/net/sockstat): before {_f(o['kernel_tcp_before_mb'])} MB, "
-          f"held {_f(o['kernel_tcp_held_mb'])} MB")
-    print()
-    print(f"{'server RSS (VmRSS)':<34} {'MiB':>8}")
-    print(f"{'before the readers':<34} {o['rss_before_mb']:>8.1f}")
-    print(f"{'held (peak, readers only)':<34} {o['rss_held_peak_mb']:>8.1f}")
-    print(f"{'held, peak during the flows':<34} {o['rss_during_flows_peak_mb']:>8.1f}")
-    print(f"{'added while held':<34} {o['added_mb']:>8.1f}   ({o['added_kb_per_reader']:.1f} KB a reader)")
-    print(f"{'5 s after the readers closed':<34} {o['rss_after_mb']:>8.1f}   (after/before {o['after_over_before']:.2f})")
-    print(f"{'after close, every 1 s':<34} {' '.join(f'{x:.1f}' for x in o['rss_after_close_series_mb'])}")
-    print()
-    print(f"{'ordinary flows':<22} {'flows':>6} {'flows/s':>8} {'ttfe p50':>9} {'ttfe p99':>9} {'errors':>7}")
+          f"held {_f(o['kernel_tcp_held_mb'])} MB\n")
+    rows = [("server RSS (VmRSS)", "MiB", ""), ("before the readers", o["rss_before_mb"], ""),
+            ("held (peak, readers only)", o["rss_held_peak_mb"], ""),
+            ("held, peak during the flows", o["rss_during_flows_peak_mb"], ""),
+            ("added while held", o["added_mb"], f"({o['added_kb_per_reader']:.1f} KB a reader)"),
+            ("5 s after the readers closed", o["rss_after_mb"], f"(after/before {o['after_over_before']:.2f})"),
+            ("after close, every 1 s", "", " ".join(f"{x:.1f}" for x in o["rss_after_close_series_mb"]))]
+    for name, value, note in rows:
+        print(f"{name:<30} {value if isinstance(value, str) else format(value, '.1f'):>8}   {note}".rstrip())
+    print(f"\n{'ordinary flows':<16} {'flows':>6} {'flows/s':>8} {'ttfe p50':>9} {'ttfe p99':>9} {'errors':>7}")
     for name, r in (("baseline", b), ("readers held", d)):
-        print(f"{name:<22} {r['flows']:>6} {r['flows_per_s']:>8.1f} {_f(r['ttfe_p50_ms']):>9} "
+        print(f"{name:<16} {r['flows']:>6} {r['flows_per_s']:>8.1f} {_f(r['ttfe_p50_ms']):>9} "
               f"{_f(r['ttfe_p99_ms']):>9} {r['errors']:>7}")
-    print(f"({a.flow_clients} clients x {a.flow_seconds:g} s each; ttfe in ms)")
-    print()
+    print(f"({a.flow_clients} clients x {a.flow_seconds:g} s each; ttfe in ms)\n")
     scaled = "" if a.readers == TARGET_READERS else f", scaled from {TARGET_MB:g} MB at {TARGET_READERS}"
     print(f"target: added <= {t['added_mb']['bound']:g} MB at {a.readers} readers{scaled}: "
           f"{o['added_mb']:.1f} MB, {verdict[t['added_mb']['met']]}")
     print(f"target: RSS 5 s after close within {AFTER_TOLERANCE:.0%} of before: "
           f"{o['after_over_before']:.2f}x, {verdict[t['after_within']['met']]}")
-    print(f"target: ttfe p99 while held <= {P99_FACTOR:g}x baseline p99 + {P99_SLACK_MS:g} ms "
-          f"= {_f(t['ttfe_p99_ms']['bound'])} ms: {_f(d['ttfe_p99_ms'])} ms, {verdict[t['ttfe_p99_ms']['met']]}")
-
-
-def _interrupt(*_) -> None:
-    raise KeyboardInterrupt  # SIGTERM unwinds through the clean-up like Ctrl-C
+    print(f"target: ttfe p99 while held <= {P99_FACTOR:g}x baseline p99 + {P99_SLACK_MS:g} ms = "
+          f"{_f(t['ttfe_p99_ms']['bound'])} ms: {_f(d['ttfe_p99_ms'])} ms, {verdict[t['ttfe_p99_ms']['met']]}")
 
 
 async def amain(a: argparse.Namespace, tmp: Path, started: list) -> int:
@@ -416,6 +357,8 @@ async def amain(a: argparse.Namespace, tmp: Path, started: list) -> int:
                     w.transport.abort()
             elif isinstance(thing, aiohttp.ClientSession):
                 await thing.close()
+            elif isinstance(thing, asyncio.Task):
+                thing.cancel()
             else:
                 thing.stop()
 
@@ -423,24 +366,23 @@ async def amain(a: argparse.Namespace, tmp: Path, started: list) -> int:
 def main() -> int:
     ap = argparse.ArgumentParser(description="Server memory held by clients that stop reading long replays.")
     ap.add_argument("--readers", type=int, help="slow readers (default 200; 20 with --smoke)")
-    ap.add_argument("--conversations", type=int, help="long conversations (default 4; 2 with --smoke)")
-    ap.add_argument("--mb", type=float, help="MB of log per conversation (default 4; 2 with --smoke)")
-    ap.add_argument("--event-bytes", type=int, default=4096, help="characters of each message (default 4096)")
+    ap.add_argument("--conversations", type=int, help="long conversations, read round-robin (default 4; 2 with --smoke)")
+    ap.add_argument("--mb", type=float, default=4.0, help="MB of log per conversation (default 4)")
+    ap.add_argument("--event-bytes", type=int, default=4096, help="characters of each message of the log (default 4096)")
     ap.add_argument("--flow-clients", type=int, help="concurrent ordinary flows (default 10; 5 with --smoke)")
-    ap.add_argument("--flow-seconds", type=float, help="seconds of flows, each phase (default 3; 2 with --smoke)")
+    ap.add_argument("--flow-seconds", type=float, help="seconds of flows, baseline and held (default 3; 2 with --smoke)")
     ap.add_argument("--settle", type=float, help="most seconds to wait for RSS to settle (default 20; 8 with --smoke)")
-    ap.add_argument("--send-timeout", type=float, default=60.0,
-                    help="the server's turns.send_timeout (default 60: longer than the readers are held)")
+    ap.add_argument("--send-timeout", type=float, default=60.0, help="the server's turns.send_timeout (default 60)")
     ap.add_argument("--smoke", action="store_true", help="small and fast (CI); exit 1 only on failures")
     ap.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     a = ap.parse_args()
-    for key, normal, smoke in (("readers", 200, 20), ("conversations", 4, 2), ("mb", 4.0, 2.0),
-                               ("flow_clients", 10, 5), ("flow_seconds", 3.0, 2.0), ("settle", 20.0, 8.0)):
+    for key, normal, smoke in (("readers", 200, 20), ("conversations", 4, 2), ("flow_clients", 10, 5),
+                               ("flow_seconds", 3.0, 2.0), ("settle", 20.0, 8.0)):
         if getattr(a, key) is None:
             setattr(a, key, smoke if a.smoke else normal)
     if min(a.readers, a.conversations, a.flow_clients) < 1 or a.mb <= 0 or a.event_bytes < 8:
         ap.error("--readers, --conversations and --flow-clients must be >= 1, --mb > 0, --event-bytes >= 8")
-    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # unwinds through the clean-up like Ctrl-C
     started: list = []
     with tempfile.TemporaryDirectory(prefix="qbot-slow-") as tmp:
         try:
