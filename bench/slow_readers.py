@@ -209,8 +209,9 @@ async def bench(a: argparse.Namespace, tmp: Path, started: list, out: dict) -> l
     port = compare.free_port()
     base = f"http://127.0.0.1:{port}"
     # cwd (first on the server's sys.path) is the temp dir, which holds no package: qbot is REPO's
-    server = idle_streams.QbotServer([sys.executable, "-m", "qbot", "serve", "--config", str(tmp / "config.yaml"),
-                         "--data-dir", str(tmp / "data"), "--port", str(port)], port, tmp, env)
+    argv = [sys.executable, "-m", "qbot", "serve", "--config", str(tmp / "config.yaml"), "--data-dir", str(tmp / "data"),
+            "--port", str(port)]
+    server = idle_streams.QbotServer(argv, port, tmp, env)
     started.append(server)
     try:
         await server.wait_ready()
@@ -225,12 +226,10 @@ async def bench(a: argparse.Namespace, tmp: Path, started: list, out: dict) -> l
     print(f"qbot pid {pid} ({REPO}): making {a.conversations} conversations of {per_conv} events of {size} B",
           file=sys.stderr, flush=True)
     logs = [await make_conversation(s, base, per_conv, size) for _ in range(a.conversations)]
-    cids = [cid for cid, _, _ in logs]
     out["log_mb"], out["log_events"] = round(min(b for _, b, _ in logs) / 2**20, 2), min(n for *_, n in logs)
     # a socket's send buffer grows up to tcp_wmem's max; one whose reader stops keeps tcp_rmem's default
-    wmem, rmem = (int(Path(f"/proc/sys/net/ipv4/tcp_{name}").read_text().split()[i]) // 1024
-                  for name, i in (("wmem", 2), ("rmem", 1)))
-    out["tcp_wmem_max_kb"], out["tcp_rmem_default_kb"] = wmem, rmem
+    tcp = {name: Path(f"/proc/sys/net/ipv4/tcp_{name}").read_text().split() for name in ("wmem", "rmem")}
+    out["tcp_wmem_max_kb"], out["tcp_rmem_default_kb"] = int(tcp["wmem"][2]) // 1024, int(tcp["rmem"][1]) // 1024
     await flows.run(base, a.flow_clients, 1.0)
     out["baseline"] = await flows.run(base, a.flow_clients, a.flow_seconds, pid=pid)
     await asyncio.sleep(1)
@@ -239,7 +238,7 @@ async def bench(a: argparse.Namespace, tmp: Path, started: list, out: dict) -> l
 
     sampler, writers = Sampler(pid), []
     started += [sampler.task, writers]
-    paths = [f"{PREFIX}/chat/conversation/{cid}/events" for cid in cids]
+    paths = [f"{PREFIX}/chat/conversation/{cid}/events" for cid, _, _ in logs]
     t_open = time.monotonic()
     for i in range(0, a.readers, OPEN_BATCH):
         got = await asyncio.gather(*(open_slow(port, paths[j % len(paths)])
@@ -270,7 +269,6 @@ async def bench(a: argparse.Namespace, tmp: Path, started: list, out: dict) -> l
     out["open_streams_after"], _ = await metric_lines(s, base)
     out["rss_after_close_series_mb"] = [round(mb, 1) for t, mb in sampler.samples if t >= t_close][::10]
     sampler.task.cancel()
-
     added, target_mb = held - before, TARGET_MB * a.readers / TARGET_READERS
     out["added_mb"], out["added_kb_per_reader"] = round(added, 1), round(added * 1024 / a.readers, 1)
     out["after_over_before"] = round(after / before, 3)
