@@ -12,14 +12,14 @@ characters, then done), as idle_streams.py does; makes `--conversations` convers
 `--mb` MB of log (POST the handler's step, read the stream to the end); reads each replay once and
 runs bench/flows.py's flows (warm-up, baseline); takes the server's VmRSS; opens `--readers`
 connections (round-robin) that send `GET …/events` with `Last-Event-ID: 0` (the whole replay), read
-the response headers, check for 200 and never read again; samples VmRSS every 0.1 s until it
-settles (within 1 MB over 2 s, at most `--settle` s); runs the flows again while the readers are
-held; closes them and takes VmRSS 5 s later. Targets: at most 40 MB added at 200 readers (scaled
-linearly), RSS 5 s after the close within 10% of before, flows' p99 first-event time while held at
-most 2x the baseline's + 20 ms. A `/metrics` line naming slow or held streams is printed if any.
-All it started (server, sockets, temp dir) is stopped and removed on exit, Ctrl-C or SIGTERM. Exits
-1 on a failure (the server did not start or died, a conversation could not be made, a reader got
-no 200, a flow failed) and, without --smoke, when a target is not met.
+the response headers, check for 200 and never read again; samples VmRSS every 0.1 s until the
+server settles (over 2 s: RSS within 1 MB, no event sent; at most `--settle` s); runs the flows
+again while the readers are held; closes them and takes VmRSS 5 s later. Targets: at most 40 MB
+added at 200 readers (scaled linearly), RSS 5 s after the close within 10% of before, flows' p99
+first-event time while held at most 2x the baseline's + 20 ms. A `/metrics` line naming slow or held
+streams is printed if any. All it started (server, sockets, temp dir) is stopped and removed on
+exit, Ctrl-C or SIGTERM. Exits 1 on a failure (the server did not start or died, a conversation could
+not be made, a reader got no 200, a flow failed) and, without --smoke, when a target is not met.
 """
 from __future__ import annotations
 
@@ -45,9 +45,7 @@ else:  # python bench/slow_readers.py: this directory is on sys.path
     import idle_streams
 
 REPO = Path(__file__).resolve().parents[1]
-PREFIX = flows.PREFIX
 BULK_TYPE = 91
-FRAME_OVERHEAD = 45  # bytes of an event's frame besides its delta: `id:`, `event: message`, the JSON
 TARGET_MB, TARGET_READERS = 40.0, 200  # added RSS while held, at 200 readers (scaled linearly)
 AFTER_TOLERANCE = 0.10  # RSS 5 s after the close, relative to before
 P99_FACTOR, P99_SLACK_MS = 2.0, 20.0  # ttfe p99 while held <= factor x baseline p99 + slack
@@ -84,17 +82,16 @@ handler = Bulk()
 
 def install_plugin(root: Path) -> Path:
     """The `qbot_bench_bulk` distribution in `root`, as idle_streams.install_plugin writes its own."""
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "qbot_bench_bulk.py").write_text(textwrap.dedent(BULK_PLUGIN), "utf-8")
     info = root / "qbot_bench_bulk-1.0.dist-info"
-    info.mkdir(exist_ok=True)
+    info.mkdir(parents=True, exist_ok=True)
+    (root / "qbot_bench_bulk.py").write_text(textwrap.dedent(BULK_PLUGIN), "utf-8")
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: qbot_bench_bulk\nVersion: 1.0\n", "utf-8")
     (info / "entry_points.txt").write_text("[qbot.plugins]\nbench_bulk = qbot_bench_bulk:handler\n", "utf-8")
     return root
 
 
 class Failure(Exception):
-    """Something broke (not a missed target): the run is reported as failed."""
+    """Something broke (not a missed target)."""
 
 
 def rss_mb(pid: int) -> float:
@@ -127,15 +124,18 @@ class Sampler:
     def peak(self, since: float) -> float:
         return max(mb for t, mb in self.samples if t >= since)
 
-    async def settle(self, timeout: float, window: float = 2.0, within: float = 1.0) -> tuple[bool, float]:
-        """Wait until RSS varied by at most `within` MiB over `window` s; (settled, seconds)."""
-        t0 = time.monotonic()
+    async def settle(self, timeout: float, sent, window: float = 2.0, within: float = 1.0) -> tuple[bool, float]:
+        """Wait until, over `window` s, RSS varied by at most `within` MiB and the server sent no
+        event (`await sent()`: qbot_events_sent; replays may go on a page at a time); (settled, s)."""
+        t0, counts = time.monotonic(), []
         while (now := time.monotonic()) < t0 + timeout:
-            await asyncio.sleep(SAMPLE_EVERY)
+            await asyncio.sleep(0.5)
             if self.task.done():
                 self.task.result()  # raises the Failure that stopped it: the server is gone
+            counts.append((now, (await sent()).get("qbot_events_sent_total")))
             recent = [mb for t, mb in self.samples if t >= now - window]
-            if now - t0 >= window and max(recent) - min(recent) <= within:
+            sends = {c for t, c in counts if t >= now - window}
+            if now - t0 >= window and max(recent) - min(recent) <= within and len(sends) == 1:
                 return True, now - t0
         return False, time.monotonic() - t0
 
@@ -146,14 +146,14 @@ async def make_conversation(s: aiohttp.ClientSession, base: str, events: int, si
     cid = str(uuid.uuid4())
     body = {"question": "bulk", "conversation_id": cid, "case_id": "", "confirm_type": BULK_TYPE,
             "package_nodes": [], "confirm_form_data": {"events": events, "size": size}}
-    async with s.post(f"{base}{PREFIX}/chat/conversation/{cid}", json=body,
+    async with s.post(f"{base}{flows.PREFIX}/chat/conversation/{cid}", json=body,
                       headers={"Accept": "text/event-stream"}) as r:
         if r.status != 200:
             raise Failure(f"bulk turn: HTTP {r.status} {(await r.text())[:300]}")
         async for _ in r.content.iter_any():
             pass
     parser, got, nbytes = flows.SSEParser(), [], 0
-    async with s.get(f"{base}{PREFIX}/chat/conversation/{cid}/events",
+    async with s.get(f"{base}{flows.PREFIX}/chat/conversation/{cid}/events",
                      headers={"Accept": "text/event-stream", "Last-Event-ID": "0"}) as r:
         if r.status != 200:
             raise Failure(f"replay of {cid}: HTTP {r.status} {(await r.text())[:300]}")
@@ -182,19 +182,18 @@ async def open_slow(port: int, path: str) -> asyncio.StreamWriter:
     return writer
 
 
-async def metric_lines(s: aiohttp.ClientSession, base: str) -> tuple[int | None, list[str]]:
-    """qbot_open_streams, and any sample line naming slow or held streams or bytes."""
+async def scrape(s: aiohttp.ClientSession, base: str) -> dict[str, float]:
+    """GET /metrics: the value of each sample, by its name (with labels)."""
     async with s.get(f"{base}/metrics") as r:
-        lines = [ln for ln in (await r.text()).splitlines() if ln and not ln.startswith("#")]
-    open_streams = next((int(float(ln.split()[-1])) for ln in lines if ln.startswith("qbot_open_streams ")), None)
-    return open_streams, [ln for ln in lines if "slow" in ln.lower() or "held" in ln.lower()]
+        lines = [ln.rpartition(" ") for ln in (await r.text()).splitlines() if ln and not ln.startswith("#")]
+    return {name: float(value) for name, _, value in lines}
 
 
 async def bench(a: argparse.Namespace, tmp: Path, started: list, out: dict) -> list[str]:
     """Run it all, filling `out`; returns the failures."""
     idle_streams.raise_nofile()  # readers + flows + the server's own files; the server inherits it
     size = a.event_bytes
-    per_conv = -(-int(a.mb * 2**20) // (size + FRAME_OVERHEAD))
+    per_conv = -(-int(a.mb * 2**20) // (size + 45))  # 45: the frame's `id:`, `event:` and JSON around a delta
     # subscriber_buffer: the bulk POST's own stream must not be cut off (it does not apply to replays)
     (tmp / "config.yaml").write_text(textwrap.dedent(f"""\
         server:
@@ -238,7 +237,7 @@ async def bench(a: argparse.Namespace, tmp: Path, started: list, out: dict) -> l
 
     sampler, writers = Sampler(pid), []
     started += [sampler.task, writers]
-    paths = [f"{PREFIX}/chat/conversation/{cid}/events" for cid, _, _ in logs]
+    paths = [f"{flows.PREFIX}/chat/conversation/{cid}/events" for cid, _, _ in logs]
     t_open = time.monotonic()
     for i in range(0, a.readers, OPEN_BATCH):
         got = await asyncio.gather(*(open_slow(port, paths[j % len(paths)])
@@ -248,17 +247,19 @@ async def bench(a: argparse.Namespace, tmp: Path, started: list, out: dict) -> l
         if bad:
             raise Failure(f"{len(bad)} slow reader(s) of {a.readers} failed to open: {bad[0]!r:.300}")
     out["open_seconds"] = round(time.monotonic() - t_open, 2)
-    print(f"{len(writers)} slow readers open in {out['open_seconds']} s; waiting for the server's RSS to settle",
+    print(f"{len(writers)} slow readers open in {out['open_seconds']} s; waiting for the server to settle",
           file=sys.stderr, flush=True)
-    settled, waited = await sampler.settle(a.settle)
+    settled, waited = await sampler.settle(a.settle, lambda: scrape(s, base))
     out["settled"], out["settle_seconds"] = settled, round(waited, 1)
     held = out["rss_held_peak_mb"] = sampler.peak(t_open)
     out["kernel_tcp_held_mb"] = kernel_tcp_mb()
-    out["open_streams_held"], out["metric_lines_held"] = await metric_lines(s, base)
+    metrics = await scrape(s, base)
+    out["open_streams_held"] = metrics.get("qbot_open_streams")
+    out["metric_lines_held"] = [f"{k} {v:g}" for k, v in metrics.items() if "slow" in k.lower() or "held" in k.lower()]
     t_flows = time.monotonic()
     out["during"] = await flows.run(base, a.flow_clients, a.flow_seconds, pid=pid)
     out["rss_during_flows_peak_mb"] = sampler.peak(t_flows)
-    out["open_streams_end_of_hold"], _ = await metric_lines(s, base)
+    out["open_streams_end_of_hold"] = (await scrape(s, base)).get("qbot_open_streams")
 
     for w in writers:
         w.close()
@@ -266,7 +267,7 @@ async def bench(a: argparse.Namespace, tmp: Path, started: list, out: dict) -> l
     t_close = time.monotonic()
     await asyncio.sleep(5)
     after = out["rss_after_mb"] = rss_mb(pid)
-    out["open_streams_after"], _ = await metric_lines(s, base)
+    out["open_streams_after"] = (await scrape(s, base)).get("qbot_open_streams")
     out["rss_after_close_series_mb"] = [round(mb, 1) for t, mb in sampler.samples if t >= t_close][::10]
     sampler.task.cancel()
     added, target_mb = held - before, TARGET_MB * a.readers / TARGET_READERS
@@ -296,10 +297,10 @@ def report(a: argparse.Namespace, o: dict) -> None:
     print(f"{a.readers} slow readers on {a.conversations} conversations, each log {o['log_mb']} MB "
           f"({o['log_events']} events of {a.event_bytes} B); loopback socket buffers here: send up to "
           f"{o['tcp_wmem_max_kb']} KB (tcp_wmem max), receive {o['tcp_rmem_default_kb']} KB (tcp_rmem default)")
-    print(f"readers opened in {o['open_seconds']} s; RSS {'settled' if o['settled'] else 'did NOT settle'} "
-          f"after {o['settle_seconds']} s (within 1 MB over 2 s; at most {a.settle:g} s)")
-    print(f"server streams open (qbot_open_streams): held {_f(o['open_streams_held'], 'd')}, end of hold "
-          f"{_f(o['open_streams_end_of_hold'], 'd')}, 5 s after close {_f(o['open_streams_after'], 'd')}")
+    print(f"readers opened in {o['open_seconds']} s; server {'settled' if o['settled'] else 'did NOT settle'} after "
+          f"{o['settle_seconds']} s (over 2 s: RSS within 1 MB, no event sent; at most {a.settle:g} s)")
+    print(f"server streams open (qbot_open_streams): held {_f(o['open_streams_held'], '.0f')}, end of hold "
+          f"{_f(o['open_streams_end_of_hold'], '.0f')}, 5 s after close {_f(o['open_streams_after'], '.0f')}")
     if (o["open_streams_held"] or 0) < a.readers:
         print(f"NOTE: {a.readers - (o['open_streams_held'] or 0)} readers' streams had ended: their whole replay "
               "fit in the kernel's socket buffers and the server held none of it (try a larger --mb)")
@@ -336,8 +337,7 @@ async def amain(a: argparse.Namespace, tmp: Path, started: list) -> int:
             failures = await bench(a, tmp, started, out)
         except (Failure, OSError, aiohttp.ClientError, TimeoutError) as e:
             failures = [f"{type(e).__name__}: {e}" if not isinstance(e, Failure) else str(e)]
-        complete = "targets" in out
-        out["failures"] = failures
+        out["failures"], complete = failures, "targets" in out
         if a.json:
             print(json.dumps(out, ensure_ascii=False))
         elif complete:
@@ -369,7 +369,7 @@ def main() -> int:
     ap.add_argument("--event-bytes", type=int, default=4096, help="characters of each message of the log (default 4096)")
     ap.add_argument("--flow-clients", type=int, help="concurrent ordinary flows (default 10; 5 with --smoke)")
     ap.add_argument("--flow-seconds", type=float, help="seconds of flows, baseline and held (default 3; 2 with --smoke)")
-    ap.add_argument("--settle", type=float, help="most seconds to wait for RSS to settle (default 20; 8 with --smoke)")
+    ap.add_argument("--settle", type=float, help="most seconds to wait for the server to settle (default 20; 8 with --smoke)")
     ap.add_argument("--send-timeout", type=float, default=60.0, help="the server's turns.send_timeout (default 60)")
     ap.add_argument("--smoke", action="store_true", help="small and fast (CI); exit 1 only on failures")
     ap.add_argument("--json", action="store_true", help="print the figures as one JSON object")
