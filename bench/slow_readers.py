@@ -315,7 +315,7 @@ def report(a: argparse.Namespace, o: dict) -> None:
             ("5 s after the readers closed", o["rss_after_mb"], f"(after/before {o['after_over_before']:.2f})"),
             ("after close, every 1 s", "", " ".join(f"{x:.1f}" for x in o["rss_after_close_series_mb"]))]
     for name, value, note in rows:
-        print(f"{name:<30} {value if isinstance(value, str) else format(value, '.1f'):>8}   {note}".rstrip())
+        print(f"{name:<30} " + (note if value == "" else f"{_f(value) if value != 'MiB' else value:>8}   {note}".rstrip()))
     print(f"\n{'ordinary flows':<16} {'flows':>6} {'flows/s':>8} {'ttfe p50':>9} {'ttfe p99':>9} {'errors':>7}")
     for name, r in (("baseline", b), ("readers held", d)):
         print(f"{name:<16} {r['flows']:>6} {r['flows_per_s']:>8.1f} {_f(r['ttfe_p50_ms']):>9} "
