@@ -123,8 +123,6 @@ async def post_step(request: web.Request) -> web.StreamResponse:
     stream = _stream(request)
     try:
         await serve(request, stream, log, cid, start.id - 1, turn, subscriber, first=start)
-    except (ConnectionResetError, ConnectionError):
-        pass
     finally:
         if not turn.ended.is_set() and request.app[CONFIG].turns.on_disconnect == "cancel" and not turn.subscribers:
             await runner.cancel(cid)
@@ -151,10 +149,7 @@ async def _follow(request: web.Request, cid: str, after: int) -> web.StreamRespo
     turn = runner.running.get(cid)
     subscriber = runner.subscribe(turn) if turn else None
     stream = _stream(request)
-    try:
-        await serve(request, stream, request.app[LOG], cid, after, turn, subscriber)
-    except (ConnectionResetError, ConnectionError):
-        pass
+    await serve(request, stream, request.app[LOG], cid, after, turn, subscriber)
     return stream
 
 

@@ -133,10 +133,11 @@ async def serve(
     subscriber: Subscriber | None,
     first: Event | None = None,
 ) -> None:
-    """Replay the logged events after `after`, then follow `turn` (if any) until its done. The
-    subscriber is attached before the replay, so no event falls between the two; ids already
-    sent are skipped. A new turn's own stream passes its `first` event instead: its subscriber
-    was attached before the turn produced anything else, so there is nothing to replay."""
+    """Replay the logged events after `after`, then follow `turn` (if any) until its done; a client
+    that goes away ends it quietly. The subscriber is attached before the replay, so no event falls
+    between the two; ids already sent are skipped. A new turn's own stream passes its `first`
+    event instead: its subscriber was attached before the turn produced anything else, so there
+    is nothing to replay."""
     stream.last_sent = after
     try:
         await stream.prepare(request)
@@ -148,8 +149,11 @@ async def serve(
                 await _replay(stream, log, conversation_id)
             if turn is not None and subscriber is not None:
                 await _follow(stream, turn, subscriber)
-    except (ConnectionError, asyncio.CancelledError):
-        raise
+    except ConnectionError as exc:
+        # The client went away or was dropped: the stream is over. The error sits in a cycle (the
+        # socket's drain future holds it, its traceback the frames awaiting that future, and they
+        # the events in hand): cut it now rather than at the next full garbage collection.
+        _forget_frames(exc)
     except Exception:
         # The stream has begun: a JSON refusal can no longer be sent. Cut it; the client
         # resumes with Last-Event-ID.
@@ -163,6 +167,14 @@ async def serve(
                 stream.buffers.slow_client_left()
         if turn is not None and subscriber is not None:
             turn.unsubscribe(subscriber)
+
+
+def _forget_frames(exc: BaseException | None) -> None:
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        exc.__traceback__ = None
+        exc = exc.__cause__ or exc.__context__
 
 
 async def _replay(stream: EventStream, log: ConversationLog, conversation_id: str) -> None:

@@ -5,25 +5,23 @@ are bounded server-wide. Over real sockets that stop reading, against a real ser
 from __future__ import annotations
 
 import asyncio
-import socket
+import gc
+import weakref
 
-from qbot.appkeys import RUNNER
-from qbot.streams import REPLAY_PAGE_BYTES, WRITE_CHUNK
+from qbot.appkeys import METRICS, RUNNER
+from qbot.streams import REPLAY_PAGE_BYTES, WRITE_CHUNK, EventStream
 from tests.support import PREFIX, read_sse, step_body
 from tests.test_turns import logged_events, wait_until
 
 
 async def stalled_get(qbot, cid: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    """A client that asks for a conversation's events and then never reads: a tiny receive
-    buffer, so the server's writes back up at once."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    sock.setblocking(False)
-    await asyncio.get_running_loop().sock_connect(sock, (qbot.server.host, qbot.server.port))
-    reader, writer = await asyncio.open_connection(sock=sock)
+    """A client that asks for a conversation's events, reads the answer's headers and then never
+    reads again: the kernel's buffers fill, then the server's writes back up."""
+    reader, writer = await asyncio.open_connection(qbot.server.host, qbot.server.port)
     writer.write(f"GET {PREFIX}/chat/conversation/{cid}/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                  "Accept: text/event-stream\r\nLast-Event-ID: 0\r\n\r\n".encode())
-    await writer.drain()
+    assert (await reader.readuntil(b"\r\n\r\n")).startswith(b"HTTP/1.1 200")
+    writer.transport.pause_reading()
     return reader, writer
 
 
@@ -38,7 +36,7 @@ async def long_conversation(qbot, cid: str, count: int, size: int) -> None:
 async def test_stalled_replays_hold_a_page_each_while_others_read_everything(echo_plugin, start_qbot):
     qbot = await start_qbot(turns__subscriber_buffer_bytes=64 * 1024 * 1024)  # the writing turn's own reader
     runner = qbot.app[RUNNER]
-    await long_conversation(qbot, "long", 2000, 4000)  # ~8 MB of log: more than any socket buffer
+    await long_conversation(qbot, "long", 4000, 4000)  # ~16 MB of log: more than the kernel's buffers
 
     stalled = [await stalled_get(qbot, "long") for _ in range(10)]
     await wait_until(lambda: runner.buffers.clients == 10)
@@ -50,12 +48,22 @@ async def test_stalled_replays_hold_a_page_each_while_others_read_everything(ech
 
     # Meanwhile a reader that reads gets the whole log, each event once and in order.
     events = await logged_events(qbot, "long")
-    assert [e.id for e in events] == list(range(1, 2003))
-    assert [e.data["delta"] for e in events[1:-1]] == [f"{i}:" + "x" * 4000 for i in range(2000)]
+    assert [e.id for e in events] == list(range(1, 4003))
+    assert [e.data["delta"] for e in events[1:-1]] == [f"{i}:" + "x" * 4000 for i in range(4000)]
 
-    for _, writer in stalled:
-        writer.close()
-    await wait_until(lambda: runner.buffers.total == 0 and runner.buffers.clients == 0)
+    # They leave with unread data (a reset), and what they held is freed at once: not kept alive
+    # by a reference cycle until the next full garbage collection (in a quiet server: for long).
+    streams = [weakref.ref(s) for s in list(runner.buffers._held) if isinstance(s, EventStream)]
+    assert len(streams) == 10 and qbot.app[METRICS].open_streams == 10  # all ten still stalled
+    gc.collect()
+    gc.disable()
+    try:
+        for _, writer in stalled:
+            writer.close()
+        await wait_until(lambda: runner.buffers.total == 0 and runner.buffers.clients == 0)
+        await wait_until(lambda: all(ref() is None for ref in streams), timeout=5)
+    finally:
+        gc.enable()
 
 
 async def test_an_event_larger_than_a_write_arrives_whole(echo_plugin, start_qbot):
