@@ -67,6 +67,14 @@ async def test_rename_and_delete_survive_a_reload(start_qbot, open_page) -> None
     await expect(page.locator(".turn").first.locator(".question")).to_have_text(SEED_QUESTION)  # the question stays
     await page.shot("renamed-after-reload")
 
+    # an edit left open belongs to its conversation: opening another one closes it
+    await page.click("#rename")
+    await page.click(f"#conversations button[data-cid='{kept}']")
+    await expect(page.locator("#rename-form")).to_be_hidden()
+    await expect(page.locator("#conversation-title")).to_have_text(SECOND_QUESTION)
+    await page.click(f"#conversations button[data-cid='{cid}']")
+    await page.last_turn_done("awaiting_start")
+
     # delete: asked first (cancel keeps it), then gone from the list and the server
     await page.click("#delete")
     await expect(page.locator("#delete-dialog")).to_be_visible()

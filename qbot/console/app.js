@@ -113,6 +113,7 @@ function leave() {
   conv.reader?.abort();
   conv = fresh(null);
   transcript.clear();
+  manage.editing(false); // a title being edited belongs to the conversation left
 }
 
 function newConversation() {
@@ -292,7 +293,7 @@ $("token-button").addEventListener("click", async () => {
     await start();
   }
 });
-setupManage(api, () => (conv.known ? { cid: conv.cid, title: conv.title, running: conv.turnOpen } : null),
+const manage = setupManage(api, () => (conv.known ? { cid: conv.cid, title: conv.title } : null),
   (cid, title) => {
     if (conv.cid === cid) showTitle(title);
     sidebar.retitle(cid, title);

@@ -5,16 +5,18 @@ import { clearAlert, showRefusal } from "./alerts.js";
 
 const $ = (id) => document.getElementById(id);
 
-// current() -> { cid, title, running } of the open conversation, or null before its first step
-// is accepted; onRenamed(cid, title), onDeleted(cid) once the server has done it.
+// current() -> { cid, title } of the open conversation, or null before its first step is
+// accepted; onRenamed(cid, title), onDeleted(cid) once the server has done it.
 export function setupManage(api, current, onRenamed, onDeleted) {
   const form = $("rename-form");
   const input = $("rename-input");
+  let renaming = null; // the conversation whose title is being edited
 
   const editing = (on) => {
+    if (!on) renaming = null;
     form.hidden = !on;
     $("conversation-title").hidden = on;
-    $("conversation-tools").hidden = on;
+    $("conversation-tools").hidden = on || !current();
   };
 
   $("rename").addEventListener("click", () => {
@@ -22,6 +24,7 @@ export function setupManage(api, current, onRenamed, onDeleted) {
     if (!open) return;
     input.value = open.title;
     editing(true);
+    renaming = open.cid;
     input.focus();
     input.select();
   });
@@ -31,10 +34,10 @@ export function setupManage(api, current, onRenamed, onDeleted) {
   });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const open = current();
-    if (!open) return editing(false);
+    const cid = renaming;
+    if (!cid) return editing(false);
     try {
-      const renamed = await api.rename(open.cid, input.value);
+      const renamed = await api.rename(cid, input.value);
       clearAlert();
       editing(false);
       onRenamed(renamed.conversation_id, renamed.title);
@@ -44,9 +47,11 @@ export function setupManage(api, current, onRenamed, onDeleted) {
   });
 
   const dialog = $("delete-dialog");
+  let deleting = null;
   $("delete").addEventListener("click", () => {
     const open = current();
     if (!open) return;
+    deleting = open.cid;
     $("delete-what").textContent = open.title;
     dialog.showModal();
   });
@@ -54,12 +59,13 @@ export function setupManage(api, current, onRenamed, onDeleted) {
   $("delete-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     dialog.close();
-    const open = current();
-    if (!open) return;
+    const cid = deleting;
+    deleting = null;
+    if (!cid) return;
     try {
-      await api.remove(open.cid);
+      await api.remove(cid);
       clearAlert();
-      onDeleted(open.cid);
+      onDeleted(cid);
     } catch (error) {
       showRefusal(error, "删除对话");
     }
