@@ -50,6 +50,7 @@ async def test_rename_and_delete_survive_a_reload(start_qbot, open_page) -> None
     await page.fill("#rename-input", "   ")
     await page.press("#rename-input", "Enter")
     await expect(page.locator("#alert-text")).to_contain_text("400 invalid_request")
+    await expect(page.locator("#alert-text")).to_contain_text("title：must be 1 to 200 characters")  # why, too
     await expect(page.locator("#rename-input")).to_have_value("   ")
     await page.shot("rename-refused")
     await page.fill("#rename-input", "张伟通话频率（复核）")

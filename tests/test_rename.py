@@ -1,7 +1,7 @@
 """Renaming a conversation (`PATCH …/chat/conversation/{id}`) and listing one case's conversations
 (`?case_id=`), through a real server: the title is validated, committed to the log (it survives a
-restart), kept by a turn that was running meanwhile, and another examiner's conversation answers
-the one 404."""
+restart), kept by a turn that was running meanwhile; unknown and deleted conversations answer the
+one 404 (another examiner's, byte for byte the same: tests/test_auth.py)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,13 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
+from marshmallow import ValidationError
+
 from qbot.appkeys import RUNNER
 from qbot.errors import conversation_not_found
 from qbot.evidence.importing import import_paths
+from qbot.schemas import RenameSchema
 from tests.support import SEED_QUESTION, read_sse, step_body
 
 
@@ -51,6 +55,8 @@ async def test_invalid_titles_are_refused_naming_the_field(qbot) -> None:
             assert "title" in refusal["error"]["message"], (body, refusal)
     status, refusal = await patch(qbot, cid, '{"title": "a\\ud800b"}', raw=True)  # a lone surrogate
     assert (status, refusal["error"]["code"]) == (400, "invalid_request")
+    with pytest.raises(ValidationError, match="U\\+D800"):  # the schema refuses it too, on its own
+        RenameSchema().load({"title": "a\ud800b"})
     status, _ = await patch(qbot, cid, {"title": "长" * 200})
     assert status == 200
     _, conv = await qbot.api.get_json(f"/chat/conversation/{cid}")

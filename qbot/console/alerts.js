@@ -33,6 +33,15 @@ export function showRefusal(error, what, kept = "") {
               "或由管理员把这个地址加入 server.cors_origins / server.allowed_hosts。", "origin");
   } else {
     const status = error.status ? `${error.status} ` : "";
-    showAlert(`${what}被拒绝（${status}${error.code}）：${error.message}`);
+    showAlert(`${what}被拒绝（${status}${error.code}）：${error.message}${fieldErrors(error)}`);
   }
+}
+
+// A schema refusal names the fields in its message and says what is wrong with each in details.
+function fieldErrors(error) {
+  const details = error.details;
+  if (error.code !== "invalid_request" || !details || typeof details !== "object" || Array.isArray(details)) return "";
+  const said = Object.entries(details).map(([field, why]) =>
+    `${field}：${Array.isArray(why) ? why.join("；") : JSON.stringify(why)}`);
+  return said.length ? `（${said.join("，")}）` : "";
 }

@@ -188,8 +188,10 @@ async function step(confirmType, question, form, kept = "", onAccepted = null) {
     onAccepted?.();
     return response;
   }, true, what, kept);
-  if (!state.known && state === conv) conv = fresh(null); // refused: nothing was created, still a new conversation
-  renderActions();
+  if (!state.known && state === conv) { // refused: nothing was created, still a new conversation
+    conv = fresh(null);
+    renderActions();
+  }
 }
 
 async function stop() {
