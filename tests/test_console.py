@@ -310,6 +310,7 @@ async def test_seed_flow_with_an_edited_form(start_qbot, open_page) -> None:
 
     # the proposed form, editable; the API proposes the same
     await expect(page.locator("#filter-form")).to_be_visible()
+    await page.shot("filter-form-proposed")
     proposed, edited_result = await api_result(running.api, {"filter_tree": PHONE_ONLY})
     _, unedited_result = await api_result(running.api, {})
     await expect(page.locator("textarea[name=filter_tree]")).to_have_value(proposed["filter_tree"])
@@ -481,6 +482,7 @@ async def test_stop_a_running_turn_then_try_again(start_qbot, gated, open_page) 
     await page.fill("textarea[name=filter_tree]", PHONE_ONLY)
     await page.click("#filter-submit")
     await expect(page.locator(".turn").nth(2).locator(".markdown")).to_contain_text("分析范围")
+    await page.shot("turn-running-stop-offered")
     await page.click("#stop")
     await page.last_turn_done("cancelled")
     await expect(page.locator(".turn").last.locator(".state")).to_have_text("已停止")
@@ -516,6 +518,7 @@ async def test_refusals_and_error_events_are_shown(start_qbot, echo_plugin, open
     await page.click("#filter-submit")
     await expect(page.locator("#alert-text")).to_contain_text("400 invalid_request")
     await expect(page.locator("#alert-text")).to_contain_text("filter_tree")
+    await page.shot("form-refused")
     await expect(page.locator(".turn")).to_have_count(2)  # no turn was started
 
     # a turn that fails inside: its error event, and done failed, in the reopened conversation
@@ -526,6 +529,7 @@ async def test_refusals_and_error_events_are_shown(start_qbot, echo_plugin, open
     await page.click(f"#conversations button[data-cid='{failed}']")
     await expect(page.locator(".event-error")).to_contain_text("handler_failed")
     await page.last_turn_done("failed")
+    await page.shot("turn-failed-error-event")
 
     # a conversation that is gone: 404, and the page forgets it
     await page.evaluate(f"localStorage.setItem('qbot.console.open', '{uuid.uuid4()}')")
@@ -541,6 +545,7 @@ async def test_bearer_token_is_asked_for_and_kept(start_qbot, open_page) -> None
     dialog = page.locator("#token-dialog")
     await expect(dialog).to_be_visible()
     await expect(page.locator("#token-reason")).to_contain_text("unauthorized")
+    await page.shot("token-asked")
     await page.fill("#token-input", "wrong-token")
     await page.click("#token-ok")
     await expect(page.locator("#token-reason")).to_contain_text("not one of the configured examiners")
@@ -620,6 +625,7 @@ async def test_a_question_with_two_readings_is_asked_back(start_qbot, open_page)
     await page.last_turn_done("awaiting_choice")
     buttons = page.locator("#choices button")
     await expect(buttons).to_have_count(2)
+    await page.shot("readings-asked-back")
     labels = await buttons.all_inner_texts()
     assert sorted(label.split("（")[0] for label in labels) == ["王凯", "王磊"], labels
     await expect(page.locator("#confirm-panel")).to_be_hidden()

@@ -7,7 +7,7 @@ import { renderMarkdown } from "./markdown.js";
 import { renderResult } from "./result.js";
 
 export const STATES = {
-  running: "进行中", awaiting_choice: "待选择理解", awaiting_start: "待开始任务", awaiting_filter: "待确认筛选条件",
+  new: "新建", running: "进行中", awaiting_choice: "待选择理解", awaiting_start: "待开始任务", awaiting_filter: "待确认筛选条件",
   completed: "已完成", failed: "失败", cancelled: "已停止",
 };
 const STEP_LABELS = { "-1": "提问", 0: "开始任务", 1: "选择理解", 3: "继续任务" };
