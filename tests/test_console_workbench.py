@@ -6,7 +6,6 @@ or refuses the page's origin. With QBOT_CONSOLE_SHOTS=DIR each state is also sav
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from datetime import datetime
@@ -23,6 +22,7 @@ from qbot.server import runner_kwargs
 from tests.conftest import QbotTestServer
 from tests.support import SEED_QUESTION, read_sse
 from tests.test_console import Page, browser, expect, open_page  # noqa: F401 - the fixtures
+from tests.test_rename import one_contact_case
 
 SECOND_QUESTION = "张伟的电话号码是多少？"
 
@@ -99,17 +99,9 @@ async def test_rename_and_delete_survive_a_reload(start_qbot, open_page) -> None
     await page.shot("deleted-after-reload")
 
 
-def other_case(folder: Path) -> Path:
-    path = folder / "other.json"
-    path.write_text(json.dumps({"format": "qbot-case", "version": 1, "nodes": [
-        {"path": "基本信息/通讯录", "kind": "contacts", "records": [{"name": "李四", "number": "13900000001"}]}]},
-        ensure_ascii=False), "utf-8")
-    return path
-
-
 async def test_the_list_holds_the_selected_cases_titled_with_their_date(start_qbot, open_page, data_dir: Path,
                                                                         tmp_path: Path) -> None:
-    assert import_paths(data_dir / "evidence.db", "other", [other_case(tmp_path)], package="手机二",
+    assert import_paths(data_dir / "evidence.db", "other", [one_contact_case(tmp_path)], package="手机二",
                         case_name="第二案").ok
     running = await start_qbot()
     demo = [str(uuid.uuid4()), str(uuid.uuid4())]

@@ -98,7 +98,8 @@ async def test_a_rename_during_a_turn_is_kept_by_its_ending_and_survives_a_resta
     assert conv["title"] == "运行中改名"
 
 
-def small_case(folder: Path) -> Path:
+def one_contact_case(folder: Path) -> Path:
+    """A second case, `other.json`: one contact, 李四."""
     path = folder / "other.json"
     path.write_text(json.dumps({"format": "qbot-case", "version": 1, "nodes": [
         {"path": "基本信息/通讯录", "kind": "contacts", "records": [{"name": "李四", "number": "13900000001"}]}]},
@@ -107,7 +108,7 @@ def small_case(folder: Path) -> Path:
 
 
 async def test_the_list_of_one_case(start_qbot, data_dir: Path, tmp_path: Path) -> None:
-    assert import_paths(data_dir / "evidence.db", "other", [small_case(tmp_path)], package="手机二").ok
+    assert import_paths(data_dir / "evidence.db", "other", [one_contact_case(tmp_path)], package="手机二").ok
     running = await start_qbot()
     demo, other = str(uuid.uuid4()), str(uuid.uuid4())
     await running.api.step(demo, -1, SEED_QUESTION)
