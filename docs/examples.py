@@ -186,6 +186,8 @@ async def server_a(session: aiohttp.ClientSession, data_dir: Path) -> None:
                    body(other, -1, "张伟的电话号码是多少？"))
         page = json.loads(await call(session, base, "list, page 1", "GET", f"{P}/chat/conversations?limit=1"))
         await call(session, base, "list, page 2", "GET", f"{P}/chat/conversations?limit=1&before={page['next']}")
+        await call(session, base, "rename", "PATCH", f"{P}/chat/conversation/{other}", {"title": "张伟的号码"})
+        await call(session, base, "list, one case", "GET", f"{P}/chat/conversations?case_id=demo&limit=1")
         await call(session, base, "stop with no running turn", "POST", f"{conv}/stop")
         await call(session, base, "delete", "DELETE", f"{P}/chat/conversation/{other}")
         await call(session, base, "get a deleted conversation", "GET", f"{P}/chat/conversation/{other}")
@@ -202,6 +204,7 @@ async def server_a(session: aiohttp.ClientSession, data_dir: Path) -> None:
                    {**body(CID, -1, SEED_QUESTION), "package_nodes": ["社交通讯/QQ/聊天记录"]})
         await call(session, base, "invalid_last_event_id", "GET", f"{conv}/events", headers={"Last-Event-ID": "x"})
         await call(session, base, "invalid_limit", "GET", f"{P}/chat/conversations?limit=0")
+        await call(session, base, "invalid_request (a title of two lines)", "PATCH", conv, {"title": "两\n行"})
         await call(session, base, "conversation_not_found (0 on an unknown conversation)", "POST",
                    f"{P}/chat/conversation/never-asked", body("never-asked", 0, "开始任务"))
         await call(session, base, "case_not_found", "GET", f"{P}/cases/nope/nodes")

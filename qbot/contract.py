@@ -147,6 +147,8 @@ class TurnSummary(Schema):
     last_event_id = fields.Int(required=True, allow_none=True)
     started_at = fields.Str(required=True, metadata={"description": "ISO 8601, UTC"})
     ended_at = _nullable_str(description="ISO 8601, UTC; null while running")
+    form = fields.Dict(required=True, allow_none=True,
+                       metadata={"description": "the `confirm_form_data` the step was sent with; null for none"})
 
 
 class Conversation(Schema):
@@ -187,6 +189,11 @@ class Stopped(Schema):
 class Deleted(Schema):
     conversation_id = fields.Str(required=True)
     deleted = fields.Bool(required=True)
+
+
+class Renamed(Schema):
+    conversation_id = fields.Str(required=True)
+    title = fields.Str(required=True, metadata={"description": "the new title, as stored (blanks around it dropped)"})
 
 
 class CaseItem(Schema):

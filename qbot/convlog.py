@@ -234,6 +234,11 @@ class ConversationLog:
         await self.write(Write(statements=[(
             "UPDATE conversations SET deleted_at = ?, updated_at = ? WHERE id = ?", (now, now, conversation_id))]))
 
+    async def rename(self, conversation_id: str, title: str) -> None:
+        """A new title, committed before this returns. `updated_at` stays: a title is not activity,
+        so the list's order (and a client's page cursor) does not move."""
+        await self.write(Write(statements=[("UPDATE conversations SET title = ? WHERE id = ?", (title, conversation_id))]))
+
     async def _write_loop(self) -> None:
         while True:
             await self._wakeup.wait()
@@ -300,11 +305,15 @@ class ConversationLog:
             last_event_id=row["last_event_id"] or 0, running_turn=row["running_turn"],
         )
 
-    async def conversations(self, limit: int, before: str | None = None, owner: str = "") -> list[ConversationRow]:
-        """The owner's conversations, newest first; `before` is the `updated_at|id` cursor of the
-        previous page's last row."""
+    async def conversations(self, limit: int, before: str | None = None, owner: str = "",
+                            case_id: str | None = None) -> list[ConversationRow]:
+        """The owner's conversations, newest first, of one case if given; `before` is the
+        `updated_at|id` cursor of the previous page's last row."""
         sql = "SELECT id FROM conversations WHERE deleted_at IS NULL AND owner = ?"
         params: list[Any] = [owner]
+        if case_id is not None:
+            sql += " AND case_id = ?"
+            params.append(case_id)
         if before:
             updated, _, cid = before.partition("|")
             sql += " AND (updated_at < ? OR (updated_at = ? AND id < ?))"

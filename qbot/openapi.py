@@ -19,6 +19,7 @@ from qbot import __version__, contract
 from qbot.appkeys import CONFIG, REGISTRY
 from qbot.auth import AUTHENTICATOR
 from qbot.ids import SAFE_ID_PATTERN
+from qbot.schemas import RenameSchema
 
 OPENAPI_VERSION = "3.1.0"
 EVENT_ID_PATTERN = "^[0-9]{1,18}$"
@@ -30,7 +31,7 @@ _ERRORS = {
     400: "Refused: malformed JSON (`invalid_json`), schema errors with the field names "
          "(`invalid_request`), `unknown_confirm_type` (naming the registered ones), "
          "`conversation_id_mismatch`, `invalid_conversation_id`, `unknown_package_nodes`, "
-         "`invalid_last_event_id`, `invalid_limit`, `invalid_body`, `bad_request`",
+         "`invalid_last_event_id`, `invalid_limit`, `invalid_case_id`, `invalid_body`, `bad_request`",
     403: "`origin_not_allowed` (an Origin neither the server's own nor in `server.cors_origins`) or "
          "`host_not_allowed` (a Host not of this server: DNS rebinding); refused before any work",
     404: "`conversation_not_found` (also another examiner's, the same answer), `case_not_found`",
@@ -119,9 +120,18 @@ _OPERATIONS: dict[str, dict[str, Any]] = {
         "parameters": [_CONVERSATION_ID],
         "responses": {"200": _json("deleted", "Deleted"), **_refusals(400, 404, 409, 415)},
     },
+    "rename_conversation": {
+        "summary": "Give the conversation a new title (also while a turn runs)",
+        "parameters": [_CONVERSATION_ID],
+        "requestBody": {"required": True,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Rename"}}}},
+        "responses": {"200": _json("renamed", "Renamed"), **_refusals(400, 404, 408, 413, 415, 503)},
+    },
     "list_conversations": {
-        "summary": "Conversations, newest first, paginated",
+        "summary": "Conversations, newest first, paginated; of one case with `case_id`",
         "parameters": [
+            {"name": "case_id", "in": "query", "required": False,
+             "description": "only this case's conversations", "schema": {"type": "string", "pattern": SAFE_ID_PATTERN}},
             {"name": "limit", "in": "query", "required": False,
              "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}},
             {"name": "before", "in": "query", "required": False,
@@ -196,9 +206,10 @@ def build_spec(app: web.Application) -> dict[str, Any]:
     )
 
     # Answers, events, refusals.
-    for name in ("ErrorEnvelope", "Conversation", "ConversationList", "Stopped", "Deleted", "CaseList",
+    for name in ("ErrorEnvelope", "Conversation", "ConversationList", "Stopped", "Deleted", "Renamed", "CaseList",
                  "NodeTree", "Health"):
         spec.components.schema(name, schema=getattr(contract, name))
+    spec.components.schema("Rename", schema=RenameSchema)
     event_refs = {}
     for event, schema in contract.EVENTS.items():
         spec.components.schema(schema.__name__, schema=schema)
@@ -245,6 +256,9 @@ def build_spec(app: web.Application) -> dict[str, Any]:
     step["package_nodes"]["description"] = ("node ids, node paths or package names (GET …/cases/{case_id}/nodes); "
                                             "`[]` = all of the case")
     step["question"]["description"] = "the examiner's question, or the button text of a confirm step"
+    schemas["Rename"]["properties"]["title"].update({
+        "description": "one line: no control characters, line breaks or lone surrogates; blanks around it dropped",
+        "pattern": r"\S"})
     form_notes = "; ".join(f"confirm_type {ct}: `{name}`" for ct, name in forms.items())
     step["confirm_form_data"].update({
         "description": "the form of the step's confirm_type, as the `confirm` event proposed it (possibly "

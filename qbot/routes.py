@@ -16,12 +16,15 @@ from qbot.events import dumps
 from qbot.ids import SAFE_ID, SAFE_ID_RULE
 from qbot.jsonbody import parse_object, read_body
 from qbot.openapi import SPEC, openapi_json
+from qbot.schemas import ListQuery, RenameSchema
 from qbot.streams import EventStream, serve
 from qbot.turns import Step
 
 STEP_SCHEMA = web.AppKey("step_schema", Schema)
 LAST_EVENT_ID = re.compile(r"[0-9]{1,18}")
 CURSOR = re.compile(rf"[0-9T:.+-]{{10,40}}\|{SAFE_ID.pattern}")  # a page's `next`: updated_at|id
+RENAME_SCHEMA = RenameSchema()
+LIST_QUERY = ListQuery()
 
 
 def setup_routes(app: web.Application, prefix: str) -> list[web.AbstractRoute]:
@@ -33,6 +36,7 @@ def setup_routes(app: web.Application, prefix: str) -> list[web.AbstractRoute]:
         app.router.add_post(f"{conv}/stop", stop_turn),
         app.router.add_get(conv, get_conversation),
         app.router.add_delete(conv, delete_conversation),
+        app.router.add_patch(conv, rename_conversation),
         app.router.add_get(f"{prefix}/chat/conversations", list_conversations),
         app.router.add_get(f"{prefix}/cases", list_cases),
         app.router.add_get(f"{prefix}/cases/{{case_id}}/nodes", list_nodes),
@@ -189,6 +193,7 @@ async def get_conversation(request: web.Request) -> web.Response:
             "turn_id": t.id, "confirm_type": t.confirm_type, "handler": t.handler, "question": t.question,
             "state": t.state, "first_event_id": t.first_event_id, "last_event_id": t.last_event_id,
             "started_at": t.started_at, "ended_at": t.ended_at,
+            "form": t.request.get("confirm_form_data") or None,  # as the examiner submitted it
         } for t in turns],
     }, dumps=dumps)
 
@@ -204,7 +209,8 @@ async def list_conversations(request: web.Request) -> web.Response:
     if before and not CURSOR.fullmatch(before):
         raise ApiError(400, "invalid_cursor", f"before {before[:80]!r} is not the `next` of a previous page "
                                               "(updated_at|conversation_id), URL-encoded; leave it out for the first page")
-    rows = await request.app[LOG].conversations(limit + 1, before, owner=_owner(request))
+    rows = await request.app[LOG].conversations(limit + 1, before, owner=_owner(request),
+                                                case_id=_case_filter(request))
     page, more = rows[:limit], len(rows) > limit
     return web.json_response({
         "conversations": [{
@@ -213,6 +219,30 @@ async def list_conversations(request: web.Request) -> web.Response:
         } for c in page],
         "next": f"{page[-1].updated_at}|{page[-1].id}" if more else None,
     }, dumps=dumps)
+
+
+def _case_filter(request: web.Request) -> str | None:
+    """`?case_id=`: only that case's conversations (the default case by its own id, as listed)."""
+    try:
+        return LIST_QUERY.load(dict(request.query)).get("case_id")
+    except ValidationError as exc:
+        raise ApiError(400, "invalid_case_id", f"case_id {request.query['case_id'][:80]!r} is not {SAFE_ID_RULE}",
+                       exc.messages) from None
+
+
+async def rename_conversation(request: web.Request) -> web.Response:
+    """A new title. Allowed while a turn runs: a title changes nothing the turn reads."""
+    cid = _conversation_id(request)
+    body = parse_object(await read_body(request, request.app[CONFIG].server.body_timeout))
+    try:
+        title = RENAME_SCHEMA.load(body)["title"]
+    except ValidationError as exc:
+        raise _schema_error(exc, "request body") from None
+    runner = request.app[RUNNER]
+    async with runner.lock(cid):  # not while a delete, or a turn's start, is being written
+        conv = await _visible_conversation(request, cid)
+        await runner.rename(conv, title)
+    return web.json_response({"conversation_id": cid, "title": title}, dumps=dumps)
 
 
 async def delete_conversation(request: web.Request) -> web.Response:

@@ -34,6 +34,10 @@ class ConversationRows:
         """The log has committed `row`; call from the commit's callback."""
         self._rows[row.id] = row
 
+    def peek(self, conversation_id: str) -> ConversationRow | None:
+        """The row kept in memory, if any, without reading the log."""
+        return self._rows.get(conversation_id)
+
     def forget(self, conversation_id: str) -> None:
         """The log's row is unknown (a write failed, or it changed by another path)."""
         self._rows.pop(conversation_id, None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from marshmallow import (
     EXCLUDE,
     Schema,
@@ -50,3 +52,40 @@ def step_schema(limits: LimitsConfig) -> Schema:
                         {key: [f"longer than {limits.max_form_field_chars} characters"]}, "confirm_form_data")
 
     return StepSchema()
+
+
+TITLE_MAX_CHARS = 200  # as long as a title taken from the first question (qbot.turns)
+_NOT_IN_TITLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+class _Title(fields.Str):
+    """One line of text: surrounding blanks dropped; no control characters, line separators or
+    lone surrogates (the list shows a title on one line; UTF-8 cannot hold a lone surrogate)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        found = _NOT_IN_TITLE.search(text)
+        if found:
+            raise ValidationError(f"U+{ord(found.group()):04X} at character {found.start()} is not allowed in a title "
+                                  "(no control characters, line breaks or lone surrogates)")
+        return text
+
+
+class RenameSchema(Schema):
+    """The body of `PATCH …/chat/conversation/{id}`. Unknown keys are ignored."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    title = _Title(required=True, validate=validate.Length(
+        min=1, max=TITLE_MAX_CHARS, error=f"must be 1 to {TITLE_MAX_CHARS} characters, blanks around it not counted"))
+
+
+class ListQuery(Schema):
+    """The query of `GET …/chat/conversations` that is not paging (`limit`, `before` are checked
+    with their own codes)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    case_id = fields.Str(validate=validate.Regexp(rf"(?:{SAFE_ID.pattern})\Z", error=f"must be {SAFE_ID_RULE}"))

@@ -412,6 +412,25 @@ class TurnRunner:
         turn.task = None
         turn.ended.set()
 
+    # -- renaming ----------------------------------------------------------------------------
+
+    async def rename(self, conv: ConversationRow, title: str) -> None:
+        """Give a conversation a new title; call under its lock. A running turn goes on: its
+        ending, whenever it is written, carries the new title, so the row kept in memory never
+        goes back to the old one."""
+        turn = self.running.get(conv.id)
+        if turn is not None and turn.row is not None:
+            turn.row = replace(turn.row, title=title)  # before the write: an ending queued after it reads this
+        try:
+            await self.log.rename(conv.id, title)
+        except LogError as exc:
+            if turn is not None and turn.row is not None:
+                turn.row = replace(turn.row, title=conv.title)
+            raise ApiError(503, "log_unavailable", "the conversation log cannot be written now; "
+                                                   "retry in a moment") from exc
+        # The newest row (a turn may have ended meanwhile), or the one read under the lock.
+        self.rows.committed(replace(self.rows.peek(conv.id) or conv, title=title))
+
     # -- stopping ----------------------------------------------------------------------------
 
     async def cancel(self, conversation_id: str) -> Turn | None:

@@ -90,8 +90,10 @@ async def test_a_conversation_is_its_creators_alone(examiners):
     status, body, _ = await bob.step(cid, -1, "别人的问题", headers={"Last-Event-ID": "1"})  # not a resume either
     assert status == 404
     for method, path in (("GET", f"/chat/conversation/{cid}"), ("GET", f"/chat/conversation/{cid}/events"),
-                         ("POST", f"/chat/conversation/{cid}/stop"), ("DELETE", f"/chat/conversation/{cid}")):
-        status, body = await _status(bob.session, method, bob.url(path))
+                         ("POST", f"/chat/conversation/{cid}/stop"), ("DELETE", f"/chat/conversation/{cid}"),
+                         ("PATCH", f"/chat/conversation/{cid}")):
+        body = {"title": "改名"} if method == "PATCH" else None
+        status, body = await _status(bob.session, method, bob.url(path), json=body)
         assert (status, body["error"]["code"]) == (404, "conversation_not_found"), (method, path)
     status, listed = await bob.get_json("/chat/conversations")
     assert status == 200 and listed == {"conversations": [], "next": None}
@@ -131,7 +133,7 @@ async def test_another_examiners_conversation_answers_exactly_as_an_unused_id(ex
             ("POST", conv, {"json": step_body("", 3, "继续任务", form)}),
             ("POST", conv, {"json": step_body("", 3, "继续任务", form), "headers": {"Last-Event-ID": "5"}}),
             ("GET", conv, {}), ("GET", conv + "/events", {}), ("GET", conv + "/events?last_event_id=2", {}),
-            ("POST", conv + "/stop", {}), ("DELETE", conv, {})]
+            ("POST", conv + "/stop", {}), ("DELETE", conv, {}), ("PATCH", conv, {"json": {"title": "改名"}})]
     for method, path, kw in asks:
         theirs, nobodys = await answer(hers, method, path, **kw), await answer(unused, method, path, **kw)
         assert theirs == nobodys, (method, path, kw)

@@ -99,7 +99,7 @@ async def test_schemathesis_finds_nothing_undocumented(qbot) -> None:
     # A finished conversation (the seed's three steps, so its log holds every kind of event but
     # `error`) for each operation on one: DELETE must not take GET's away.
     known: dict[str, dict[str, str]] = {"GET /qbot/api/v1/generalsec-ai/cases/{case_id}/nodes": {"case_id": "default"}}
-    for method, suffix in [("POST", ""), ("GET", ""), ("DELETE", ""), ("GET", "/events"), ("POST", "/stop")]:
+    for method, suffix in [("POST", ""), ("GET", ""), ("DELETE", ""), ("PATCH", ""), ("GET", "/events"), ("POST", "/stop")]:
         cid = f"fuzz-{method.lower()}{suffix.replace('/', '-')}"
         await qbot.api.flow(cid)
         known[f"{method} {PREFIX}/chat/conversation/{{conversation_id}}{suffix}"] = {"conversation_id": cid}
@@ -127,5 +127,7 @@ async def test_answers_load_with_the_contract_schemas(qbot) -> None:
     contract.ErrorEnvelope().load(refusal)
     async with qbot.api.session.get(f"{qbot.base}/healthz") as resp:
         contract.Health().load(await resp.json())
+    async with qbot.api.session.patch(qbot.api.url("/chat/conversation/contract"), json={"title": "契约"}) as resp:
+        contract.Renamed().load(await resp.json())
     async with qbot.api.session.delete(qbot.api.url("/chat/conversation/contract")) as resp:
         contract.Deleted().load(await resp.json())

@@ -72,12 +72,15 @@ export class Api {
 
   cases() { return this.json("GET", "/cases"); }
   nodes(caseId) { return this.json("GET", `/cases/${encodeURIComponent(caseId || "default")}/nodes`); }
-  conversations(before) {
+  conversations(before, caseId) {
     const query = new URLSearchParams({ limit: "20" });
     if (before) query.set("before", before);
+    if (caseId) query.set("case_id", caseId);
     return this.json("GET", `/chat/conversations?${query}`);
   }
   conversation(cid) { return this.json("GET", `/chat/conversation/${encodeURIComponent(cid)}`); }
+  rename(cid, title) { return this.json("PATCH", `/chat/conversation/${encodeURIComponent(cid)}`, { body: { title } }); }
+  remove(cid) { return this.json("DELETE", `/chat/conversation/${encodeURIComponent(cid)}`); }
   stop(cid) { return this.json("POST", `/chat/conversation/${encodeURIComponent(cid)}/stop`); }
   step(cid, body, signal) {
     return this.stream("POST", `/chat/conversation/${encodeURIComponent(cid)}`, { body, signal });

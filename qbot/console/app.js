@@ -1,9 +1,14 @@
 // The console's controller: picks a case, runs a conversation's steps, follows their event
 // streams (live, or replayed after a reload) and shows what the conversation awaits next.
 
+import { clearAlert, showAlert, showRefusal } from "./alerts.js";
 import { Api, Refusal } from "./api.js";
+import { loadCases, loadNodes, selectedNodes } from "./cases.js";
+import { ConversationList } from "./conversations.js";
+import { setupManage } from "./manage.js";
 import { readEvents } from "./sse.js";
-import { STATES, Transcript } from "./transcript.js";
+import { askToken } from "./token.js";
+import { Transcript } from "./transcript.js";
 
 const OPEN_KEY = "qbot.console.open"; // the conversation shown, reopened after a reload
 const lastIdKey = (cid) => `qbot.console.lastEventId.${cid}`;
@@ -11,130 +16,30 @@ const RESUME_ATTEMPTS = 5;
 const $ = (id) => document.getElementById(id);
 
 const prefix = document.querySelector('meta[name="qbot-prefix"]').content;
-const api = new Api(prefix, askToken);
+const askExaminer = (refusal) => askToken(refusal, () => { api.token = null; });
+const api = new Api(prefix, askExaminer);
 const transcript = new Transcript($("transcript"));
+const sidebar = new ConversationList(api, $("conversations"), $("more-conversations"), openConversation);
 let conv = fresh(null);
-let nextPage = null;
 
 function fresh(cid) {
   // turnOpen: a start was seen without its done, so the stream must go on (or be resumed).
-  return { cid, lastId: 0, turnOpen: false, pending: null, expect: [-1], reader: null, seq: 0 };
+  // known: the server has the conversation (a step was accepted, or it was opened).
+  return { cid, known: false, title: "新对话", lastId: 0, turnOpen: false, pending: null, expect: [-1], reader: null };
 }
 
-// ---- messages to the examiner ----
-
-function showAlert(text) {
-  $("alert-text").textContent = text;
-  $("alert").hidden = false;
+function showTitle(title) {
+  conv.title = title;
+  $("conversation-title").textContent = title;
 }
 
-function showRefusal(error, what) {
-  if (error instanceof Refusal) {
-    const status = error.status ? `${error.status} ` : "";
-    showAlert(`${what}被拒绝（${status}${error.code}）：${error.message}`);
-  } else if (error?.name !== "AbortError") {
-    showAlert(`${what}失败：${error?.message ?? error}`);
-  }
-}
-
-function clearAlert() {
-  $("alert").hidden = true;
-  $("alert-text").textContent = "";
-}
-
-// ---- authentication: one dialog at a time, whatever number of requests were refused ----
-
-let tokenPrompt = null;
-
-function askToken(refusal) {
-  tokenPrompt ??= new Promise((resolve) => {
-    const dialog = $("token-dialog");
-    $("token-reason").textContent = refusal ? `${refusal.message}（${refusal.code}）` : "输入检验员的 Bearer 令牌。";
-    $("token-input").value = "";
-    const finish = (value) => {
-      dialog.close();
-      tokenPrompt = null;
-      resolve(value);
-    };
-    $("token-form").onsubmit = (event) => { event.preventDefault(); finish($("token-input").value.trim() || null); };
-    $("token-cancel").onclick = () => finish(null);
-    $("token-clear").onclick = () => { api.token = null; finish(null); };
-    dialog.oncancel = (event) => { event.preventDefault(); finish(null); };
-    dialog.showModal();
-    $("token-input").focus();
-  });
-  return tokenPrompt;
-}
-
-// ---- cases and their nodes ----
-
-async function loadCases() {
-  const { cases } = await api.cases();
-  const select = $("case");
-  select.replaceChildren(...cases.map((c) => {
-    const option = document.createElement("option");
-    option.value = c.case_id;
-    option.textContent = `${c.name || c.case_id}（${c.case_id}）`;
-    return option;
-  }));
-  if (!cases.length) showAlert("证据库中没有案件。");
-  await loadNodes();
-}
-
-async function loadNodes() {
-  const box = $("nodes");
-  box.replaceChildren();
-  updateNodeCount();
-  if (!$("case").value) return;
-  const { nodes } = await api.nodes($("case").value);
-  for (const node of nodes) {
-    const label = document.createElement("label");
-    const check = document.createElement("input");
-    check.type = "checkbox";
-    check.value = node.id;
-    check.addEventListener("change", updateNodeCount);
-    label.append(check, ` ${node.path}（${node.package}，${node.records} 条）`);
-    box.appendChild(label);
-  }
-}
-
-function selectedNodes() {
-  return [...$("nodes").querySelectorAll("input:checked")].map((c) => Number(c.value));
-}
-
-function updateNodeCount() {
-  const n = selectedNodes().length;
-  $("nodes-count").textContent = n ? `${n} 个` : "全部";
-}
-
-// ---- the list of conversations ----
+// ---- the list of conversations: the selected case's ----
 
 async function refreshConversations(more = false) {
   try {
-    const page = await api.conversations(more ? nextPage : null);
-    nextPage = page.next;
-    const list = $("conversations");
-    if (!more) list.replaceChildren();
-    for (const c of page.conversations) {
-      const button = document.createElement("button");
-      button.type = "button";
-      button.dataset.cid = c.conversation_id;
-      button.classList.toggle("current", c.conversation_id === conv.cid);
-      const title = document.createElement("span");
-      title.className = "conv-title";
-      title.textContent = c.title || c.conversation_id;
-      const meta = document.createElement("span");
-      meta.className = "conv-meta";
-      meta.textContent = `${STATES[c.state] ?? c.state} · ${c.updated_at.slice(0, 16).replace("T", " ")}`;
-      button.append(title, meta);
-      button.addEventListener("click", () => openConversation(c.conversation_id));
-      const li = document.createElement("li");
-      li.appendChild(button);
-      list.appendChild(li);
-    }
-    $("more-conversations").hidden = !nextPage;
+    await sidebar.refresh($("case").value, more);
   } catch (error) {
-    showRefusal(error, "读取对话列表");
+    if ($("alert").hidden) showRefusal(error, "读取对话列表"); // never over what a step was told
   }
 }
 
@@ -169,7 +74,8 @@ function apply(state, event) {
 
 // Reads `open`'s stream to its end; while a turn is left open (a cut connection), resumes it
 // from the last event shown with GET …/events and Last-Event-ID.
-async function follow(state, open, running = true) {
+// `what` names it in a message, `kept` says what the page kept for a retry.
+async function follow(state, open, running = true, what = "跟随对话", kept = "") {
   const controller = new AbortController();
   state.reader = controller;
   state.turnOpen = running; // until the stream shows otherwise
@@ -191,7 +97,7 @@ async function follow(state, open, running = true) {
       response = await api.events(state.cid, state.lastId, controller.signal);
     }
   } catch (error) {
-    if (state === conv) showRefusal(error, "请求");
+    if (state === conv) showRefusal(error, what, kept);
     if (error instanceof Refusal && error.code === "conversation_not_found") forget(state.cid);
   } finally {
     if (state.reader === controller) state.reader = null;
@@ -207,6 +113,15 @@ function leave() {
   conv.reader?.abort();
   conv = fresh(null);
   transcript.clear();
+  manage.editing(false); // a title being edited belongs to the conversation left
+}
+
+function newConversation() {
+  leave();
+  localStorage.removeItem(OPEN_KEY);
+  showTitle("新对话");
+  sidebar.highlight(null);
+  renderActions();
 }
 
 function forget(cid) {
@@ -221,46 +136,39 @@ async function openConversation(cid) {
   leave();
   const state = (conv = fresh(cid));
   localStorage.setItem(OPEN_KEY, cid);
-  $("conversation-title").textContent = "正在打开…";
-  highlight(cid);
+  showTitle("正在打开…");
+  sidebar.highlight(cid);
   let info;
   try {
     info = await api.conversation(cid);
     if (state !== conv) return;
-    $("conversation-title").textContent = info.title || cid;
+    state.known = true;
+    showTitle(info.title || cid);
     transcript.knowTurns(info.turns);
     state.expect = info.expect;
     if (info.case_id && [...$("case").options].some((o) => o.value === info.case_id) && $("case").value !== info.case_id) {
-      $("case").value = info.case_id;
-      loadNodes().catch((error) => showRefusal(error, "读取数据节点"));
+      $("case").value = info.case_id; // its case, and that case's conversations beside it
+      loadNodes(api).catch((error) => showRefusal(error, "读取数据节点"));
+      refreshConversations();
     }
   } catch (error) {
     if (state !== conv) return; // another conversation was opened meanwhile
     showRefusal(error, "打开对话");
     if (error instanceof Refusal && error.status === 404) forget(cid);
-    $("conversation-title").textContent = "新对话";
     conv = fresh(null);
+    showTitle("新对话");
     renderActions();
     return;
   }
   await follow(state, (signal) => api.events(cid, 0, signal), info.running);
 }
 
-function highlight(cid) {
-  for (const button of $("conversations").querySelectorAll("button[data-cid]")) {
-    button.classList.toggle("current", button.dataset.cid === cid);
-  }
-}
-
 // ---- steps ----
 
-async function step(confirmType, question, form) {
+// onAccepted() runs once the server has taken the step (its stream is open).
+async function step(confirmType, question, form, kept = "", onAccepted = null) {
   clearAlert();
-  if (!conv.cid) {
-    conv = fresh(uuid4());
-    localStorage.setItem(OPEN_KEY, conv.cid);
-    $("conversation-title").textContent = question;
-  }
+  if (!conv.cid) conv = fresh(uuid4());
   const state = conv;
   const first = confirmType === -1; // a question names the case and nodes; later steps keep them
   const body = {
@@ -268,7 +176,22 @@ async function step(confirmType, question, form) {
     package_nodes: first ? selectedNodes() : [], confirm_form_data: form ?? {},
   };
   transcript.nextQuestion = question;
-  await follow(state, (signal) => api.step(state.cid, body, signal));
+  transcript.nextForm = form ?? null;
+  const what = first ? "提问" : `“${question}”`;
+  await follow(state, async (signal) => {
+    const response = await api.step(state.cid, body, signal);
+    if (!state.known) {
+      state.known = true;
+      localStorage.setItem(OPEN_KEY, state.cid);
+      if (state === conv) showTitle(question);
+    }
+    onAccepted?.();
+    return response;
+  }, true, what, kept);
+  if (!state.known && state === conv) { // refused: nothing was created, still a new conversation
+    conv = fresh(null);
+    renderActions();
+  }
 }
 
 async function stop() {
@@ -285,6 +208,9 @@ function renderActions() {
   const running = conv.turnOpen;
   $("running").hidden = !running;
   $("ask").disabled = running;
+  $("conversation-tools").hidden = !conv.known || !$("rename-form").hidden;
+  $("delete").disabled = running; // the server refuses it while a turn runs: stop it first
+  $("delete").title = running ? "分析进行中：先停止，才能删除" : "";
   const pending = conv.pending;
   const awaited = !running && pending && conv.expect.includes(pending.confirm_type);
   const isForm = awaited && pending.form && pending.form.formName === "filter";
@@ -329,9 +255,17 @@ function uuid4() {
 $("ask-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const question = $("question").value.trim();
-  if (!question) return;
-  $("question").value = "";
-  step(-1, question);
+  if (!question || conv.turnOpen) return;
+  // The typed question stays until the server takes it: a refusal or a lost server keeps it.
+  step(-1, question, null, "（问题仍在输入框中）", () => {
+    if ($("question").value.trim() === question) $("question").value = "";
+  });
+});
+$("question").addEventListener("keydown", (event) => {
+  // Enter sends, Shift+Enter is a new line; an input method's Enter picks a word, it does not send.
+  if (event.key !== "Enter" || event.shiftKey || event.isComposing || event.keyCode === 229) return;
+  event.preventDefault();
+  $("ask-form").requestSubmit();
 });
 $("confirm").addEventListener("click", () => step(conv.pending.confirm_type, conv.pending.question));
 $("filter-form").addEventListener("submit", (event) => {
@@ -339,32 +273,42 @@ $("filter-form").addEventListener("submit", (event) => {
   const form = event.target;
   const edited = { ...conv.pending.form }; // keeps formName and any field the console does not edit
   for (const name of ["filter_tree", "filter_keyword", "analysis_prompt"]) edited[name] = form.elements[name].value;
-  step(conv.pending.confirm_type, conv.pending.question, edited);
+  step(conv.pending.confirm_type, conv.pending.question, edited, "（筛选条件仍在表单中）");
 });
 $("stop").addEventListener("click", stop);
 $("new-conversation").addEventListener("click", () => {
   clearAlert();
-  leave();
-  localStorage.removeItem(OPEN_KEY);
-  $("conversation-title").textContent = "新对话";
-  highlight(null);
-  renderActions();
+  newConversation();
   $("question").focus();
 });
 $("more-conversations").addEventListener("click", () => refreshConversations(true));
-$("case").addEventListener("change", () => loadNodes().catch((error) => showRefusal(error, "读取数据节点")));
+$("case").addEventListener("change", () => {
+  newConversation(); // a conversation belongs to its case: another case starts afresh
+  loadNodes(api).catch((error) => showRefusal(error, "读取数据节点"));
+  refreshConversations();
+});
 $("alert-close").addEventListener("click", clearAlert);
 $("token-button").addEventListener("click", async () => {
-  const token = await askToken(null);
+  const token = await askExaminer(null);
   if (token) {
     api.token = token;
     await start();
   }
 });
+const manage = setupManage(api, () => (conv.known ? { cid: conv.cid, title: conv.title } : null),
+  (cid, title) => {
+    if (conv.cid === cid) showTitle(title);
+    sidebar.retitle(cid, title);
+  },
+  (cid) => {
+    forget(cid);
+    if (conv.cid === cid) newConversation();
+    refreshConversations();
+  });
 
 async function start() {
   try {
-    await loadCases();
+    await loadCases(api);
   } catch (error) {
     showRefusal(error, "读取案件");
   }

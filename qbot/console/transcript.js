@@ -2,21 +2,21 @@
 // or replayed, the same code). Every string from the server goes in as text or through the
 // DOM-only Markdown renderer, never as HTML.
 
+import { el } from "./dom.js";
 import { renderMarkdown } from "./markdown.js";
+import { renderResult } from "./result.js";
 
 export const STATES = {
-  running: "进行中", awaiting_choice: "待选择理解", awaiting_start: "待开始任务", awaiting_filter: "待确认筛选条件",
+  new: "新建", running: "进行中", awaiting_choice: "待选择理解", awaiting_start: "待开始任务", awaiting_filter: "待确认筛选条件",
   completed: "已完成", failed: "失败", cancelled: "已停止",
 };
 const STEP_LABELS = { "-1": "提问", 0: "开始任务", 1: "选择理解", 3: "继续任务" };
 
-function el(tag, parent, text, className) {
-  const node = document.createElement(tag);
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  if (className) node.className = className;
-  if (parent) parent.appendChild(node);
-  return node;
-}
+// The filter form's fields as the form on the page names them; other forms' keys as they are.
+const FIELD_LABELS = {
+  filter_tree: "检索的数据节点 filter_tree", filter_keyword: "关键词 filter_keyword",
+  analysis_prompt: "分析要求 analysis_prompt",
+};
 
 export class Transcript {
   constructor(root) {
@@ -28,12 +28,17 @@ export class Transcript {
     this.root.replaceChildren();
     this.root.dataset.lastEventId = "0";
     this.questions = new Map(); // turn_id -> question, from GET …/conversation/{id}
+    this.forms = new Map(); // turn_id -> the form it was sent with, likewise
     this.nextQuestion = null; // the question of the step this page just posted
+    this.nextForm = null; // and its form
     this.turn = null;
   }
 
   knowTurns(turns) {
-    for (const t of turns) this.questions.set(t.turn_id, t.question);
+    for (const t of turns) {
+      this.questions.set(t.turn_id, t.question);
+      this.forms.set(t.turn_id, t.form ?? null);
+    }
   }
 
   handle(type, data, id) {
@@ -47,7 +52,10 @@ export class Transcript {
       case "confirm": el("p", turn.body, `等待确认：${data.question}`, "confirm-note"); break;
       case "clarify": el("p", turn.body, `需要确认：${data.reason ?? ""}`, "confirm-note"); break;
       case "decline": el("p", turn.body, `未作答：${data.reason ?? ""}`, "confirm-note"); break;
-      case "result": turn.body.appendChild(renderResult(data)); break;
+      case "result":
+        dropNarrativeCopies(turn.body, data.columns ?? []);
+        turn.body.appendChild(renderResult(data));
+        break;
       case "error": {
         const box = el("div", turn.body, null, "event-error");
         box.setAttribute("role", "alert");
@@ -68,9 +76,11 @@ export class Transcript {
     const label = STEP_LABELS[start.confirm_type] ?? start.handler ?? "步骤";
     el("span", header, label, "step");
     const question = this.questions.get(start.turn_id) ?? this.nextQuestion ?? "";
-    this.nextQuestion = null;
+    const form = this.forms.has(start.turn_id) ? this.forms.get(start.turn_id) : this.nextForm;
+    this.nextQuestion = this.nextForm = null;
     el("span", header, question === label ? "" : question, "question"); // a button's step repeats its label
     const state = el("span", header, STATES.running, "state");
+    if (form && Object.keys(form).some((key) => key !== "formName")) section.appendChild(renderForm(form));
     const status = el("div", section, null, "status");
     status.hidden = true;
     const progress = el("progress", status);
@@ -105,62 +115,28 @@ export class Transcript {
   }
 }
 
-function renderResult(result) {
-  const box = el("div", null, null, "result");
-  el("h3", box, "分析结果");
-  if (result.summary) el("p", box, result.summary, "summary");
-  const meta = [];
-  if (result.window?.text) meta.push(`时间范围：${result.window.text}`);
-  if (Array.isArray(result.scope) && result.scope.length) meta.push(`数据节点：${result.scope.join("、")}`);
-  if (typeof result.records === "number") meta.push(`记录：${result.records} 条`);
-  if (result.keyword) meta.push(`关键词：${result.keyword}`);
-  if (meta.length) el("p", box, meta.join("；"), "meta");
-
-  const columns = result.columns ?? [];
-  const rows = result.rows ?? [];
-  const sources = result.sources ?? [];
-  const evidence = new Map((result.evidence ?? []).map((e) => [e.row, e]));
-  const wrap = el("div", box, null, "table-wrap");
-  const table = el("table", wrap, null, "result-table");
-  const head = el("tr", el("thead", table));
-  for (const column of columns) el("th", head, column);
-  el("th", head, "证据");
-  const body = el("tbody", table);
-  rows.forEach((row, n) => {
-    const tr = el("tr", body);
-    for (const value of row) el("td", tr, value);
-    const cited = el("td", tr, null, "evidence-cell");
-    const entry = evidence.get(n + 1);
-    if (entry) cited.appendChild(renderEvidence(entry, sources));
-  });
-  if (!rows.length) el("p", box, "没有结果行。", "empty");
-
-  if (sources.length) {
-    el("h4", box, "来源文件");
-    const list = el("ul", box, null, "sources");
-    for (const source of sources) {
-      const li = el("li", list);
-      el("span", li, source.file, "file");
-      el("code", li, `sha256 ${source.sha256}`, "sha256");
-    }
+// The form as the examiner sent it: what the analysis that follows was asked to do.
+function renderForm(form) {
+  const box = el("details", null, null, "submitted-form");
+  box.open = true;
+  el("summary", box, form.formName === "filter" ? "提交的筛选条件" : `提交的表单${form.formName ? ` ${form.formName}` : ""}`);
+  const list = el("dl", box);
+  for (const [key, value] of Object.entries(form)) {
+    if (key === "formName") continue;
+    el("dt", list, FIELD_LABELS[key] ?? key);
+    const text = typeof value === "string" ? value : JSON.stringify(value);
+    el("dd", list, text === "" ? "（空）" : text, text === "" ? "empty" : "");
   }
   return box;
 }
 
-function renderEvidence(entry, sources) {
-  const details = el("details", null, null, "evidence");
-  const refs = entry.refs ?? [];
-  const cited = refs.reduce((n, ref) => n + (ref.rowids?.length ?? (ref.rowid !== undefined ? 1 : 0)), 0);
-  const records = entry.records ?? cited;
-  el("summary", details, cited < records ? `${records} 条记录（列出 ${cited} 条）` : `${records} 条记录`);
-  const list = el("ul", details);
-  for (const ref of refs) {
-    const source = sources[ref.source] ?? {};
-    const li = el("li", list);
-    el("span", li, source.file ?? `来源 ${ref.source}`, "file");
-    el("span", li, ` · 表 ${ref.table} · 行号 `);
-    el("span", li, (ref.rowids ?? [ref.rowid]).join(", "), "rowids");
-    if (source.sha256) el("code", li, ` sha256 ${source.sha256.slice(0, 12)}…`, "sha256");
+// The built-in narrative repeats the result's table in Markdown; the result's own table, with
+// each row's evidence, is the one kept. Only a table with exactly the result's columns goes.
+function dropNarrativeCopies(body, columns) {
+  for (const wrap of body.querySelectorAll(".markdown .md-table")) {
+    const heads = [...wrap.querySelectorAll("thead th")].map((th) => th.textContent);
+    if (heads.length && heads.join("\t") === columns.join("\t")) {
+      wrap.replaceWith(el("p", null, "（表格见下方“分析结果”，附每行的证据。）", "table-moved"));
+    }
   }
-  return details;
 }

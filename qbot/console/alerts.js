@@ -1,0 +1,47 @@
+// Messages to the examiner in the page's one alert bar. A refusal says what was refused and why;
+// a server that cannot be reached, or that refuses this page's origin, is said plainly instead,
+// since neither is the examiner's request being wrong.
+
+import { Refusal } from "./api.js";
+
+const $ = (id) => document.getElementById(id);
+const ORIGIN_CODES = new Set(["origin_not_allowed", "host_not_allowed"]);
+
+export function showAlert(text, kind = "refusal") {
+  $("alert-text").textContent = text;
+  $("alert").dataset.kind = kind;
+  $("alert").hidden = false;
+}
+
+export function clearAlert() {
+  $("alert").hidden = true;
+  $("alert-text").textContent = "";
+  delete $("alert").dataset.kind;
+}
+
+// `what` names the action ("提问", "读取对话列表"); `kept` says what the page kept for a retry.
+export function showRefusal(error, what, kept = "") {
+  if (error?.name === "AbortError") return;
+  if (!(error instanceof Refusal)) {
+    showAlert(`${what}失败：${error?.message ?? error}`, "failure");
+  } else if (error.status === 0) {
+    showAlert(`无法连接到 qbot 服务器（${location.origin}）：服务器可能已停止，或网络已断开。` +
+              `${what}没有完成${kept}；服务器恢复后再试一次。`, "offline");
+  } else if (error.status === 403 && ORIGIN_CODES.has(error.code)) {
+    showAlert(`qbot 服务器拒绝了本页面的来源（${error.code}）：${error.message}。` +
+              `${what}没有完成${kept}。请从 qbot 服务器自己的地址打开控制台，` +
+              "或由管理员把这个地址加入 server.cors_origins / server.allowed_hosts。", "origin");
+  } else {
+    const status = error.status ? `${error.status} ` : "";
+    showAlert(`${what}被拒绝（${status}${error.code}）：${error.message}${fieldErrors(error)}`);
+  }
+}
+
+// A schema refusal names the fields in its message and says what is wrong with each in details.
+function fieldErrors(error) {
+  const details = error.details;
+  if (error.code !== "invalid_request" || !details || typeof details !== "object" || Array.isArray(details)) return "";
+  const said = Object.entries(details).map(([field, why]) =>
+    `${field}：${Array.isArray(why) ? why.join("；") : JSON.stringify(why)}`);
+  return said.length ? `（${said.join("，")}）` : "";
+}
