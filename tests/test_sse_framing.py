@@ -29,7 +29,8 @@ def parse_strict(stream: bytes, cuts: list[int] | None = None) -> list[tuple[str
     stream.decode("utf-8")  # raises on what the reader would have replaced
     reader = SseReader()
     bounds = [0, *sorted(cuts or []), len(stream)]
-    return [(e.last_id, e.event, e.data) for a, b in zip(bounds, bounds[1:]) for e in reader.feed(stream[a:b])]
+    return [(e.last_id, e.event, e.data) for a, b in zip(bounds, bounds[1:])
+            for e in reader.feed(stream[a:b])]
 
 
 # Any code point, lone surrogates included, with the characters that break framing made likely.

@@ -1,7 +1,6 @@
-"""Showing a turn on a terminal: running text on stdout as it arrives, status on stderr (one line
-rewritten in place on a terminal), the `result` as a table aligned for wide (CJK) characters.
-Text from the server is evidence-derived, so control characters in it are shown escaped, never
-sent to the terminal."""
+"""Showing a turn on a terminal: text on stdout as it arrives, status on stderr (one line rewritten
+in place on a terminal), the `result` as a table aligned for wide (CJK) characters; control
+characters of the (evidence-derived) text shown escaped, never sent to the terminal."""
 
 from __future__ import annotations
 

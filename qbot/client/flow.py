@@ -13,6 +13,7 @@ from qbot.client.errors import EXIT_DONE, EXIT_FAILED
 from qbot.client.form import edit_form, form_text
 from qbot.client.session import Conversation, TurnOutcome
 
+
 def _prompt(display: Display, assume_yes: bool) -> Callable[[str], bool]:
     def confirm(question: str) -> bool:
         display.end_turn()

@@ -1,7 +1,5 @@
-"""The filter form of `--edit`: shown and edited as YAML, one key per form field (`filter_tree`,
-`filter_keyword`, `analysis_prompt`), text of several lines as a literal block (`key: |` then
-lines indented by two spaces); `#` lines are comments. A file that does not parse is refused with
-the reason, and the examiner may edit it again; an empty file cancels."""
+"""The filter form of `--edit`: written as YAML, one key per form field, edited in $VISUAL or
+$EDITOR until it parses or the examiner gives up (the file's rules are in `qbot ask --help`)."""
 
 from __future__ import annotations
 

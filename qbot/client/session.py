@@ -1,9 +1,6 @@
 """One conversation on one server over qbot's public HTTP API (design.md §2): each step a POST
-answered with an event stream, read to its `done` and shown as it arrives.
-
-A stream that drops mid-turn is resumed with `GET …/events` and `Last-Event-ID`: each event is
-shown once. Ctrl-C during a turn stops it (`POST …/stop`) and waits briefly for its `done`; a
-second Ctrl-C quits at once."""
+answered with an event stream, read to its `done` and shown as it arrives; a dropped stream
+resumed with `Last-Event-ID`, Ctrl-C answered with `POST …/stop` (see `qbot ask --help`)."""
 
 from __future__ import annotations
 
