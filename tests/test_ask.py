@@ -34,11 +34,12 @@ RULE = re.compile(r"-+(?:  -+)*")
 SEED_ONLY_CALL_LOG = "为了分析机主的通讯行为，需要检索基本信息类别下信息应用的通话记录"
 
 
-async def ask(base: str, *args: str, cwd: Path, env: dict[str, str] | None = None, stdin: bytes = b"",
+async def ask(base: str | None, *args: str, cwd: Path, env: dict[str, str] | None = None, stdin: bytes = b"",
               timeout: float = 60) -> tuple[int, str, str]:
-    """Run `qbot ask` to its end; returns (exit code, stdout, stderr)."""
+    """Run `qbot ask` to its end (with `--server base` unless None); returns (exit code, stdout, stderr)."""
+    server = ("--server", base) if base is not None else ()
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "qbot", "ask", *args, "--server", base, cwd=cwd, env={**qbot_env(), **(env or {})},
+        sys.executable, "-m", "qbot", "ask", *args, *server, cwd=cwd, env={**qbot_env(), **(env or {})},
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     out, err = await asyncio.wait_for(proc.communicate(stdin), timeout)
     return proc.returncode, out.decode("utf-8"), err.decode("utf-8")
@@ -302,12 +303,9 @@ async def test_server_from_environment_with_the_configured_prefix(start_qbot, tm
     """$QBOT_SERVER without a path gets server.prefix from the config, like the server's own."""
     qbot = await start_qbot(server__prefix="/other/prefix")
     (tmp_path / "config.yaml").write_text("server:\n  prefix: /other/prefix\n", "utf-8")
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "qbot", "ask", SEED_QUESTION, "--yes", cwd=tmp_path,
-        env={**qbot_env(), "QBOT_SERVER": qbot.base}, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    out, err = await asyncio.wait_for(proc.communicate(), 60)
-    assert proc.returncode == 0, err.decode()
-    assert f"at {qbot.base}/other/prefix" in err.decode()
+    code, out, err = await ask(None, SEED_QUESTION, "--yes", cwd=tmp_path, env={"QBOT_SERVER": qbot.base})
+    assert code == 0, err
+    assert f"at {qbot.base}/other/prefix" in err
 
 
 async def test_config_flag_gives_the_port_and_prefix(start_qbot, tmp_path):
@@ -316,12 +314,9 @@ async def test_config_flag_gives_the_port_and_prefix(start_qbot, tmp_path):
     qbot = await start_qbot(server__prefix="/cfg/prefix")
     config = tmp_path / "elsewhere.yaml"
     config.write_text(f"server:\n  port: {URL(qbot.base).port}\n  prefix: /cfg/prefix\n", "utf-8")
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "qbot", "ask", SEED_QUESTION, "--yes", "--config", str(config), cwd=tmp_path,
-        env=qbot_env(), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    out, err = await asyncio.wait_for(proc.communicate(), 60)
-    assert proc.returncode == 0, err.decode()
-    assert f"at http://127.0.0.1:{URL(qbot.base).port}/cfg/prefix" in err.decode()
+    code, out, err = await ask(None, SEED_QUESTION, "--yes", "--config", str(config), cwd=tmp_path)
+    assert code == 0, err
+    assert f"at http://127.0.0.1:{URL(qbot.base).port}/cfg/prefix" in err
 
 
 async def not_qbot(request: web.Request) -> web.Response:
