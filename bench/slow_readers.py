@@ -13,8 +13,9 @@ characters, then done), as idle_streams.py does; makes `--conversations` convers
 runs bench/flows.py's flows (warm-up, baseline); takes the server's VmRSS; opens `--readers`
 connections (round-robin) that send `GET …/events` with `Last-Event-ID: 0` (the whole replay), read
 the response headers, check for 200 and never read again; samples VmRSS every 0.1 s until the
-server settles (over 2 s: RSS within 1 MB, no event sent; at most `--settle` s); runs the flows
-again while the readers are held; closes them and takes VmRSS 5 s later. Targets: at most 40 MB
+server settles (over 2 s: RSS within 1 MB, no event sent; at most `--settle` s); closes them and
+takes VmRSS 5 s later; then opens them again and runs the flows while they are held (apart, so the
+flows' own growth of the server's caches does not count as the readers'). Targets: at most 40 MB
 added at 200 readers (scaled linearly), RSS 5 s after the close within 10% of before, flows' p99
 first-event time while held at most 2x the baseline's + 20 ms. A `/metrics` line naming slow or held
 streams is printed if any. All it started (server, sockets, temp dir) is stopped and removed on
@@ -196,13 +197,13 @@ async def bench(a: argparse.Namespace, tmp: Path, started: list, out: dict) -> l
     idle_streams.raise_nofile()  # readers + flows + the server's own files; the server inherits it
     size = a.event_bytes
     per_conv = -(-int(a.mb * 2**20) // (size + 45))  # 45: the frame's `id:`, `event:` and JSON around a delta
-    # subscriber_buffer: the bulk POST's own stream must not be cut off (it does not apply to replays)
+    # subscriber_buffer_bytes: the bulk POST's own stream must not be cut off (it does not apply to replays)
     (tmp / "config.yaml").write_text(textwrap.dedent(f"""\
         server:
           shutdown_timeout: 2
         turns:
           send_timeout: {a.send_timeout}
-          subscriber_buffer: {max(2000, per_conv + 10)}
+          subscriber_buffer_bytes: {int(a.mb * 2**20) * 2}
         """), "utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("QBOT_")}
     env["PYTHONPATH"] = os.pathsep.join([str(REPO), str(install_plugin(tmp / "plugin")),
@@ -240,37 +241,50 @@ async def bench(a: argparse.Namespace, tmp: Path, started: list, out: dict) -> l
     sampler, writers = Sampler(pid), []
     started += [sampler.task, writers]
     paths = [f"{flows.PREFIX}/chat/conversation/{cid}/events" for cid, _, _ in logs]
-    t_open = time.monotonic()
-    for i in range(0, a.readers, OPEN_BATCH):
-        got = await asyncio.gather(*(open_slow(port, paths[j % len(paths)])
-                                     for j in range(i, min(i + OPEN_BATCH, a.readers))), return_exceptions=True)
-        writers += [w for w in got if isinstance(w, asyncio.StreamWriter)]
-        bad = [e for e in got if not isinstance(e, asyncio.StreamWriter)]
-        if bad:
-            raise Failure(f"{len(bad)} slow reader(s) of {a.readers} failed to open: {bad[0]!r:.300}")
-    out["open_seconds"] = round(time.monotonic() - t_open, 2)
-    print(f"{len(writers)} slow readers open in {out['open_seconds']} s; waiting for the server to settle",
-          file=sys.stderr, flush=True)
-    settled, waited = await sampler.settle(a.settle, lambda: scrape(s, base))
-    out["settled"], out["settle_seconds"] = settled, round(waited, 1)
+
+    async def hold() -> float:
+        """Open the readers and wait until the server has settled; returns when they opened."""
+        t_open = time.monotonic()
+        for i in range(0, a.readers, OPEN_BATCH):
+            got = await asyncio.gather(*(open_slow(port, paths[j % len(paths)])
+                                         for j in range(i, min(i + OPEN_BATCH, a.readers))), return_exceptions=True)
+            writers.extend(w for w in got if isinstance(w, asyncio.StreamWriter))
+            bad = [e for e in got if not isinstance(e, asyncio.StreamWriter)]
+            if bad:
+                raise Failure(f"{len(bad)} slow reader(s) of {a.readers} failed to open: {bad[0]!r:.300}")
+        out["open_seconds"] = round(time.monotonic() - t_open, 2)
+        print(f"{len(writers)} slow readers open in {out['open_seconds']} s; waiting for the server to settle",
+              file=sys.stderr, flush=True)
+        out["settled"], waited = await sampler.settle(a.settle, lambda: scrape(s, base))
+        out["settle_seconds"] = round(waited, 1)
+        return t_open
+
+    def close() -> float:
+        for w in writers:
+            w.close()
+        writers.clear()
+        return time.monotonic()
+
+    # Memory: the readers alone, held and then gone (flows would grow the server's caches).
+    t_open = await hold()
     held = out["rss_held_peak_mb"] = sampler.peak(t_open)
     out["kernel_tcp_held_mb"] = kernel_tcp_mb()
     metrics = await scrape(s, base)
     out["open_streams_held"] = metrics.get("qbot_open_streams")
     out["metric_lines_held"] = [f"{k} {v:g}" for k, v in metrics.items() if "slow" in k.lower() or "held" in k.lower()]
-    t_flows = time.monotonic()
-    out["during"] = await flows.run(base, a.flow_clients, a.flow_seconds, pid=pid)
-    out["rss_during_flows_peak_mb"] = sampler.peak(t_flows)
-    out["open_streams_end_of_hold"] = (await scrape(s, base)).get("qbot_open_streams")
-
-    for w in writers:
-        w.close()
-    writers.clear()
-    t_close = time.monotonic()
+    t_close = close()
     await asyncio.sleep(5)
     after = out["rss_after_mb"] = rss_mb(pid)
     out["open_streams_after"] = (await scrape(s, base)).get("qbot_open_streams")
     out["rss_after_close_series_mb"] = [round(mb, 1) for t, mb in sampler.samples if t >= t_close][::10]
+
+    # Flows while the readers are held again.
+    await hold()
+    t_flows = time.monotonic()
+    out["during"] = await flows.run(base, a.flow_clients, a.flow_seconds, pid=pid)
+    out["rss_during_flows_peak_mb"] = sampler.peak(t_flows)
+    out["open_streams_end_of_hold"] = (await scrape(s, base)).get("qbot_open_streams")
+    close()
     sampler.task.cancel()
     added, target_mb = held - before, TARGET_MB * a.readers / TARGET_READERS
     out["added_mb"], out["added_kb_per_reader"] = round(added, 1), round(added * 1024 / a.readers, 1)

@@ -81,7 +81,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
             app[LOG] = conv_log
             app[ENGINE] = create_engine(config, store)
             trimmer = Trimmer()
-            buffers = ClientBuffers(config.limits.slow_clients_bytes, on_idle=trimmer.soon)
+            buffers = ClientBuffers(config.limits.slow_clients_bytes, on_slow_client_left=trimmer.soon)
             runner = app[RUNNER] = TurnRunner(config, conv_log, app[REGISTRY], app[ENGINE], store, app[METRICS],
                                               buffers)
             app[METRICS].read_from(runner, conv_log, store)

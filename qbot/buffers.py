@@ -14,9 +14,6 @@ from typing import Protocol
 
 from qbot.events import Event
 
-# Once this much was held at once, the memory is handed back to the system when it is all read.
-TRIM_AFTER_BYTES = 4 * 1024 * 1024
-
 
 class Holder(Protocol):
     def drop(self) -> None:
@@ -24,18 +21,17 @@ class Holder(Protocol):
 
 
 class ClientBuffers:
-    """The server-wide account of held bytes. `on_idle` is called when nothing is held any more
-    after a peak of at least TRIM_AFTER_BYTES (the app hands the freed memory back then)."""
+    """The server-wide account of held bytes. `on_slow_client_left` is called when a client that
+    had to wait for its socket has gone (the app hands the memory it used back to the system)."""
 
-    __slots__ = ("limit", "total", "dropped", "_held", "_peak", "_on_idle")
+    __slots__ = ("_held", "_on_slow_client_left", "dropped", "limit", "total")
 
-    def __init__(self, limit: int, on_idle: Callable[[], None] | None = None) -> None:
+    def __init__(self, limit: int, on_slow_client_left: Callable[[], None] | None = None) -> None:
         self.limit = limit
         self.total = 0
         self.dropped = 0  # clients dropped because all together held too much
         self._held: dict[Holder, int] = {}
-        self._peak = 0
-        self._on_idle = on_idle
+        self._on_slow_client_left = on_slow_client_left
 
     @property
     def clients(self) -> int:
@@ -49,19 +45,18 @@ class ClientBuffers:
             self._held[holder] = size
         else:
             self._held.pop(holder, None)
-        self._peak = max(self._peak, self.total)
         while self.total > self.limit and self._held:
             victim = max(self._held, key=self._held.__getitem__)
             self.total -= self._held.pop(victim)
             self.dropped += 1
             victim.drop()
-        if not self._held and self._peak >= TRIM_AFTER_BYTES:
-            self._peak = 0
-            if self._on_idle is not None:
-                self._on_idle()
 
     def release(self, holder: Holder) -> None:
         self.hold(holder, 0)
+
+    def slow_client_left(self) -> None:
+        if self._on_slow_client_left is not None:
+            self._on_slow_client_left()
 
 
 class Subscriber:

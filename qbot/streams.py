@@ -20,7 +20,7 @@ from qbot.turns import Turn
 # A stalled client holds at most about one page of the log in hand plus two writes in its
 # socket's user-space buffer (the transport's high-water mark is lowered to one write).
 REPLAY_PAGE = 64  # events read from the log at a time...
-REPLAY_PAGE_BYTES = 64 * 1024  # ...as many of them as fit in this (at least one)
+REPLAY_PAGE_BYTES = 32 * 1024  # ...as many of them as fit in this (at least one)
 WRITE_CHUNK = 16 * 1024  # bytes per write
 
 logger = logging.getLogger(__name__)
@@ -43,6 +43,7 @@ class EventStream(EventSourceResponse):
         self._writer: AbstractStreamWriter | None = None
         self._transport_limits: tuple[int, int] | None = None
         self.last_sent = 0
+        self.waited = False  # a write had to wait for the socket: the client read slowly
 
     async def prepare(self, request: web.BaseRequest) -> AbstractStreamWriter | None:
         writer = await super().prepare(request)
@@ -84,7 +85,8 @@ class EventStream(EventSourceResponse):
         try:
             async with asyncio.timeout(self._write_timeout):
                 await send(data)
-                if self._writer is not None:
+                if transport.get_write_buffer_size() and self._writer is not None:
+                    self.waited = True  # the kernel's buffer is full: the client reads slower than we write
                     await self._writer.drain()
         except TimeoutError:
             self.drop()
@@ -157,6 +159,8 @@ async def serve(
         if stream.prepared:
             stream.metrics.open_streams -= 1
             stream.restore_transport()
+            if stream.waited:
+                stream.buffers.slow_client_left()
         if turn is not None and subscriber is not None:
             turn.unsubscribe(subscriber)
 
