@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import codecs
 import json
 import math
 import os
-import re
 import sys
 import time
 import uuid
@@ -27,66 +25,14 @@ from dataclasses import dataclass, field
 
 import aiohttp
 
+from qbot.client.sse import SseEvent, SseReader  # qbot's own client reader: qbot is installed
+
 PREFIX = "/qbot/api/v1/generalsec-ai"
 SEED_QUESTION = "请问机主最近与谁打电话比较频繁？"
 # What the browser front end sends; the Origin makes the server do its CORS work as in production.
 HEADERS = {"Accept": "text/event-stream", "Origin": "http://localhost:9000"}
 # Bounds one POST (connect to end of stream), so a stalled server cannot hang a run.
 TURN_TIMEOUT = aiohttp.ClientTimeout(total=30)
-_EOL = re.compile(r"\r\n|\r|\n")
-
-Event = tuple[str, str, str]  # (last event id, event type, data)
-
-
-class SSEParser:
-    """Incremental text/event-stream parser following the WHATWG rules.
-
-    UTF-8 (a leading BOM dropped, bad bytes replaced); lines end in CRLF, LF or CR, even when a CRLF
-    is split across chunks; lines starting with ':' are comments; `name: value` loses one optional
-    space after the colon, and a line without a colon is a name with an empty value; `data` lines
-    are joined with LF; a blank line dispatches, but an event without data is dropped; `id` (unless
-    it holds NUL) persists for later events; `retry` and unknown fields are ignored; an event not
-    ended by a blank line when the stream closes is discarded (nothing dispatches it).
-    """
-
-    def __init__(self) -> None:
-        self._decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
-        self._tail = ""  # an unfinished line, completed by the next chunk
-        self._after_cr = False  # the last chunk ended in CR: a LF opening the next one ends no line
-        self._last_id = ""
-        self._type = ""
-        self._data: list[str] = []
-
-    def feed(self, chunk: bytes) -> list[Event]:
-        """Take the next bytes of the body; return the events they complete."""
-        text = self._decoder.decode(chunk)
-        if not text:
-            return []
-        if self._after_cr and text[0] == "\n":
-            text = text[1:]
-        self._after_cr = text.endswith("\r")
-        lines = _EOL.split(self._tail + text)
-        self._tail = lines.pop()
-        events: list[Event] = []
-        for line in lines:
-            if not line:
-                if self._data:
-                    events.append((self._last_id, self._type or "message", "\n".join(self._data)))
-                    self._data = []
-                self._type = ""
-                continue
-            if line[0] == ":":
-                continue
-            name, colon, value = line.partition(":")
-            if colon and value[:1] == " ":
-                value = value[1:]
-            if name == "data":
-                self._data.append(value)
-            elif name == "event":
-                self._type = value
-            elif name == "id" and "\0" not in value:
-                self._last_id = value
-        return events
 
 
 class FlowError(Exception):
@@ -103,7 +49,7 @@ class _Stats:
 
 
 async def _turn(session: aiohttp.ClientSession, base: str, cid: str, confirm_type: int,
-                question: str, form: dict, stats: _Stats) -> list[Event]:
+                question: str, form: dict, stats: _Stats) -> list[SseEvent]:
     """POST one step of the flow and read its stream to the end."""
     body = {"question": question, "conversation_id": cid, "case_id": "",
             "confirm_type": confirm_type, "package_nodes": [], "confirm_form_data": form}
@@ -114,14 +60,14 @@ async def _turn(session: aiohttp.ClientSession, base: str, cid: str, confirm_typ
             raise FlowError(f"confirm_type {confirm_type}: HTTP {resp.status} {(await resp.text())[:200]}")
         if resp.content_type != "text/event-stream":
             raise FlowError(f"confirm_type {confirm_type}: Content-Type {resp.content_type}")
-        parser, events = SSEParser(), []
+        reader, events = SseReader(), []
         async for chunk in resp.content.iter_any():
-            new = parser.feed(chunk)
+            new = reader.feed(chunk)
             if new and not events:
                 stats.ttfe.append(time.perf_counter() - t0)
             events += new
     stats.events += len(events)
-    if not events or events[-1][1] != "done":
+    if not events or events[-1].event != "done":
         raise FlowError(f"confirm_type {confirm_type}: stream ended without `done` "
                         f"({len(events)} events)")
     return events
@@ -131,11 +77,11 @@ async def _flow(session: aiohttp.ClientSession, base: str, stats: _Stats) -> Non
     cid = str(uuid.uuid4())
     await _turn(session, base, cid, -1, SEED_QUESTION, {}, stats)
     events = await _turn(session, base, cid, 0, "开始任务", {}, stats)
-    confirm = next((json.loads(data) for _, name, data in events if name == "confirm"), None)
+    confirm = next((json.loads(e.data) for e in events if e.event == "confirm"), None)
     if not confirm or not isinstance(confirm.get("form"), dict):
         raise FlowError(f"start turn: no `confirm` event with a form ({confirm!r:.200})")
     events = await _turn(session, base, cid, 3, "继续任务", confirm["form"], stats)
-    state = json.loads(events[-1][2]).get("state")
+    state = json.loads(events[-1].data).get("state")
     if state != "completed":
         raise FlowError(f"filter turn: `done` with state {state!r}, not 'completed'")
 

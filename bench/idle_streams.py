@@ -46,6 +46,8 @@ from pathlib import Path
 
 import aiohttp
 
+from qbot.client.sse import SseReader  # qbot's own client reader: qbot is installed
+
 if __package__:  # python -m bench.idle_streams
     from . import compare
 else:  # python bench/idle_streams.py: this directory is on sys.path
@@ -121,33 +123,36 @@ def percentile(values: list[float], p: float) -> float:
 
 # -- client process -----------------------------------------------------------------------------
 
-async def open_stream(session: aiohttp.ClientSession, url: str) -> tuple[aiohttp.ClientResponse, float]:
-    """GET an event stream and read up to the end of its first event; returns the response and
-    the time its headers arrived (the server starts the stream's ping timer as it sends them)."""
+async def open_stream(session: aiohttp.ClientSession, url: str,
+                      arrivals: list[float] | None = None) -> tuple[aiohttp.ClientResponse, float, SseReader]:
+    """GET an event stream and read up to the end of its first event; returns the response, the
+    time its headers arrived (the server starts the stream's ping timer as it sends them) and the
+    stream's reader, which appends each `: ping`'s arrival time to `arrivals` if given."""
     resp = await session.get(url, headers={"Accept": "text/event-stream"})
     opened = time.monotonic()
     if resp.status != 200 or resp.content_type != "text/event-stream":
         body = (await resp.text())[:200]
         resp.close()
         raise RuntimeError(f"HTTP {resp.status} {resp.content_type}: {body}")
-    saw_data = False
+
+    def on_comment(text: str) -> None:
+        if text == "ping" and arrivals is not None:
+            arrivals.append(time.monotonic())
+
+    reader = SseReader(on_comment)
     while True:
-        line = await asyncio.wait_for(resp.content.readline(), 30)
-        if not line:
+        chunk = await asyncio.wait_for(resp.content.readany(), 30)
+        if not chunk:
             raise RuntimeError("stream ended before its first event")
-        line = line.rstrip(b"\r\n")
-        if line.startswith(b"data"):
-            saw_data = True
-        elif not line and saw_data:
-            return resp, opened
+        if reader.feed(chunk):
+            return resp, opened, reader
 
 
-async def watch_pings(resp: aiohttp.ClientResponse, arrivals: list[float]) -> None:
-    """Record the arrival time of each `: ping` comment until the stream ends."""
+async def watch_pings(resp: aiohttp.ClientResponse, reader: SseReader) -> None:
+    """Read the stream on to its end, so its reader sees each `: ping`."""
     try:
-        while line := await resp.content.readline():
-            if line.startswith(b": ping"):
-                arrivals.append(time.monotonic())
+        async for chunk in resp.content.iter_any():
+            reader.feed(chunk)
     except (aiohttp.ClientError, asyncio.CancelledError, ConnectionError):
         pass
 
@@ -176,18 +181,18 @@ async def worker_main(spec: dict) -> None:
         async def one(i: int) -> None:
             nonlocal failed
             url = f"{base}{PREFIX}/chat/conversation/{cids[i % len(cids)]}/events"
+            arrivals: list[float] | None = [] if i in sampled else None
             try:
-                resp, opened = await asyncio.wait_for(open_stream(session, url), 60)
+                resp, opened, stream = await asyncio.wait_for(open_stream(session, url, arrivals), 60)
             except Exception as e:  # noqa: BLE001 - every failure is counted
                 failed += 1
                 if len(errors) < 3:
                     errors.append(f"stream {i}: {e!r}"[:300])
                 return
             held.append(resp)
-            if i in sampled:
-                arrivals: list[float] = []
+            if arrivals is not None:
                 watched.append((opened, arrivals))
-                watchers.append(asyncio.create_task(watch_pings(resp, arrivals)))
+                watchers.append(asyncio.create_task(watch_pings(resp, stream)))
 
         t0 = time.monotonic()
         for start in range(first, first + count, OPEN_BATCH):
@@ -304,7 +309,7 @@ async def warm_up(base: str, cid: str, n: int) -> None:
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as s:
         held = await asyncio.gather(*(open_stream(s, f"{base}{PREFIX}/chat/conversation/{cid}/events")
                                       for _ in range(n)))
-        for resp, _ in held:
+        for resp, _, _ in held:
             resp.close()
 
 

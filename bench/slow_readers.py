@@ -38,6 +38,8 @@ from pathlib import Path
 
 import aiohttp
 
+from qbot.client.sse import SseReader  # qbot's own client reader: qbot is installed
+
 if __package__:  # python -m bench.slow_readers
     from . import compare, flows, idle_streams
 else:  # python bench/slow_readers.py: this directory is on sys.path
@@ -153,15 +155,15 @@ async def make_conversation(s: aiohttp.ClientSession, base: str, events: int, si
             raise Failure(f"bulk turn: HTTP {r.status} {(await r.text())[:300]}")
         async for _ in r.content.iter_any():
             pass
-    parser, got, nbytes = flows.SSEParser(), [], 0
+    reader, got, nbytes = SseReader(), [], 0
     async with s.get(f"{base}{flows.PREFIX}/chat/conversation/{cid}/events",
                      headers={"Accept": "text/event-stream", "Last-Event-ID": "0"}) as r:
         if r.status != 200:
             raise Failure(f"replay of {cid}: HTTP {r.status} {(await r.text())[:300]}")
         async for chunk in r.content.iter_any():
             nbytes += len(chunk)
-            got += parser.feed(chunk)
-    if not got or got[-1][1] != "done" or json.loads(got[-1][2]).get("state") != "completed":
+            got += reader.feed(chunk)
+    if not got or got[-1].event != "done" or json.loads(got[-1].data).get("state") != "completed":
         raise Failure(f"replay of {cid} does not end with a completed done ({len(got)} events)")
     return cid, nbytes, len(got)
 

@@ -10,7 +10,7 @@ import aiohttp_cors
 from aiohttp import web
 
 from qbot import registry as plugin_registry
-from qbot.appkeys import CONFIG, ENGINE, LOG, METRICS, REGISTRY, RUNNER, STORE
+from qbot.appkeys import CONFIG, ENGINE, LOG, METRICS, REGISTRY, RUNNER, STEP_SCHEMA, STORE
 from qbot.auth import AUTHENTICATOR, auth_middleware, load_authenticator
 from qbot.buffers import ClientBuffers
 from qbot.config import Config
@@ -23,7 +23,7 @@ from qbot.memory import Trimmer
 from qbot.metrics import Metrics
 from qbot.middlewares import error_middleware
 from qbot.registry import Registered
-from qbot.routes import STEP_SCHEMA, setup_routes
+from qbot.routes import setup_routes
 from qbot.schemas import step_schema
 from qbot.server import name_server
 from qbot.turns import TurnRunner

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from aiohttp import web
+from marshmallow import Schema
 
 from qbot.config import Config
 from qbot.convlog import ConversationLog
@@ -23,3 +24,4 @@ STORE = web.AppKey("store", "EvidenceStore")
 ENGINE = web.AppKey("engine", "Engine")
 RUNNER = web.AppKey("runner", TurnRunner)
 METRICS = web.AppKey("metrics", Metrics)
+STEP_SCHEMA = web.AppKey("step_schema", Schema)  # a step's body, with the configured limits

@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import gc
 import ipaddress
-import os
 import signal
 import socket
 import sys
@@ -20,8 +19,11 @@ from pathlib import Path
 from aiohttp import web
 
 from qbot import __version__
-from qbot.config import ConfigError, load_config
+from qbot.client.command import add_command as ask_command
+from qbot.cmdline import config_arguments, load_settings
+from qbot.config import ConfigError
 from qbot.convlog import LogInUse
+from qbot.evidence.cli import add_commands as evidence_commands
 from qbot.guards import is_loopback
 from qbot.logs import setup_logging
 from qbot.migrate import MigrationError
@@ -29,22 +31,6 @@ from qbot.registry import PluginError
 
 EXIT_USAGE, EXIT_PLUGIN, EXIT_LISTEN = 2, 3, 4  # 1 (the work failed) comes from the commands
 GC_THRESHOLDS = (20_000, 50, 100)  # measured: 6-9% less CPU per flow than the defaults (700, 10, 10)
-
-
-def _config_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", type=Path, default=None,
-                        help="config file (default: $QBOT_CONFIG, else ./config.yaml if present)")
-    parser.add_argument("--data-dir", type=Path, default=None, help="folder of the log and the evidence store")
-
-
-def load_settings(args: argparse.Namespace, **overrides):
-    """The config for a command: --config (or $QBOT_CONFIG, or ./config.yaml), QBOT_* variables,
-    then the command's flags."""
-    path = args.config or (Path(os.environ["QBOT_CONFIG"]) if os.environ.get("QBOT_CONFIG") else None)
-    if path is None and Path("config.yaml").is_file():
-        path = Path("config.yaml")
-    overrides["data_dir"] = str(args.data_dir) if args.data_dir else None
-    return load_config(path, overrides=overrides)
 
 
 _LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
@@ -245,7 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="run the HTTP server (builds the demo case on a fresh data dir)")
-    _config_arguments(serve)
+    config_arguments(serve)
     serve.add_argument("--host", default=None, help="listen address (default 127.0.0.1)")
     serve.add_argument("--port", type=_port, default=None, help="listen port, 0 to 65535 (default 18808)")
     serve.add_argument("--allow-unauthenticated", action="store_true", default=None,
@@ -257,20 +243,17 @@ def build_parser() -> argparse.ArgumentParser:
     token.set_defaults(func=cmd_token)
 
     plugins = commands.add_parser("plugins", help="list the registered handlers")
-    _config_arguments(plugins)
+    config_arguments(plugins)
     plugins.set_defaults(func=cmd_plugins)
 
     verify = commands.add_parser("verify", help="check the hash chain of every conversation in the log")
-    _config_arguments(verify)
+    config_arguments(verify)
     verify.add_argument("--heads", action="store_true",
                         help="also print each intact conversation's last hash, to record elsewhere")
     verify.set_defaults(func=cmd_verify)
 
-    from qbot.ask import add_command
-    from qbot.evidence.cli import add_commands
-
-    add_commands(commands)
-    add_command(commands)
+    evidence_commands(commands)
+    ask_command(commands)
     return parser
 
 

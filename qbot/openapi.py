@@ -16,7 +16,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from qbot import __version__, contract
-from qbot.appkeys import CONFIG, REGISTRY
+from qbot.appkeys import CONFIG, REGISTRY, STEP_SCHEMA
 from qbot.auth import AUTHENTICATOR
 from qbot.ids import SAFE_ID_PATTERN
 from qbot.schemas import RenameSchema
@@ -192,8 +192,6 @@ def _schema_name(name: str) -> str:
 
 def build_spec(app: web.Application) -> dict[str, Any]:
     """The OpenAPI document of this app: its routes, its registered handlers and its limits."""
-    from qbot.routes import STEP_SCHEMA  # qbot.routes imports this module for the route
-
     config = app[CONFIG]
     registry = app[REGISTRY]
     auth = app.get(AUTHENTICATOR)  # None: authentication is off

@@ -6,10 +6,10 @@ import re
 from typing import Any
 
 from aiohttp import web
-from marshmallow import Schema, ValidationError
+from marshmallow import ValidationError
 
 from qbot import __version__, logs
-from qbot.appkeys import CONFIG, LOG, METRICS, REGISTRY, RUNNER, STORE
+from qbot.appkeys import CONFIG, LOG, METRICS, REGISTRY, RUNNER, STEP_SCHEMA, STORE
 from qbot.auth import examiner, visible_case
 from qbot.errors import ApiError, conversation_not_found
 from qbot.events import dumps
@@ -20,7 +20,6 @@ from qbot.schemas import ListQuery, RenameSchema
 from qbot.streams import EventStream, serve
 from qbot.turns import Step
 
-STEP_SCHEMA = web.AppKey("step_schema", Schema)
 LAST_EVENT_ID = re.compile(r"[0-9]{1,18}")
 CURSOR = re.compile(rf"[0-9T:.+-]{{10,40}}\|{SAFE_ID.pattern}")  # a page's `next`: updated_at|id
 RENAME_SCHEMA = RenameSchema()

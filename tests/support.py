@@ -1,4 +1,4 @@
-"""Test helpers: a strict SSE reader, a client for the v1 contract, and installing test-only
+"""Test helpers: strict reading of SSE streams, a client for the v1 contract, and installing test-only
 plugins as real distributions (a `*.dist-info` with `entry_points.txt` on sys.path)."""
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from typing import Any
 
 import aiohttp
 import pytest
+
+from qbot.client.sse import SseReader
 
 PREFIX = "/qbot/api/v1/generalsec-ai"
 SEED_QUESTION = "请问机主最近与谁打电话比较频繁？"
@@ -34,54 +36,27 @@ class Sse:
 
 
 class SseParser:
-    """WHATWG event-stream parsing: fields per line, a blank line dispatches, ':' starts a comment.
-    Comments are kept, so heartbeats can be asserted."""
+    """qbot's streams read strictly: the client's reader (qbot.client.sse), then every id must be
+    a number and every data JSON, or the test fails. Comments are kept, so heartbeats can be
+    asserted."""
 
     def __init__(self) -> None:
         self.events: list[Sse] = []
         self.comments: list[str] = []
-        self._buf = ""
-        self._id: str | None = None
-        self._event = ""
-        self._data: list[str] = []
+        self._reader = SseReader(on_comment=self.comments.append)
 
-    def feed(self, text: str) -> list[Sse]:
-        self._buf += text
-        new: list[Sse] = []
-        while True:
-            idx = min((i for i in (self._buf.find("\r"), self._buf.find("\n")) if i >= 0), default=-1)
-            if idx < 0 or (self._buf[idx] == "\r" and idx == len(self._buf) - 1):
-                return new  # wait for more (a CR may be followed by LF)
-            line = self._buf[:idx]
-            step = 2 if self._buf.startswith("\r\n", idx) else 1
-            self._buf = self._buf[idx + step:]
-            if line == "":
-                if self._data:
-                    event = Sse(int(self._id) if self._id else None, self._event or "message",
-                                json.loads("\n".join(self._data)))
-                    self.events.append(event)
-                    new.append(event)
-                self._event, self._data = "", []
-                continue
-            if line.startswith(":"):
-                self.comments.append(line[1:].strip())
-                continue
-            name, _, value = line.partition(":")
-            value = value[1:] if value.startswith(" ") else value
-            if name == "id":
-                self._id = value
-            elif name == "event":
-                self._event = value
-            elif name == "data":
-                self._data.append(value)
+    def feed(self, chunk: bytes) -> list[Sse]:
+        new = [Sse(int(e.last_id) if e.last_id else None, e.event, json.loads(e.data))
+               for e in self._reader.feed(chunk)]
+        self.events += new
+        return new
 
 
 async def read_sse(resp: aiohttp.ClientResponse, stop_after: int | None = None) -> SseParser:
     """Read a stream to its end (or until `stop_after` events)."""
     parser = SseParser()
-    decoder = __import__("codecs").getincrementaldecoder("utf-8")()
     async for chunk in resp.content.iter_any():
-        parser.feed(decoder.decode(chunk))
+        parser.feed(chunk)
         if stop_after is not None and len(parser.events) >= stop_after:
             break
     return parser

@@ -18,9 +18,13 @@ from typing import Any
 
 import pytest
 import yaml
+from aiohttp import web
 from hypothesis import given, settings, strategies as st
+from yarl import URL
 
-from qbot.ask import form_text, parse_form
+from qbot.client.form import form_text, parse_form
+from qbot.client.session import ServerEvent
+from qbot.client.sse import SseEvent
 from qbot.auth import token_hash
 from tests.support import PREFIX, SEED_QUESTION, install_plugin, read_sse
 from tests.test_process import free_port, qbot_env
@@ -30,11 +34,12 @@ RULE = re.compile(r"-+(?:  -+)*")
 SEED_ONLY_CALL_LOG = "为了分析机主的通讯行为，需要检索基本信息类别下信息应用的通话记录"
 
 
-async def ask(base: str, *args: str, cwd: Path, env: dict[str, str] | None = None, stdin: bytes = b"",
+async def ask(base: str | None, *args: str, cwd: Path, env: dict[str, str] | None = None, stdin: bytes = b"",
               timeout: float = 60) -> tuple[int, str, str]:
-    """Run `qbot ask` to its end; returns (exit code, stdout, stderr)."""
+    """Run `qbot ask` to its end (with `--server base` unless None); returns (exit code, stdout, stderr)."""
+    server = ("--server", base) if base is not None else ()
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "qbot", "ask", *args, "--server", base, cwd=cwd, env={**qbot_env(), **(env or {})},
+        sys.executable, "-m", "qbot", "ask", *args, *server, cwd=cwd, env={**qbot_env(), **(env or {})},
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     out, err = await asyncio.wait_for(proc.communicate(stdin), timeout)
     return proc.returncode, out.decode("utf-8"), err.decode("utf-8")
@@ -298,12 +303,53 @@ async def test_server_from_environment_with_the_configured_prefix(start_qbot, tm
     """$QBOT_SERVER without a path gets server.prefix from the config, like the server's own."""
     qbot = await start_qbot(server__prefix="/other/prefix")
     (tmp_path / "config.yaml").write_text("server:\n  prefix: /other/prefix\n", "utf-8")
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "qbot", "ask", SEED_QUESTION, "--yes", cwd=tmp_path,
-        env={**qbot_env(), "QBOT_SERVER": qbot.base}, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    out, err = await asyncio.wait_for(proc.communicate(), 60)
-    assert proc.returncode == 0, err.decode()
-    assert f"at {qbot.base}/other/prefix" in err.decode()
+    code, out, err = await ask(None, SEED_QUESTION, "--yes", cwd=tmp_path, env={"QBOT_SERVER": qbot.base})
+    assert code == 0, err
+    assert f"at {qbot.base}/other/prefix" in err
+
+
+async def test_config_flag_gives_the_port_and_prefix(start_qbot, tmp_path):
+    """No --server and no $QBOT_SERVER: `--config` names the file with the server's port and prefix
+    (qbot ask shares --config with the other commands, and has no --data-dir)."""
+    qbot = await start_qbot(server__prefix="/cfg/prefix")
+    config = tmp_path / "elsewhere.yaml"
+    config.write_text(f"server:\n  port: {URL(qbot.base).port}\n  prefix: /cfg/prefix\n", "utf-8")
+    code, out, err = await ask(None, SEED_QUESTION, "--yes", "--config", str(config), cwd=tmp_path)
+    assert code == 0, err
+    assert f"at http://127.0.0.1:{URL(qbot.base).port}/cfg/prefix" in err
+
+
+async def not_qbot(request: web.Request) -> web.Response:
+    """What a wrong --server may answer: a web page, or a proxy's error page."""
+    if request.path.startswith("/page"):
+        return web.Response(text="<html>hello</html>", content_type="text/html")
+    return web.Response(status=502, text="<html>Bad Gateway</html>", content_type="text/html")
+
+
+@pytest.mark.parametrize(("path", "message"), [
+    pytest.param("/page", "answered text/html, not an event stream: is this a qbot server? (--server)", id="page"),
+    pytest.param("/proxy", "answered 502 Bad Gateway, not a qbot refusal: '<html>Bad Gateway</html>'", id="proxy"),
+])
+async def test_a_server_that_is_not_qbot_is_named(tmp_path, path, message):
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", not_qbot)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        code, out, err = await ask(f"http://127.0.0.1:{port}{path}", SEED_QUESTION, "--yes", cwd=tmp_path)
+    finally:
+        await runner.cleanup()
+    assert code == 6 and out == ""
+    assert f"qbot ask: POST http://127.0.0.1:{port}{path}/chat/conversation/" in err and message in err
+
+
+def test_an_event_id_that_is_not_a_number_is_no_id():
+    """Regression: "²".isdigit() is true and int("²") raised, so such an id ended qbot ask with a
+    traceback. Data that is not JSON is kept as text."""
+    assert ServerEvent.of(SseEvent("start", '{"turn_id": "t"}', "²")) == ServerEvent(None, "start", {"turn_id": "t"})
+    assert ServerEvent.of(SseEvent("message", "not json", "12")) == ServerEvent(12, "message", "not json")
 
 
 # A test-only question handler (confirm_type -1) that writes a line every 50 ms for 30 s.

@@ -173,6 +173,22 @@ def test_docs_link_each_other_from_the_readme():
     assert "docs/api.md" in readme and "docs/operations.md" in readme
 
 
+def readme_commands() -> list[str]:
+    """The command lines of the README's first code block (its comments left out)."""
+    block = re.search(r"```sh\n(.*?)```", text(ROOT / "README.md"), re.DOTALL).group(1)
+    return [line for line in block.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def test_the_readmes_first_commands_make_their_venv_and_ci_runs_the_test_command():
+    """A Python that refuses system-wide installs (PEP 668, Debian's) still runs both commands
+    as given; .ci/run runs the test command exactly as the README gives it."""
+    serve, test = readme_commands()
+    venv = "python3 -m venv .venv && . .venv/bin/activate && pip install -e "
+    assert serve == f"{venv}. && qbot serve" and test == f"{venv}'.[test]' && python -m pytest"
+    ci = (ROOT / ".ci" / "run").read_text("utf-8").splitlines()
+    assert any(line == test or line.startswith(f"{test} ") for line in ci), ".ci/run lacks the README's test command"
+
+
 def test_the_examples_script_still_runs():
     """docs/api.md's examples come from docs/examples.py: it must keep running against the code,
     and still show what the page quotes from it."""

@@ -71,7 +71,7 @@ async def test_an_unrecordable_ending_is_sent_without_ids_and_closed_later(echo_
                                      json=step_body("no-done", 7, "echo", {"count": 2, "size": 3})) as resp:
         raw = await resp.text()
     parser = SseParser()
-    parser.feed(raw)
+    parser.feed(raw.encode())
     first = parser.events
     # The stream still ends with an error and a done, but marked unrecorded and without `id:`
     # lines: nothing a client saw with an id is missing from the log.

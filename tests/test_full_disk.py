@@ -77,7 +77,7 @@ async def test_a_full_disk_ends_the_turn_and_loses_nothing_recorded(tmp_path):
             async with session.post(api.url("/chat/conversation/full"), json=step_body("full", 7, "echo", form)) as resp:
                 assert resp.status == 200
                 parser = SseParser()
-                parser.feed(await resp.text())
+                parser.feed(await resp.read())
             live = parser.events
             assert 3 < len(live) < 200  # some messages were recorded, then the disk was full
             error, done = live[-2:]
@@ -89,7 +89,7 @@ async def test_a_full_disk_ends_the_turn_and_loses_nothing_recorded(tmp_path):
             # What the log holds is exactly what was shown with an id.
             async with session.get(api.url("/chat/conversation/full/events"), params={"last_event_id": "0"}) as resp:
                 replay = SseParser()
-                replay.feed(await resp.text())
+                replay.feed(await resp.read())
             assert [(e.id, e.event) for e in replay.events] == shown
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -119,7 +119,7 @@ async def test_a_full_disk_ends_the_turn_and_loses_nothing_recorded(tmp_path):
             assert status == 200 and [t["state"] for t in events["turns"]] == ["failed", "completed"]
             async with session.get(api.url("/chat/conversation/full/events"), params={"last_event_id": "0"}) as resp:
                 everything = SseParser()
-                everything.feed(await resp.text())
+                everything.feed(await resp.read())
             assert [e.id for e in everything.events] == list(range(1, len(everything.events) + 1))
     finally:
         server.kill(signal.SIGTERM)

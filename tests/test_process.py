@@ -160,7 +160,7 @@ async def test_sigterm_drains_open_streams(tmp_path, data_dir, session, count, t
         parser = await read_sse(resp, stop_after=2)
         server.proc.send_signal(signal.SIGTERM)
         async for chunk in resp.content.iter_any():
-            parser.feed(chunk.decode())
+            parser.feed(chunk)
     assert server.proc.wait(30) == 0
     assert parser.events[-1].event == "done" and parser.events[-1].data["state"] == state
     if state == "completed":

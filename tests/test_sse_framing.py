@@ -1,56 +1,36 @@
 """SSE framing, property-tested: any text in any field of an event's data (newlines, CR, CRLF,
-emoji, NUL, U+2028, lone surrogates) survives dumps → Event.frame → a strict WHATWG parser →
-json.loads, and every frame is exactly one `id:`, one `event:` and one `data:` line. Then the same
-through a real server, with a test-only handler that emits whatever text it is given."""
+emoji, NUL, U+2028, lone surrogates) survives dumps → Event.frame → the clients' reader, with
+strict UTF-8 (qbot.client.sse; its WHATWG cases are in test_sse_reader.py) → json.loads, and every
+frame is exactly one `id:`, one `event:` and one `data:` line. Then the same through a real server,
+with a test-only handler that emits whatever text it is given."""
 
 from __future__ import annotations
 
-import codecs
 import json
 import os
-import re
 from typing import Any
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from qbot.client.sse import SseReader
 from qbot.events import HANDLER_EVENTS, RUNNER_EVENTS, Event, dumps
 from tests.support import ORIGIN, install_plugin, step_body
 
-LINE_END = re.compile(r"\r\n|\r|\n")
 # CI explores the same examples every run, so a landing never depends on luck; a developer's
 # run explores new ones.
 IN_CI = os.environ.get("CI") == "true"
 
 
-def parse_strict(stream: bytes) -> list[tuple[str | None, str, str]]:
-    """WHATWG event-stream interpretation (html.spec.whatwg.org, "Parsing an event stream"):
-    strict UTF-8 (a decoding error fails), lines end at CRLF, LF or CR, a blank line dispatches,
-    `:` starts a comment, one leading space is dropped from values, `id` with NUL is ignored, an
-    event not ended by a blank line is discarded. Returns (last event id, type, data) per event."""
-    text = codecs.decode(stream, "utf-8", "strict").removeprefix("\ufeff")
-    lines = LINE_END.split(text)
-    events: list[tuple[str | None, str, str]] = []
-    last_id: str | None = None
-    event_type, data = "", ""
-    for line in lines[:-1]:  # the last piece follows the final line end: never dispatched
-        if line == "":
-            if data:
-                events.append((last_id, event_type or "message", data.removesuffix("\n")))
-            event_type, data = "", ""
-            continue
-        if line.startswith(":"):
-            continue
-        name, colon, value = line.partition(":")
-        if colon and value.startswith(" "):
-            value = value[1:]
-        if name == "event":
-            event_type = value
-        elif name == "data":
-            data += value + "\n"
-        elif name == "id" and "\x00" not in value:
-            last_id = value
-    return events
+def parse_strict(stream: bytes, cuts: list[int] | None = None) -> list[tuple[str, str, str]]:
+    """The stream as qbot's clients read it (qbot.client.sse), fed in pieces cut at `cuts`:
+    (last event id, type, data) per event. Strict: the bytes must be UTF-8 the reader has
+    nothing to replace in."""
+    stream.decode("utf-8")  # raises on what the reader would have replaced
+    reader = SseReader()
+    bounds = [0, *sorted(cuts or []), len(stream)]
+    return [(e.last_id, e.event, e.data) for a, b in zip(bounds, bounds[1:])
+            for e in reader.feed(stream[a:b])]
 
 
 # Any code point, lone surrogates included, with the characters that break framing made likely.
@@ -87,11 +67,14 @@ def test_any_text_round_trips(event_id: int, name: str, data: dict[str, Any]) ->
 
 
 @given(st.lists(st.dictionaries(ANY_TEXT, ANY_TEXT, max_size=3), min_size=1, max_size=5),
-       st.sampled_from(["", ": ping\n\n", "\r\n"]))
-def test_a_stream_of_frames_parses_event_by_event(payloads: list[dict[str, str]], between: str) -> None:
-    """Frames back to back, with heartbeats between them, and the stream split anywhere."""
+       st.sampled_from(["", ": ping\n\n", "\r\n"]), st.lists(st.integers(0, 10**6), max_size=8))
+def test_a_stream_of_frames_parses_event_by_event(payloads: list[dict[str, str]], between: str,
+                                                  cuts: list[int]) -> None:
+    """Frames back to back, with heartbeats between them, and the stream split anywhere (inside
+    a character, between CR and LF)."""
     stream = between.encode().join(Event(i, "message", dumps(p)).frame for i, p in enumerate(payloads, 1))
-    assert [(eid, json.loads(d)) for eid, _, d in parse_strict(stream)] == [
+    cuts = [c % (len(stream) + 1) for c in cuts]
+    assert [(eid, json.loads(d)) for eid, _, d in parse_strict(stream, cuts)] == [
         (str(i), p) for i, p in enumerate(payloads, 1)]
 
 

@@ -7,13 +7,13 @@ import sys
 import time
 from pathlib import Path
 
+from qbot.cmdline import config_arguments, load_settings
+
 PROGRESS_FROM = 20000  # records in a file before a progress line is worth showing
 
 
 def evidence_db(args: argparse.Namespace) -> Path:
     # The same data folder `qbot serve` would use: --data-dir, else the config (file, QBOT_*).
-    from qbot.cli import load_settings
-
     return load_settings(args).evidence_db
 
 
@@ -67,13 +67,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _config_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", type=Path, default=None,
-                        help="config file (default: $QBOT_CONFIG, else ./config.yaml if present)")
-    parser.add_argument("--data-dir", type=Path, default=None,
-                        help="data folder (default: data_dir of the config, ./data)")
-
-
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
     imp = subparsers.add_parser(
         "import", help="import evidence files into a case",
@@ -82,7 +75,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
                     "from content; evidence files are only read from private copies. Exit code 1 when a "
                     "file was refused.",
     )
-    _config_arguments(imp)
+    config_arguments(imp)
     imp.add_argument("--case", required=True, help="case id (created if new)")
     imp.add_argument("--case-name", default=None, help="case name (default: the id)")
     imp.add_argument("--package", required=True, help="extraction name, e.g. the phone's label")
@@ -92,6 +85,6 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     imp.set_defaults(func=cmd_import)
 
     demo = subparsers.add_parser("demo", help="rebuild the demo case")
-    _config_arguments(demo)
+    config_arguments(demo)
     demo.add_argument("--seed", type=int, default=7, help="generator seed (default 7)")
     demo.set_defaults(func=cmd_demo)
