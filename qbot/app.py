@@ -13,6 +13,7 @@ from qbot import registry as plugin_registry
 from qbot.appkeys import CONFIG, ENGINE, LOG, METRICS, REGISTRY, RUNNER, STORE
 from qbot.auth import AUTHENTICATOR, auth_middleware, load_authenticator
 from qbot.buffers import ClientBuffers
+from qbot.citations import setup_citations
 from qbot.config import Config
 from qbot.console import setup_console
 from qbot.convlog import ConversationLog
@@ -50,7 +51,7 @@ def create_app(config: Config, registry: dict[int, Registered] | None = None) ->
     app.cleanup_ctx.append(_resources)
     app.on_shutdown.append(_drain)
 
-    routes = setup_routes(app, config.server.prefix)
+    routes = setup_routes(app, config.server.prefix) + setup_citations(app, config.server.prefix)
     cors = aiohttp_cors.setup(app, defaults={
         origin: aiohttp_cors.ResourceOptions(allow_credentials=True, allow_headers="*",
                                              expose_headers=("Content-Type",), max_age=600)

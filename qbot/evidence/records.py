@@ -26,6 +26,7 @@ GROUPINGS = {  # what `groups` can group by: key expressions over the `ev` rows
     "weekday": (f"(lt / {_DAY_MS} + 3) % 7",),  # 1970-01-01 was a Thursday: 0 is Monday
     "node": ("node_id",),
     "none": ("'all'",),
+    "record": ("tbl || ':' || rid",),  # one record: "calls:8134" (the store's id), for listings
 }
 
 
@@ -81,6 +82,7 @@ class Row(NamedTuple):
     source_table: str
     source_rowid: int
     total: int  # records in the selection
+    rid: int  # the record's id in the store's table
 
 
 class Ref(NamedTuple):
@@ -241,7 +243,7 @@ class RecordQueries:
         order = "DESC" if newest_first else "ASC"
         rows = await self._all(
             sql + "SELECT e.tbl, e.node_id, e.cp, e.ts, e.dur, e.dir, e.st, e.body, e.addr, e.is_group,"
-            " f.file_name, f.sha256, e.stbl, e.srow, e.total FROM (SELECT *, count(*) OVER () AS total FROM ev"
+            " f.file_name, f.sha256, e.stbl, e.srow, e.total, e.rid FROM (SELECT *, count(*) OVER () AS total FROM ev"
             f" ORDER BY ts {order}, rid {order} LIMIT ?) AS e"
             f" JOIN source_files f ON f.id = e.fid ORDER BY e.ts {order}, e.rid {order}",
             [*params, limit])

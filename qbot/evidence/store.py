@@ -16,6 +16,7 @@ import aiosqlite
 from cachetools import LRUCache
 
 from ..migrate import apply_migrations
+from .cited import CitedRecords
 from .rankings import RANKING_CACHE, CallRank, CallRankings
 from .records import Ref as EvidenceRef
 from .records import RecordQueries, from_ms, to_ms
@@ -69,7 +70,7 @@ class DirectoryRow(NamedTuple):
     source_rowid: int | None
 
 
-class EvidenceStore(RecordQueries, CallRankings):
+class EvidenceStore(RecordQueries, CallRankings, CitedRecords):
     """Reads for the server. Cases and the node tree are kept in memory (every turn needs them)
     and reloaded when another process has committed to the store (`PRAGMA data_version`),
     looked at most once per CATALOG_TTL seconds. Queries are spread over a few read-only
