@@ -268,9 +268,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     from qbot.ask import add_command
     from qbot.evidence.cli import add_commands
+    from qbot.report.cli import add_command as add_report
 
     add_commands(commands)
     add_command(commands)
+    add_report(commands)
     return parser
 
 

@@ -51,6 +51,27 @@ class CitedRecords:
                                [*params, *keys, limit, offset])
         return total, await self._records(page)
 
+    async def cited_rows(self, sel: Selection, by: str, rows: Sequence[Sequence[Any]], per: int | None
+                         ) -> list[list[Cited]]:
+        """For each row (the group keys it sums), its newest `per` records (None: all), in one
+        statement for all the rows of a result: the report lists many rows at once."""
+        keys = [k for row in rows for k in row]
+        if not keys or per == 0:
+            return [[] for _ in rows]
+        sql, params = selection_sql(sel)
+        key = GROUPINGS[by][0]
+        found = await self._all(
+            sql + f"SELECT k, tbl, rid, ts FROM (SELECT {key} AS k, tbl, rid, ts, row_number() OVER"
+            f" (PARTITION BY {key} ORDER BY ts DESC, rid DESC) AS n FROM ev WHERE {key} IN ({marks(keys)}))"
+            + ("" if per is None else " WHERE n <= ?"), [*params, *keys, *([] if per is None else [per])])
+        by_key: dict[Any, list[tuple]] = {}
+        for k, *record in found:
+            by_key.setdefault(k, []).append(record)
+        picked = [sorted((r for k in row for r in by_key.get(k, ())), key=lambda r: (-r[2], -r[1]))[:per]
+                  for row in rows]
+        full = {(c.table, c.id): c for c in await self._records([(t, rid) for row in picked for t, rid, _ in row])}
+        return [[full[(t, rid)] for t, rid, _ in row] for row in picked]
+
     async def cited_contacts(self, case_id: str, refs: Sequence[Ref], offset: int, limit: int
                              ) -> tuple[int, list[Cited]]:
         """Address-book entries by their source (file sha256, table, row id) in one case."""
