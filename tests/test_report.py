@@ -9,6 +9,7 @@ import shutil
 import sqlite3
 import subprocess
 import uuid
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -19,19 +20,21 @@ from tests.test_citations import LISTING_QUESTION, TOTAL_QUESTION
 from tests.test_console import CHROMIUM_ARGS, browser  # noqa: F401 - the fixture
 from tests.test_process import run_cli
 
+PERSON_QUESTION = "张伟给机主打过几次电话"
 HOSTILE = '<img src="http://203.0.113.9/x.png" onerror="document.title=1"><script>document.title=2</script>快递'
 
 
 @pytest.fixture
 async def conversation(start_qbot, data_dir):
-    """A conversation of three tasks (a ranking, a total, a listing citing a hostile message)."""
+    """A conversation of four tasks: a ranking, a total, a listing citing a hostile message, and
+    one person's calls."""
     with sqlite3.connect(data_dir / "evidence.db") as conn:
         conn.execute("UPDATE messages SET body = ? WHERE id = (SELECT id FROM messages WHERE body LIKE '%快递%'"
                      " ORDER BY time DESC LIMIT 1)", [HOSTILE])
     running = await start_qbot()
     cid = str(uuid.uuid4())
     results = []
-    for question in (SEED_QUESTION, TOTAL_QUESTION, LISTING_QUESTION):
+    for question in (SEED_QUESTION, TOTAL_QUESTION, LISTING_QUESTION, PERSON_QUESTION):
         *_, third = await running.api.flow(cid, question)
         results.append(next(e.data for e in third if e.event == "result"))
     return cid, results, running
@@ -148,3 +151,49 @@ async def test_another_examiners_conversation_is_refused_like_an_unknown_one(sta
     assert done.returncode == 2 and "--examiner" in done.stderr
     done = report(data_dir, hers, "--config", str(config), "--examiner", "alice", "-o", str(tmp_path / "r.html"))
     assert done.returncode == 0, done.stderr
+
+
+def per_local(data_dir: Path, unit: str, result: dict, identifiers: list[str], direction: str = "") -> dict[str, int]:
+    """Calls per local day or hour (Asia/Shanghai, +8 h all year) of the numbers and accounts
+    `identifiers`, within the result's nodes and window: plain SQL."""
+    w, nodes = result["window"], result["scope"]
+    bucket = "date(c.start / 1000 + 28800, 'unixepoch')" if unit == "day" else \
+        "strftime('%H', c.start / 1000 + 28800, 'unixepoch')"
+    lo, hi = (int(datetime.fromisoformat(w[k]).timestamp() * 1000) if w[k] else None for k in ("start", "end"))
+    marks = ",".join("?" * len(identifiers))
+    with sqlite3.connect(data_dir / "evidence.db") as conn:
+        return dict(conn.execute(
+            f"SELECT {bucket}, count(*) FROM calls c JOIN nodes n ON n.id = c.node_id"
+            " JOIN counterparts cp ON cp.id = c.counterpart_id"
+            f" WHERE n.path IN ({','.join('?' * len(nodes))}) AND (? IS NULL OR c.start >= ?) AND (? IS NULL OR c.start < ?)"
+            f" AND (cp.number IN ({marks}) OR substr(cp.key, instr(cp.key, ':') + 1) IN ({marks}))"
+            " AND (? = '' OR c.direction = ?) GROUP BY 1",
+            [*nodes, lo, lo, hi, hi, *identifiers, *identifiers, direction, direction]).fetchall())
+
+
+def points(html: str, label: str) -> dict[str, int]:
+    """The chart points of one series, read from their <title>s: "2024-06-01 张伟 8", "13:00 张伟 4"."""
+    found = re.findall(rf"<title>(\d{{4}}-\d\d-\d\d|\d\d):?0?0? {re.escape(label)} (\d+)</title>", html)
+    return {when: int(n) for when, n in found}
+
+
+async def test_the_charts_draw_the_figures_day_by_day_and_hour_by_hour(conversation, data_dir, tmp_path):
+    cid, results, _ = conversation
+    out = tmp_path / "report.html"
+    assert report(data_dir, cid, "-o", str(out), "--records", "0").returncode == 0
+    html = out.read_text("utf-8")
+    ranking, person = results[0], results[3]
+    assert html.count("<svg") == 3  # the ranking's day and hour charts, the person's timeline
+    for row in ranking["rows"][:5]:  # each of the top people: a line per day, bars per hour
+        name, identifiers = row[1], row[2].split("、")
+        by_day, by_hour = {}, {}
+        for when, n in points(html, name).items():
+            (by_day if "-" in when else by_hour)[when] = n
+        assert by_day == per_local(data_dir, "day", ranking, identifiers)
+        assert by_hour == per_local(data_dir, "hour", ranking, identifiers)
+        assert sum(by_day.values()) == row[3] and f"{name}（{row[3]}）" in html
+    assert person["query"]["people"] == ["张伟"] and person["query"]["direction"] == "in"
+    timeline = points(html, "张伟 · 通话")
+    identifiers = ranking["rows"][0][2].split("、")  # 张伟 leads the ranking
+    assert timeline == per_local(data_dir, "day", person, identifiers, "in")
+    assert sum(timeline.values()) == person["rows"][-1][1]

@@ -220,6 +220,16 @@ class RecordQueries:
             f" sum({NIGHT}), min(ts), max(ts) FROM ev GROUP BY {', '.join(keys)}", params)
         return [Group(*row) for row in rows]
 
+    async def counts(self, sel: Selection, among: str, by: str, keys: list) -> list[tuple[Any, Any, int]]:
+        """(key of `among`, key of `by`, records) of the `among` groups `keys`, e.g. calls per
+        counterpart and local day, in one statement (the report's charts)."""
+        if not keys:
+            return []
+        sql, params = selection_sql(sel)
+        a, b = GROUPINGS[among][0], GROUPINGS[by][0]
+        return await self._all(sql + f"SELECT {a}, {b}, count(*) FROM ev WHERE {a} IN ({marks(keys)}) GROUP BY 1, 2",
+                               [*params, *keys])
+
     async def refs(self, sel: Selection, by: str, keys: list, per: int = EVIDENCE_PER_ROW) -> dict[Any, list[Ref]]:
         """The most recent records of each of these groups, at most `per` each."""
         if not keys:

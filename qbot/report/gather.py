@@ -24,6 +24,7 @@ from qbot.events import dumps
 from qbot.evidence.cited import Cited
 from qbot.evidence.records import Selection
 from qbot.evidence.store import Case, EvidenceStore
+from qbot.report.charts import Chart, charts_of
 from qbot.verify import check, connect_read_only
 
 @dataclass
@@ -45,6 +46,7 @@ class Turn:
     ended_at: str | None
     events: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)  # (id, event, data)
     cited: dict[int, list[CitedRow]] = field(default_factory=dict)  # result event id -> its rows
+    charts: dict[int, list[Chart]] = field(default_factory=dict)  # result event id -> its pictures
     problems: dict[int, str] = field(default_factory=dict)  # result event id -> why it has no records
 
     def data(self, event: str) -> list[dict[str, Any]]:
@@ -92,10 +94,10 @@ def read_log(path: Any, cid: str, owner: str) -> tuple[dict[str, Any], list[Turn
     return dict(row), list(turns.values()), count, (chain.heads or {}).get(cid), broken
 
 
-async def cite_rows(engine: Any, case: Case, turn: Turn, per_row: int | None, known: dict[str, list[CitedRow]]
-                    ) -> None:
-    """Fill `turn.cited` for each of its results; `known` keeps the rows by the result's query,
-    so a conversation that asks the same again is worked out once."""
+async def cite_rows(engine: Any, case: Case, turn: Turn, per_row: int | None,
+                    known: dict[str, tuple[list[CitedRow], list[Chart]]]) -> None:
+    """Fill `turn.cited` and `turn.charts` for each of its results; `known` keeps them by the
+    result's query, so a conversation that asks the same again is worked out once."""
     for event_id, name, result in turn.events:
         if name != "result" or not result.get("rows"):
             continue
@@ -106,8 +108,8 @@ async def cite_rows(engine: Any, case: Case, turn: Turn, per_row: int | None, kn
             except ResultChanged as exc:
                 turn.problems[event_id] = str(exc)
                 continue
-            known[key] = await listed_rows(scope, answer, per_row)
-        turn.cited[event_id] = known[key]
+            known[key] = (await listed_rows(scope, answer, per_row), await charts_of(scope, answer, result))
+        turn.cited[event_id], turn.charts[event_id] = known[key]
 
 
 async def listed_rows(scope: Scope, answer: Answer, per_row: int | None) -> list[CitedRow]:
@@ -133,7 +135,7 @@ async def gather(config: Any, store: EvidenceStore, engine: Any, cid: str, owner
                  ) -> Dossier:
     conversation, turns, count, head, problem = read_log(config.log_db, cid, owner)
     case = await visible_case(store, config.auth, owner, conversation["case_id"])
-    known: dict[str, list[CitedRow]] = {}
+    known: dict[str, tuple[list[CitedRow], list[Chart]]] = {}
     # Concurrently: the store's reader connections each query on their own thread.
     await asyncio.gather(*(cite_rows(engine, case, turn, per_row, known) for turn in turns))
     return Dossier(conversation, case, await store.source_files(case.id), turns, count, head, problem, per_row,

@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from qbot import __version__
+from qbot.report.charts import svg
 from qbot.report.gather import CitedRow, Dossier, Turn
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -167,6 +168,8 @@ def _result(event_id: int, result: dict[str, Any], turn: Turn, per_row: int | No
     yield (f"<p class=\"muted\">范围：{e(window.get('text', ''))}；数据节点：{e('、'.join(result.get('scope', [])))}"
            f"；参与统计的记录：{e(result.get('records'))} 条</p>")
     yield table(result.get("columns", []), result.get("rows", []))
+    for chart in turn.charts.get(event_id, []):
+        yield f"<figure>{svg(chart)}<figcaption>{e(chart.title)}</figcaption></figure>"
     sources = result.get("sources") or []
     if sources:
         yield "<p>引用的证据文件：" + "；".join(
