@@ -79,8 +79,9 @@ def main() -> int:
         results = sum(len(t.cited) for t in dossier.turns)
         rows = sum(len(rows) for t in dossier.turns for rows in t.cited.values())
         listed = sum(len(r.listed) for t in dossier.turns for rows in t.cited.values() for r in rows)
+        charts = sum(len(c) for t in dossier.turns for c in t.charts.values())
         print(f"conversation: {len(dossier.turns)} turns, {dossier.events} events, {results} results, "
-              f"{rows} result rows, {listed} records listed (recorded in {recorded:.1f} s)")
+              f"{rows} result rows, {listed} records listed, {charts} charts (recorded in {recorded:.1f} s)")
         print(f"html report: {seconds:.2f} s, {len(html.encode()):,} bytes (target < 5 s: "
               f"{'met' if seconds < 5 else 'NOT met'})")
         if args.pdf:

@@ -1,7 +1,6 @@
 """`GET P/chat/conversation/{id}/citations`: every record behind one row of a logged `result`,
 a page at a time, worked out again from the query the result records (qbot.engine.recompute).
-
-`citation_page` is the work without HTTP (the report uses it); `get_citations` the route."""
+`record_json` is one record as the route gives it; the report shows the same."""
 
 from __future__ import annotations
 
@@ -14,7 +13,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from qbot.appkeys import CONFIG, ENGINE, LOG, STORE
 from qbot.auth import visible_case
-from qbot.contract import DEFAULT_PAGE, MAX_EVENT_ID, MAX_PAGE
+from qbot.contract import DEFAULT_PAGE, MAX_EVENT_ID, MAX_OFFSET, MAX_PAGE
 from qbot.convlog import ConversationLog
 from qbot.engine.answer import Answer, Basis, Scope
 from qbot.engine.recompute import ResultChanged, recompute
@@ -30,14 +29,10 @@ class CitationQuery(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    event = fields.Int(required=True, validate=validate.Range(1, MAX_EVENT_ID),
-                       metadata={"description": "the id of a `result` event of this conversation"})
-    row = fields.Int(required=True, validate=validate.Range(min=1),
-                     metadata={"description": "the row, numbered from 1 as the result's `evidence[].row`"})
-    offset = fields.Int(load_default=0, validate=validate.Range(0, 10**9),
-                        metadata={"description": "records to skip (newest first)"})
-    limit = fields.Int(load_default=DEFAULT_PAGE, validate=validate.Range(1, MAX_PAGE),
-                       metadata={"description": f"records in the page, 1 to {MAX_PAGE}"})
+    event = fields.Int(required=True, validate=validate.Range(1, MAX_EVENT_ID))  # a result event's id
+    row = fields.Int(required=True, validate=validate.Range(min=1))  # from 1, as the result's evidence[].row
+    offset = fields.Int(load_default=0, validate=validate.Range(0, MAX_OFFSET))
+    limit = fields.Int(load_default=DEFAULT_PAGE, validate=validate.Range(1, MAX_PAGE))
 
 
 async def logged_result(log: ConversationLog, cid: str, event_id: int) -> tuple[dict[str, Any], str]:
@@ -51,8 +46,8 @@ async def logged_result(log: ConversationLog, cid: str, event_id: int) -> tuple[
     return orjson.loads(event.data), event.turn_id
 
 
-async def rows_basis(app: Any, case: Any, result: dict[str, Any], package_nodes: list[Any]
-                     ) -> tuple[Scope, Answer]:
+async def _recomputed(app: Any, case: Any, result: dict[str, Any], package_nodes: list[Any]
+                      ) -> tuple[Scope, Answer]:
     """The logged result worked out again, or 409 when the evidence no longer gives it."""
     try:
         return await recompute(app[ENGINE], case, result, package_nodes)
@@ -91,7 +86,7 @@ async def citation_page(app: Any, conv: Any, event_id: int, row: int, offset: in
                        f"{len(rows)} rows: give 1 to {len(rows)})", {"row": [f"must be from 1 to {len(rows)}"]})
     case = await visible_case(store, app[CONFIG].auth, conv.owner, conv.case_id)
     turn = next((t for t in await log.turns(conv.id) if t.id == turn_id), None)
-    scope, answer = await rows_basis(app, case, result, (turn.request.get("package_nodes") if turn else None) or [])
+    scope, answer = await _recomputed(app, case, result, (turn.request.get("package_nodes") if turn else None) or [])
     total, page = await records_of(scope, answer.basis[row - 1], offset, limit)
     return {
         "conversation_id": conv.id, "event": event_id, "row": row, "columns": result.get("columns", []),

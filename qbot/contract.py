@@ -231,6 +231,7 @@ class Health(Schema):
 
 MAX_EVENT_ID = 10**18 - 1
 MAX_PAGE = 500  # records a page of citations
+MAX_OFFSET = 10**9
 DEFAULT_PAGE = 100
 
 

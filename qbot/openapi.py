@@ -18,7 +18,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from qbot import __version__, contract
 from qbot.appkeys import CONFIG, REGISTRY
 from qbot.auth import AUTHENTICATOR
-from qbot.contract import DEFAULT_PAGE, MAX_EVENT_ID, MAX_PAGE
+from qbot.contract import DEFAULT_PAGE, MAX_EVENT_ID, MAX_OFFSET, MAX_PAGE
 from qbot.ids import SAFE_ID_PATTERN
 
 OPENAPI_VERSION = "3.1.0"
@@ -133,7 +133,7 @@ _OPERATIONS: dict[str, dict[str, Any]] = {
                 ("event", True, "the id of a `result` event of this conversation",
                  {"type": "integer", "minimum": 1, "maximum": MAX_EVENT_ID}),
                 ("row", True, "the row, from 1 (as `evidence[].row`)", {"type": "integer", "minimum": 1}),
-                ("offset", False, "records to skip", {"type": "integer", "minimum": 0, "maximum": 10**9, "default": 0}),
+                ("offset", False, "records to skip", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}),
                 ("limit", False, "records in the page",
                  {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": DEFAULT_PAGE})))],
         "responses": {"200": _json("one page of the row's records", "Citations"), **_refusals(400, 404, 409)},

@@ -40,8 +40,8 @@ class CitedRecords:
 
     async def cited(self, sel: Selection, by: str, keys: Sequence[Any], offset: int, limit: int
                     ) -> tuple[int, list[Cited]]:
-        """(how many records the groups `keys` of `sel` by `by` hold, the page of them newest
-        first from `offset`). The order is the one `refs` cites in, so page 1 starts with them."""
+        """(how many records the groups `keys` of `sel` by `by` hold, the page of them from
+        `offset`, newest first)."""
         if not keys:
             return 0, []
         sql, params = selection_sql(sel)

@@ -70,7 +70,8 @@ def _page(d: Dossier) -> Iterator[str]:
            f"<style>{STYLE}</style></head><body>")
     yield f"<h1>{e(title)}</h1>"
     yield (f"<p class=\"muted\">生成于 {e(clock(d.generated.isoformat()))}（{e(d.case.timezone)}），qbot {e(__version__)}。"
-           f"本报告中的时间均为案件时区 {e(d.case.timezone)}。</p>")
+           f"本报告中的时间均为案件时区 {e(d.case.timezone)}。每个结果行下列出其所依据的"
+           f"{'全部记录' if d.per_row is None else f'前 {d.per_row} 条记录'}（并注明共有多少条）。</p>")
     yield "<h2>对话</h2>" + table(("项目", "内容"), [
         ("对话 ID", conv["id"]), ("标题", conv["title"]), ("审查员", conv["owner"] or "（未启用认证）"),
         ("状态", conv["state"]), ("创建时间", clock(conv["created_at"])), ("最后更新", clock(conv["updated_at"])),
@@ -79,7 +80,7 @@ def _page(d: Dossier) -> Iterator[str]:
     yield from _chain(d)
     proposed: dict[str, Any] = {}
     for number, turn in enumerate(d.turns, start=1):
-        yield from _turn(number, turn, clock, d.per_row, proposed)
+        yield from _turn(number, turn, clock, proposed)
         proposed = next((c["form"] for c in reversed(turn.data("confirm")) if c.get("form")), proposed)
     yield "</body></html>"
 
@@ -113,7 +114,7 @@ def _chain(d: Dossier) -> Iterator[str]:
            "（对话之后若有新的步骤，链头会向后延伸；已记录的部分不会改变）。</p>")
 
 
-def _turn(number: int, turn: Turn, clock: Clock, per_row: int | None, proposed: dict[str, Any]) -> Iterator[str]:
+def _turn(number: int, turn: Turn, clock: Clock, proposed: dict[str, Any]) -> Iterator[str]:
     name = CONFIRM_NAMES.get(turn.confirm_type, turn.handler)
     yield (f"<section class=\"turn\"><h2>第 {number} 步 · {e(name)}（confirm_type {e(turn.confirm_type)}，"
            f"{e(turn.handler)}）</h2>")
@@ -138,7 +139,7 @@ def _turn(number: int, turn: Turn, clock: Clock, per_row: int | None, proposed: 
     elif text and not planned:  # a plan's text repeats its steps, listed above
         yield f"<h3>回复</h3><div class=\"text\">{e(text)}</div>"
     for event_id, result in results:
-        yield from _result(event_id, result, turn, per_row)
+        yield from _result(event_id, result, turn)
     yield "</section>"
 
 
@@ -162,7 +163,7 @@ def _author(result: dict[str, Any]) -> str:
     return "作者：内置模板（builtin），由查询结果生成"
 
 
-def _result(event_id: int, result: dict[str, Any], turn: Turn, per_row: int | None) -> Iterator[str]:
+def _result(event_id: int, result: dict[str, Any], turn: Turn) -> Iterator[str]:
     yield f"<h3>结果（事件 {e(event_id)}）：{e(result.get('summary'))}</h3>"
     window = result.get("window") or {}
     yield (f"<p class=\"muted\">范围：{e(window.get('text', ''))}；数据节点：{e('、'.join(result.get('scope', [])))}"
@@ -177,10 +178,10 @@ def _result(event_id: int, result: dict[str, Any], turn: Turn, per_row: int | No
     if event_id in turn.problems:
         yield f"<p class=\"warn\">未能列出所依据的记录：{e(turn.problems[event_id])}</p>"
     for row in turn.cited.get(event_id, []):
-        yield from _records(row, result, per_row)
+        yield from _records(row, result)
 
 
-def _records(row: CitedRow, result: dict[str, Any], per_row: int | None) -> Iterator[str]:
+def _records(row: CitedRow, result: dict[str, Any]) -> Iterator[str]:
     cells = (result.get("rows") or [[]])[row.row - 1]
     label = "，".join(str(c) for c in cells[:3])
     listed = "全部列出" if len(row.listed) == row.records else f"列出前 {len(row.listed)} 条"
