@@ -24,6 +24,7 @@ from qbot.memory import Trimmer
 from qbot.metrics import Metrics
 from qbot.middlewares import error_middleware
 from qbot.registry import Registered
+from qbot.report.route import setup_report
 from qbot.routes import STEP_SCHEMA, setup_routes
 from qbot.schemas import step_schema
 from qbot.server import name_server
@@ -51,7 +52,8 @@ def create_app(config: Config, registry: dict[int, Registered] | None = None) ->
     app.cleanup_ctx.append(_resources)
     app.on_shutdown.append(_drain)
 
-    routes = setup_routes(app, config.server.prefix) + setup_citations(app, config.server.prefix)
+    prefix = config.server.prefix
+    routes = setup_routes(app, prefix) + setup_citations(app, prefix) + setup_report(app, prefix)
     cors = aiohttp_cors.setup(app, defaults={
         origin: aiohttp_cors.ResourceOptions(allow_credentials=True, allow_headers="*",
                                              expose_headers=("Content-Type",), max_age=600)

@@ -44,7 +44,8 @@ _ERRORS = {
     413: "`body_too_large`: the body is over `limits.max_body_bytes`",
     429: "`too_many_turns`: `limits.max_running_turns` turns already run in the server, or "
          "`limits.max_turns_per_examiner` of the examiner's; retry after `Retry-After` seconds",
-    503: "`shutting_down` (the server drains) or `log_unavailable` (the log cannot be written now)",
+    503: "`shutting_down` (the server drains) or `log_unavailable` (the log cannot be written now); "
+         "`pdf_unavailable` (a PDF report, and Chromium cannot print it here)",
 }
 
 _UNAUTHORIZED = ("`unauthorized`: no examiner that the authenticator (`auth.method`: {method}) accepts{how}; "
@@ -137,6 +138,22 @@ _OPERATIONS: dict[str, dict[str, Any]] = {
                 ("limit", False, "records in the page",
                  {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": DEFAULT_PAGE})))],
         "responses": {"200": _json("one page of the row's records", "Citations"), **_refusals(400, 404, 409)},
+    },
+    "get_report": {
+        "summary": "The conversation's report (as `qbot report`), as a download: HTML or PDF",
+        "description": "One self-contained file: case, evidence files and sha256, every step, plan, submitted "
+                       "form, result, the records behind each row (the first `records`, or `all`), pictures, and "
+                       "the chain head with the command that verifies it.",
+        "parameters": [_CONVERSATION_ID,
+                       {"name": "format", "in": "query", "required": False,
+                        "schema": {"type": "string", "enum": ["html", "pdf"], "default": "html"}},
+                       {"name": "records", "in": "query", "required": False,
+                        "description": "records listed under each result row: `all` or a count",
+                        "schema": {"type": "string", "pattern": "^(all|[0-9]{1,7})$", "default": "50"}}],
+        "responses": {"200": {"description": "the report, `Content-Disposition: attachment`", "content": {
+                          "text/html": {"schema": {"type": "string"}},
+                          "application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
+                      **_refusals(400, 404, 503)},
     },
     "list_conversations": {
         "summary": "Conversations, newest first, paginated",

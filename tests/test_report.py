@@ -197,3 +197,25 @@ async def test_the_charts_draw_the_figures_day_by_day_and_hour_by_hour(conversat
     identifiers = ranking["rows"][0][2].split("、")  # 张伟 leads the ranking
     assert timeline == per_local(data_dir, "day", person, identifiers, "in")
     assert sum(timeline.values()) == person["rows"][-1][1]
+
+
+async def test_the_report_route_downloads_it_as_the_command_writes_it(conversation, data_dir):
+    cid, results, running = conversation
+    session, url = running.api.session, running.api.url(f"/chat/conversation/{cid}/report")
+    async with session.get(url, params={"records": "5"}) as resp:
+        assert resp.status == 200 and resp.content_type == "text/html"
+        assert resp.headers["Content-Disposition"] == f'attachment; filename="qbot-report-{cid}.html"'
+        assert "default-src 'none'" in resp.headers["Content-Security-Policy"]
+        html = await resp.text()
+    assert head_of(data_dir, cid) in html and all(h in html for h in case_hashes(data_dir))
+    assert f"共 {results[0]['evidence'][0]['records']} 条，列出前 5 条" in html
+    async with session.get(url, params={"format": "pdf", "records": "0"}) as resp:
+        assert resp.status == 200 and resp.content_type == "application/pdf"
+        assert (await resp.read()).startswith(b"%PDF")
+    for params, field in (({"format": "docx"}, "format"), ({"records": "-1"}, "records"),
+                          ({"records": "some"}, "records")):
+        async with session.get(url, params=params) as resp:
+            body = await resp.json()
+            assert (resp.status, body["error"]["code"]) == (400, "invalid_request") and field in body["error"]["message"]
+    status, body = await running.api.get_json(f"/chat/conversation/{uuid.uuid4()}/report")
+    assert (status, body["error"]["code"]) == (404, "conversation_not_found")

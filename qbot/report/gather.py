@@ -133,7 +133,7 @@ async def listed_rows(scope: Scope, answer: Answer, per_row: int | None) -> list
 
 async def gather(config: Any, store: EvidenceStore, engine: Any, cid: str, owner: str, per_row: int | None
                  ) -> Dossier:
-    conversation, turns, count, head, problem = read_log(config.log_db, cid, owner)
+    conversation, turns, count, head, problem = await asyncio.to_thread(read_log, config.log_db, cid, owner)
     case = await visible_case(store, config.auth, owner, conversation["case_id"])
     known: dict[str, tuple[list[CitedRow], list[Chart]]] = {}
     # Concurrently: the store's reader connections each query on their own thread.
