@@ -38,7 +38,7 @@ def e(value: Any) -> str:
 
 
 class Clock:
-    """Times of the log (ISO, UTC) and of the evidence (already local) in the case's zone."""
+    """The log's times (ISO 8601, UTC) in the case's zone; the evidence's come local already."""
 
     def __init__(self, timezone: str) -> None:
         self.tz = ZoneInfo(timezone)
