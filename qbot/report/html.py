@@ -22,7 +22,7 @@ h3{font-size:14px;margin:16px 0 6px}table{border-collapse:collapse;margin:6px 0 
 th,td{border:1px solid #999;padding:2px 5px;text-align:left;vertical-align:top}th{background:#eee}
 .hash,.mono{font-family:"DejaVu Sans Mono",monospace;font-size:10px;white-space:nowrap}
 .text{white-space:pre-wrap;border-left:3px solid #ccc;padding:4px 10px;background:#fafafa}
-.muted{color:#555}.warn{color:#a00;font-weight:bold}.turn{page-break-inside:auto}
+.form td{white-space:pre-wrap}.form td:last-child{white-space:nowrap}.muted{color:#555}.warn{color:#a00;font-weight:bold}.turn{page-break-inside:auto}
 figure{margin:8px 0;page-break-inside:avoid}figcaption{font-size:12px;color:#333}
 @page{size:A4 landscape;margin:12mm}@media print{body{margin:0}h2{page-break-after:avoid}}
 """
@@ -49,12 +49,12 @@ class Clock:
         return f"{datetime.fromisoformat(iso).astimezone(self.tz):%Y-%m-%d %H:%M:%S}"
 
 
-def table(head: Iterable[Any], rows: Iterable[Iterable[Any]], raw: frozenset[int] = frozenset()) -> str:
+def table(head: Iterable[Any], rows: Iterable[Iterable[Any]], raw: frozenset[int] = frozenset(), cls: str = "") -> str:
     """A table of escaped cells; the columns in `raw` hold HTML this module made."""
     cells = "".join(f"<th>{e(h)}</th>" for h in head)
     body = "".join("<tr>" + "".join(f"<td>{v if i in raw else e(v)}</td>" for i, v in enumerate(row)) + "</tr>"
                    for row in rows)
-    return f"<table><thead><tr>{cells}</tr></thead><tbody>{body}</tbody></table>"
+    return f"<table{f' class={cls!r}' if cls else ''}><thead><tr>{cells}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def render(dossier: Dossier) -> str:
@@ -151,7 +151,7 @@ def _form(turn: Turn, proposed: dict[str, Any]) -> Iterator[str]:
         return
     rows = [(FORM_FIELDS.get(k, k), v if isinstance(v, str) else repr(v),
              "" if k not in proposed else "与建议相同" if proposed[k] == v else "审查员已修改") for k, v in form.items()]
-    yield "<h3>提交的表单（原样）</h3>" + table(("字段", "提交的值", "与 qbot 建议的表单相比"), rows)
+    yield "<h3>提交的表单（原样）</h3>" + table(("字段", "提交的值", "与建议相比"), rows, cls="form")
 
 
 def _author(result: dict[str, Any]) -> str:
