@@ -17,7 +17,7 @@ import pytest
 from qbot.auth import token_hash
 from tests.support import SEED_QUESTION, Api, cannot_run_here
 from tests.test_citations import LISTING_QUESTION, TOTAL_QUESTION
-from tests.test_console import CHROMIUM_ARGS, browser  # noqa: F401 - the fixture
+from tests.test_console import browser  # noqa: F401 - the fixture
 from tests.test_process import run_cli
 
 PERSON_QUESTION = "张伟给机主打过几次电话"
