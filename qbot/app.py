@@ -13,6 +13,7 @@ from qbot import registry as plugin_registry
 from qbot.appkeys import CONFIG, ENGINE, LOG, METRICS, REGISTRY, RUNNER, STEP_SCHEMA, STORE
 from qbot.auth import AUTHENTICATOR, auth_middleware, load_authenticator
 from qbot.buffers import ClientBuffers
+from qbot.citations import setup_citations
 from qbot.config import Config
 from qbot.console import setup_console
 from qbot.convlog import ConversationLog
@@ -23,6 +24,7 @@ from qbot.memory import Trimmer
 from qbot.metrics import Metrics
 from qbot.middlewares import error_middleware
 from qbot.registry import Registered
+from qbot.report.route import setup_report
 from qbot.routes import setup_routes
 from qbot.schemas import step_schema
 from qbot.server import name_server
@@ -50,7 +52,8 @@ def create_app(config: Config, registry: dict[int, Registered] | None = None) ->
     app.cleanup_ctx.append(_resources)
     app.on_shutdown.append(_drain)
 
-    routes = setup_routes(app, config.server.prefix)
+    prefix = config.server.prefix
+    routes = setup_routes(app, prefix) + setup_citations(app, prefix) + setup_report(app, prefix)
     cors = aiohttp_cors.setup(app, defaults={
         origin: aiohttp_cors.ResourceOptions(allow_credentials=True, allow_headers="*",
                                              expose_headers=("Content-Type",), max_age=600)

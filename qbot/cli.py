@@ -26,6 +26,7 @@ from qbot.convlog import LogInUse
 from qbot.evidence.cli import add_commands as evidence_commands
 from qbot.guards import is_loopback
 from qbot.logs import setup_logging
+from qbot.report.cli import add_command as report_command
 from qbot.migrate import MigrationError
 from qbot.registry import PluginError
 
@@ -254,6 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     evidence_commands(commands)
     ask_command(commands)
+    report_command(commands)
     return parser
 
 

@@ -232,3 +232,51 @@ class Health(Schema):
     running_turns = fields.Int(required=True)
     handlers = fields.Dict(keys=fields.Str(), values=fields.Str(), required=True,
                            metadata={"description": "confirm_type → handler name"})
+
+
+# -- citations ----------------------------------------------------------------------------------
+
+MAX_EVENT_ID = 10**18 - 1
+MAX_PAGE = 500  # records a page of citations
+MAX_OFFSET = 10**9
+DEFAULT_PAGE = 100
+
+
+class CitedSource(Schema):
+    file = fields.Str(required=True, metadata={"description": "the evidence file's name"})
+    sha256 = fields.Str(required=True, metadata={"description": "of the file's bytes as imported"})
+    path = fields.Str(required=True, metadata={"description": "where it was imported from"})
+    format = fields.Str(required=True, metadata={"description": "as detected from its schema"})
+    table = fields.Str(required=True, metadata={"description": "the table of the source file"})
+    rowid = fields.Int(required=True, metadata={"description": "the row's id in that table"})
+
+
+class CitedRecord(Schema):
+    table = fields.Str(required=True, validate=validate.OneOf(["calls", "messages", "contacts"]))
+    id = fields.Int(required=True, metadata={"description": "the record's id in the evidence store"})
+    node = fields.Str(required=True, metadata={"description": "its node, e.g. 基本信息/电话/通话记录"})
+    package = fields.Str(required=True)
+    time = _nullable_str(description="local time in the case's zone (`YYYY-MM-DD HH:MM:SS`); null for a contact")
+    utc = _nullable_str(description="ISO 8601, UTC")
+    person = _nullable_str(description="the person the record counts for (numbers and accounts merged)")
+    counterpart = _nullable_str(description="the counterpart's key (E.164 number, `wechat:…`), null if none")
+    source = fields.Nested(CitedSource, required=True)
+    columns = fields.Dict(keys=fields.Str(), required=True,
+                          metadata={"description": "the record's columns as imported (times in UTC ms)"})
+
+
+class Citations(Schema):
+    """One page of the records behind a result row, newest first."""
+
+    conversation_id = fields.Str(required=True)
+    event = fields.Int(required=True, metadata={"description": "the `result` event's id"})
+    row = fields.Int(required=True, metadata={"description": "from 1, as `evidence[].row`"})
+    columns = fields.List(fields.Str(), required=True, metadata={"description": "the result's columns"})
+    cells = fields.List(fields.Raw(), required=True, metadata={"description": "the row as the result showed it"})
+    records = fields.Int(required=True, metadata={"description": "records behind the row: `evidence[].records`"})
+    timezone = fields.Str(required=True)
+    offset = fields.Int(required=True)
+    limit = fields.Int(required=True)
+    next_offset = fields.Int(required=True, allow_none=True,
+                             metadata={"description": "the offset of the next page; null on the last"})
+    items = fields.List(fields.Nested(CitedRecord), required=True)

@@ -340,6 +340,17 @@ class ConversationLog:
         rows = await self._read(_EVENTS_WITHIN_BYTES, (conversation_id, after, limit, max_bytes))
         return [Event(r[0], r[1], r[2], r[3]) for r in rows]
 
+    async def event(self, conversation_id: str, event_id: int) -> Event | None:
+        rows = await self._read("SELECT id, event, data, turn_id FROM events WHERE conversation_id = ? AND id = ?",
+                                (conversation_id, event_id))
+        return Event(*rows[0]) if rows else None
+
+    async def event_ids(self, conversation_id: str, name: str, limit: int = 50) -> list[int]:
+        """The ids of the conversation's newest `limit` events named `name`, in order."""
+        rows = await self._read("SELECT id FROM (SELECT id FROM events WHERE conversation_id = ? AND event = ?"
+                                " ORDER BY id DESC LIMIT ?) ORDER BY id", (conversation_id, name, limit))
+        return [r[0] for r in rows]
+
     async def running_turns(self) -> list[tuple[str, str]]:
         """(conversation_id, turn_id) of turns the log shows as still running."""
         sql = "SELECT conversation_id, id FROM turns WHERE state = 'running' ORDER BY started_at"

@@ -18,6 +18,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from qbot import __version__, contract
 from qbot.appkeys import CONFIG, REGISTRY, STEP_SCHEMA
 from qbot.auth import AUTHENTICATOR
+from qbot.contract import DEFAULT_PAGE, MAX_EVENT_ID, MAX_OFFSET, MAX_PAGE
 from qbot.ids import SAFE_ID_PATTERN
 from qbot.schemas import RenameSchema
 
@@ -34,15 +35,18 @@ _ERRORS = {
          "`invalid_last_event_id`, `invalid_limit`, `invalid_case_id`, `invalid_body`, `bad_request`",
     403: "`origin_not_allowed` (an Origin neither the server's own nor in `server.cors_origins`) or "
          "`host_not_allowed` (a Host not of this server: DNS rebinding); refused before any work",
-    404: "`conversation_not_found` (also another examiner's, the same answer), `case_not_found`",
+    404: "`conversation_not_found` (also another examiner's, the same answer), `case_not_found`, "
+         "`result_not_found` (an event that is not a result of the conversation)",
     408: "`body_timeout`: the body did not arrive within `server.body_timeout` seconds",
     415: "`unsupported_media_type`: a body that is not `application/json`",
     409: "`conversation_busy`, `invalid_state` (with the expected confirm_types), "
-         "`conversation_deleted`, `no_running_turn`",
+         "`conversation_deleted`, `no_running_turn`, `result_changed` (the evidence no longer gives a result's "
+         "figures)",
     413: "`body_too_large`: the body is over `limits.max_body_bytes`",
     429: "`too_many_turns`: `limits.max_running_turns` turns already run in the server, or "
          "`limits.max_turns_per_examiner` of the examiner's; retry after `Retry-After` seconds",
-    503: "`shutting_down` (the server drains) or `log_unavailable` (the log cannot be written now)",
+    503: "`shutting_down` (the server drains) or `log_unavailable` (the log cannot be written now); "
+         "`pdf_unavailable` (a PDF report, and Chromium cannot print it here)",
 }
 
 _UNAUTHORIZED = ("`unauthorized`: no examiner that the authenticator (`auth.method`: {method}) accepts{how}; "
@@ -127,6 +131,38 @@ _OPERATIONS: dict[str, dict[str, Any]] = {
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Rename"}}}},
         "responses": {"200": _json("renamed", "Renamed"), **_refusals(400, 404, 408, 413, 415, 503)},
     },
+    "get_citations": {
+        "summary": "Every record behind one row of a result, a page at a time, newest first",
+        "description": "The records are worked out again from the query the `result` event records; `records` "
+                       "equals the row's `evidence[].records`. A page beyond the end is empty. When the evidence "
+                       "no longer gives the result's figures the answer is `409 result_changed`.",
+        "parameters": [_CONVERSATION_ID, *(
+            {"name": name, "in": "query", "required": required, "description": description, "schema": schema}
+            for name, required, description, schema in (
+                ("event", True, "the id of a `result` event of this conversation",
+                 {"type": "integer", "minimum": 1, "maximum": MAX_EVENT_ID}),
+                ("row", True, "the row, from 1 (as `evidence[].row`)", {"type": "integer", "minimum": 1}),
+                ("offset", False, "records to skip", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}),
+                ("limit", False, "records in the page",
+                 {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": DEFAULT_PAGE})))],
+        "responses": {"200": _json("one page of the row's records", "Citations"), **_refusals(400, 404, 409)},
+    },
+    "get_report": {
+        "summary": "The conversation's report (as `qbot report`), as a download: HTML or PDF",
+        "description": "One self-contained file: case, evidence files and sha256, every step, plan, submitted "
+                       "form, result, the records behind each row (the first `records`, or `all`), pictures, and "
+                       "the chain head with the command that verifies it.",
+        "parameters": [_CONVERSATION_ID,
+                       {"name": "format", "in": "query", "required": False,
+                        "schema": {"type": "string", "enum": ["html", "pdf"], "default": "html"}},
+                       {"name": "records", "in": "query", "required": False,
+                        "description": "records listed under each result row: `all` or a count",
+                        "schema": {"type": "string", "pattern": "^(all|[0-9]{1,7})$", "default": "50"}}],
+        "responses": {"200": {"description": "the report, `Content-Disposition: attachment`", "content": {
+                          "text/html": {"schema": {"type": "string"}},
+                          "application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
+                      **_refusals(400, 404, 503)},
+    },
     "list_conversations": {
         "summary": "Conversations, newest first, paginated; of one case with `case_id`",
         "parameters": [
@@ -205,7 +241,7 @@ def build_spec(app: web.Application) -> dict[str, Any]:
 
     # Answers, events, refusals.
     for name in ("ErrorEnvelope", "Conversation", "ConversationList", "Stopped", "Deleted", "Renamed", "CaseList",
-                 "NodeTree", "Health"):
+                 "NodeTree", "Health", "Citations"):
         spec.components.schema(name, schema=getattr(contract, name))
     spec.components.schema("Rename", schema=RenameSchema)
     event_refs = {}

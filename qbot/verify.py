@@ -89,12 +89,13 @@ def _short(digest: str | None) -> str:
     return "none" if digest is None else digest[:16] + "…"
 
 
-def check(conn: sqlite3.Connection) -> Report:
-    """Check every conversation's chain; one Broken per broken conversation."""
+def check(conn: sqlite3.Connection, only: str | None = None) -> Report:
+    """Check every conversation's chain (or only the conversation `only`'s); one Broken per
+    broken conversation."""
     report = Report(broken=[], heads={})
     conversation: str | None = None
     previous, expected_id, failed = GENESIS, 1, False
-    for cid, event_id, turn_id, event, data, created_at, stored in _events(conn):
+    for cid, event_id, turn_id, event, data, created_at, stored in _events(conn, only):
         report.events += 1
         if cid != conversation:
             conversation, previous, expected_id, failed = cid, GENESIS, 1, False
@@ -121,7 +122,8 @@ def check(conn: sqlite3.Connection) -> Report:
     for cid, last_event, recorded in conn.execute(
             "SELECT t.conversation_id, max(coalesce(t.last_event_id, t.first_event_id)),"
             " (SELECT max(id) FROM events e WHERE e.conversation_id = t.conversation_id)"
-            " FROM turns t GROUP BY t.conversation_id ORDER BY t.conversation_id"):
+            " FROM turns t WHERE ? IS NULL OR t.conversation_id = ? GROUP BY t.conversation_id"
+            " ORDER BY t.conversation_id", (only, only)):
         if cid not in broken and (recorded or 0) < last_event:
             report.broken.append(Broken(cid, (recorded or 0) + 1,
                                         f"truncated: the turns record event {last_event}, the last event is "
@@ -131,14 +133,15 @@ def check(conn: sqlite3.Connection) -> Report:
     return report
 
 
-def _events(conn: sqlite3.Connection) -> Iterator[tuple]:
+def _events(conn: sqlite3.Connection, only: str | None = None) -> Iterator[tuple]:
     # The primary key's order: by conversation, then id. Read in pages, so a large log is not
     # held in memory at once and no statement stays open long.
-    last: tuple[str, int] = ("", 0)
+    last: tuple[str, int] = (only or "", 0)
+    within = "conversation_id = ? AND id > ?" if only is not None else "(conversation_id, id) > (?, ?)"
     while True:
         page = conn.execute(
             "SELECT conversation_id, id, turn_id, event, data, created_at, hash FROM events "
-            "WHERE (conversation_id, id) > (?, ?) ORDER BY conversation_id, id LIMIT 5000", last).fetchall()
+            f"WHERE {within} ORDER BY conversation_id, id LIMIT 5000", last).fetchall()
         if not page:
             return
         yield from page

@@ -133,6 +133,8 @@ async def test_another_examiners_conversation_answers_exactly_as_an_unused_id(ex
             ("POST", conv, {"json": step_body("", 3, "继续任务", form)}),
             ("POST", conv, {"json": step_body("", 3, "继续任务", form), "headers": {"Last-Event-ID": "5"}}),
             ("GET", conv, {}), ("GET", conv + "/events", {}), ("GET", conv + "/events?last_event_id=2", {}),
+            ("GET", conv + "/citations?event=17&row=1", {}), ("GET", conv + "/citations?event=1&row=1", {}),
+            ("GET", conv + "/report", {}), ("GET", conv + "/report?format=pdf", {}),
             ("POST", conv + "/stop", {}), ("DELETE", conv, {}), ("PATCH", conv, {"json": {"title": "改名"}})]
     for method, path, kw in asks:
         theirs, nobodys = await answer(hers, method, path, **kw), await answer(unused, method, path, **kw)

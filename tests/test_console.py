@@ -375,7 +375,7 @@ async def check_submitted_form(page: Page, fields: dict[str, str]) -> None:
     await expect(page.locator(".turn .submitted-form")).to_have_count(1)
     shown = page.locator(".turn").nth(2).locator(".submitted-form")
     await expect(shown.locator("summary")).to_have_text("提交的筛选条件")
-    await expect(shown.locator("dt")).to_have_text([f"检索的数据节点 filter_tree", "关键词 filter_keyword",
+    await expect(shown.locator("dt")).to_have_text(["检索的数据节点 filter_tree", "关键词 filter_keyword",
                                                     "分析要求 analysis_prompt"])
     await expect(shown.locator("dd")).to_have_text(list(fields.values()))
 

@@ -42,6 +42,18 @@ class Scope:
         return next((n for n in self.nodes if n.id == node_id), None)
 
 
+@dataclass(frozen=True)
+class Basis:
+    """Which records one row rests on, all of them: the `groups` of `selection` by `by` whose
+    key is one of `keys` (qbot.evidence.records.GROUPINGS), or, for address-book rows, the
+    entries `contacts`."""
+
+    selection: Selection | None
+    by: str
+    keys: tuple[Any, ...] = ()
+    contacts: tuple[Ref, ...] = ()
+
+
 @dataclass
 class Answer:
     shape: str
@@ -56,6 +68,7 @@ class Answer:
     record_counts: list[int] | None = None  # per row, how many records it rests on
     notes: list[str] = field(default_factory=list)  # extra Markdown paragraphs
     extra: dict[str, Any] = field(default_factory=dict)  # extra result fields
+    basis: list[Basis] = field(default_factory=list)  # per row: every record it rests on (citations)
 
     def machine(self, measure: str) -> dict[str, Any]:
         """`result.answer`: the shape, the measure, the figure and the named rows."""

@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
-from qbot.engine.answer import Answer, Scope, empty
+from qbot.engine.answer import Answer, Basis, Scope, empty
 from qbot.engine.query import WEEKDAY_NAMES, Query
 from qbot.evidence.records import Group, Ref, Row
 
@@ -54,23 +54,25 @@ async def total(query: Query, scope: Scope) -> Answer:
     value = seconds if by_duration else count
     calls = "calls" in query.kinds
     columns = ["数据", "记录数"] + (["通话总时长(秒)"] if calls else [])
-    rows, refs, counts = [], [], []
+    rows, refs, counts, basis = [], [], [], []
     cited = await scope.store.refs(scope.selection, "node", [g.key for g in found])
     for g in sorted(found, key=lambda g: -g.records):
         node = scope.node(g.key)
         rows.append([node.path if node else str(g.key), g.records] + ([g.duration] if calls else []))
         refs.append(cited.get(g.key, []))
         counts.append(g.records)
+        basis.append(Basis(scope.selection, "node", (g.key,)))
     if len(rows) != 1:
         rows.append(["合计", count] + ([seconds] if calls else []))
         refs.append([r for rs in refs for r in rs][:20])
         counts.append(count)
+        basis.append(Basis(scope.selection, "node", tuple(g.key for g in found)))
     noun = _noun(query)
     summary = (f"符合条件的通话累计 {seconds} 秒（{count} 次通话）" if by_duration else
                f"符合条件的{noun}共 {count} {'次' if noun == '通话' else '条'}")
     items = [{"key": row[0], "value": row[2] if by_duration else row[1]} for row in rows]
     return Answer("total", summary, columns, rows, refs, count, f"{noun}记录", value=value, items=items,
-                  record_counts=counts)
+                  record_counts=counts, basis=basis)
 
 
 # -- people ------------------------------------------------------------------------------------
@@ -152,6 +154,7 @@ async def ranking(query: Query, scope: Scope, measures: set[str] = frozenset()) 
                      scope.local(p["first"]), scope.local(p["last"])])
         refs.append([r for cp in p["cps"] for r in cited.get(cp, [])][:20])
         items.append({"person": p["name"], "identifiers": merged, "value": p[key]})
+    basis = [Basis(selection, "counterpart", tuple(p["cps"])) for p in shown]
     records_in = sum(p["records"] for p in people.values())
     everything = sum(g.records for g in await scope.store.groups(scope.selection, "none"))
     counted = f"{_noun(query)}记录"
@@ -160,7 +163,7 @@ async def ranking(query: Query, scope: Scope, measures: set[str] = frozenset()) 
     if query.measure == "people":
         summary = f"共涉及 {len(people)} 位联系人" if people else ""
         return Answer("people", summary, columns, rows, refs, everything, counted, value=len(people),
-                      items=items, record_counts=[p["records"] for p in shown], notes=notes)
+                      items=items, record_counts=[p["records"] for p in shown], notes=notes, basis=basis)
     summary = ""
     if rows:
         top = rows[0]
@@ -169,7 +172,7 @@ async def ranking(query: Query, scope: Scope, measures: set[str] = frozenset()) 
         if key == "records" and "calls" in query.kinds:
             summary += f"，累计通话 {people[top[1]]['duration']} 秒"
     return Answer("ranking", summary, columns, rows, refs, everything, counted, items=items,
-                  record_counts=[p["records"] for p in shown], notes=notes)
+                  record_counts=[p["records"] for p in shown], notes=notes, basis=basis)
 
 
 # -- records one by one --------------------------------------------------------------------------
@@ -192,6 +195,7 @@ async def records(query: Query, scope: Scope) -> Answer:
     total_found = listed[0].total if listed else 0
     rows = [_describe_row(scope, r) for r in listed]
     refs = [[Ref(r.file, r.sha256, r.source_table, r.source_rowid)] for r in listed]
+    basis = [Basis(scope.selection, "record", (f"{r.table}:{r.rid}",)) for r in listed]
     items = [{"time": row[0], "person": row[1], "identifiers": row[2].split("、") if row[2] else [],
               "data": row[3], "direction": r.direction, "status": r.status, "duration": r.duration,
               "body": r.body} for row, r in zip(rows, listed)]
@@ -200,11 +204,11 @@ async def records(query: Query, scope: Scope) -> Answer:
         notes = [f"共 {total_found} 条，列出最近的 {LISTED} 条。"] if total_found > LISTED else []
         summary = f"共找到 {total_found} 条符合条件的{noun}记录" if rows else ""
         return Answer("records", summary, columns, rows, refs, total_found, f"{noun}记录", value=total_found,
-                      items=items, record_counts=[1] * len(rows), notes=notes)
+                      items=items, record_counts=[1] * len(rows), notes=notes, basis=basis)
     which = "最近一次" if newest_first else "最早一次"
     summary = f"{which}是 {rows[0][0]}，{rows[0][3]}，{rows[0][1]}（{rows[0][2]}）" if rows else ""
     return Answer("record", summary, columns, rows, refs, total_found, f"{noun}记录",
-                  value=rows[0][0] if rows else None, items=items, record_counts=[1] * len(rows))
+                  value=rows[0][0] if rows else None, items=items, record_counts=[1] * len(rows), basis=basis)
 
 
 # -- per period, hour, weekday or app -----------------------------------------------------------------
@@ -255,6 +259,7 @@ async def groups(query: Query, scope: Scope) -> Answer:
         rows.append([label, m["records"], m["calls"], m["messages"], m["duration"]])
         refs.append([r for k in m["raw"] for r in cited.get(k, [])][:20])
         items.append({"key": _item_key(by, m["key"]), "label": label, "value": m[value]})
+    basis = [Basis(scope.selection, grouping, tuple(m["raw"])) for m in ordered]
     total_records = sum(m["records"] for m in merged.values())
     summary = ""
     if rows:
@@ -262,7 +267,7 @@ async def groups(query: Query, scope: Scope) -> Answer:
         summary = f"{'最多' if sign < 0 else '最少'}的{title}是 {rows[0][0]}，{figure}"
     notes = [f"共有 {len(rows)} 个{title}有记录，合计 {total_records} 条。"] if rows else []
     return Answer("groups", summary, columns, rows, refs, total_records, f"{_noun(query)}记录", items=items,
-                  record_counts=[m["records"] for m in ordered], notes=notes)
+                  record_counts=[m["records"] for m in ordered], notes=notes, basis=basis)
 
 
 # -- the address book ----------------------------------------------------------------------------
@@ -289,7 +294,8 @@ def lookup(query: Query, scope: Scope) -> Answer:
     elif rows:
         summary = f"通讯录中共有 {len(rows)} 位联系人"
     return Answer("lookup", summary, ["联系人", "号码或账号", "类型", "通讯录条目", "通讯录来源"], rows, refs,
-                  sum(len(r) for r in refs), "通讯录条目", items=items)
+                  sum(len(r) for r in refs), "通讯录条目", items=items,
+                  basis=[Basis(None, "contacts", contacts=tuple(r)) for r in refs])
 
 
 __all__ = ["execute", "empty"]

@@ -73,7 +73,7 @@ def result_fields(scope: Scope, answer: Answer, query: Query, plan: Plan, edits:
     summary = answer.summary or (f"{w.text}内没有符合条件的记录" if scope.nodes else "没有相关数据节点")
     return {"summary": summary, "columns": answer.columns, "rows": answer.rows, "evidence": evidence,
             "sources": [{"file": file, "sha256": sha256} for file, sha256 in sources],
-            "scope": [n.path for n in scope.nodes], "intent": plan.intent,
+            "scope": [n.path for n in scope.nodes], "node_ids": [n.id for n in scope.nodes], "intent": plan.intent,
             "window": {"start": w.start.isoformat() if w.start else None, "end": w.end.isoformat() if w.end else None,
                        "timezone": scope.case.timezone, "text": w.text},
             "records": answer.records, "keyword": scope.selection.match, "measures": sorted(edits.measures),

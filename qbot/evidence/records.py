@@ -26,6 +26,7 @@ GROUPINGS = {  # what `groups` can group by: key expressions over the `ev` rows
     "weekday": (f"(lt / {_DAY_MS} + 3) % 7",),  # 1970-01-01 was a Thursday: 0 is Monday
     "node": ("node_id",),
     "none": ("'all'",),
+    "record": ("tbl || ':' || rid",),  # one record: "calls:8134" (the store's id), for listings
 }
 
 
@@ -81,6 +82,7 @@ class Row(NamedTuple):
     source_table: str
     source_rowid: int
     total: int  # records in the selection
+    rid: int  # the record's id in the store's table
 
 
 class Ref(NamedTuple):
@@ -218,6 +220,16 @@ class RecordQueries:
             f" sum({NIGHT}), min(ts), max(ts) FROM ev GROUP BY {', '.join(keys)}", params)
         return [Group(*row) for row in rows]
 
+    async def counts(self, sel: Selection, among: str, by: str, keys: list) -> list[tuple[Any, Any, int]]:
+        """(key of `among`, key of `by`, records) of the `among` groups `keys`, e.g. calls per
+        counterpart and local day, in one statement (the report's charts)."""
+        if not keys:
+            return []
+        sql, params = selection_sql(sel)
+        a, b = GROUPINGS[among][0], GROUPINGS[by][0]
+        return await self._all(sql + f"SELECT {a}, {b}, count(*) FROM ev WHERE {a} IN ({marks(keys)}) GROUP BY 1, 2",
+                               [*params, *keys])
+
     async def refs(self, sel: Selection, by: str, keys: list, per: int = EVIDENCE_PER_ROW) -> dict[Any, list[Ref]]:
         """The most recent records of each of these groups, at most `per` each."""
         if not keys:
@@ -241,7 +253,7 @@ class RecordQueries:
         order = "DESC" if newest_first else "ASC"
         rows = await self._all(
             sql + "SELECT e.tbl, e.node_id, e.cp, e.ts, e.dur, e.dir, e.st, e.body, e.addr, e.is_group,"
-            " f.file_name, f.sha256, e.stbl, e.srow, e.total FROM (SELECT *, count(*) OVER () AS total FROM ev"
+            " f.file_name, f.sha256, e.stbl, e.srow, e.total, e.rid FROM (SELECT *, count(*) OVER () AS total FROM ev"
             f" ORDER BY ts {order}, rid {order} LIMIT ?) AS e"
             f" JOIN source_files f ON f.id = e.fid ORDER BY e.ts {order}, e.rid {order}",
             [*params, limit])

@@ -10,12 +10,13 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import aiosqlite
 from cachetools import LRUCache
 
 from ..migrate import apply_migrations
+from .cited import CitedRecords
 from .rankings import RANKING_CACHE, CallRank, CallRankings
 from .records import Ref as EvidenceRef
 from .records import RecordQueries, from_ms, to_ms
@@ -69,7 +70,7 @@ class DirectoryRow(NamedTuple):
     source_rowid: int | None
 
 
-class EvidenceStore(RecordQueries, CallRankings):
+class EvidenceStore(RecordQueries, CallRankings, CitedRecords):
     """Reads for the server. Cases and the node tree are kept in memory (every turn needs them)
     and reloaded when another process has committed to the store (`PRAGMA data_version`),
     looked at most once per CATALOG_TTL seconds. Queries are spread over a few read-only
@@ -174,6 +175,15 @@ class EvidenceStore(RecordQueries, CallRankings):
             " f.file_name, f.sha256, c.source_table, c.source_rowid FROM counterparts cp"
             " LEFT JOIN contacts c ON c.counterpart_id = cp.id LEFT JOIN source_files f ON f.id = c.source_file_id"
             " WHERE cp.case_id = ? ORDER BY cp.id, c.id", [case_id])]
+
+    async def source_files(self, case_id: str) -> list[dict[str, Any]]:
+        """The evidence files imported into a case, as imported: name, sha256 (and its -wal's), size,
+        format, package, where from and when (UTC ms)."""
+        names = ("file_name", "sha256", "wal_sha256", "size", "wal_size", "format", "package", "path", "imported_at")
+        rows = await self._all(
+            "SELECT f.file_name, f.sha256, f.wal_sha256, f.size, f.wal_size, f.format, p.name, f.path, f.imported_at"
+            " FROM source_files f JOIN packages p ON p.id = f.package_id WHERE f.case_id = ? ORDER BY f.id", [case_id])
+        return [dict(zip(names, row)) for row in rows]
 
     async def newest_time(self, node_ids: list[int]) -> datetime | None:
         """The newest record time in these nodes: "recent" is relative to it, not to the clock."""

@@ -1,0 +1,67 @@
+"""`GET P/chat/conversation/{id}/report`: the report of `qbot report`, for the console's button,
+as a download (`Content-Disposition: attachment`, so it never renders inside qbot's origin).
+
+Reports are built one or two at a time (REPORTS_AT_ONCE): each reads and renders every record it
+lists, and a PDF runs Chromium for up to PDF_TIMEOUT seconds in a thread."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+
+from qbot.appkeys import CONFIG, ENGINE, STORE
+from qbot.errors import ApiError
+from qbot.report.gather import gather
+from qbot.report.html import CSP, render
+from qbot.report.pdf import PdfError, find_chromium, print_pdf
+from qbot.routes import _conversation_id, _visible_conversation
+
+REPORTS_AT_ONCE = 2
+DEFAULT_RECORDS, MAX_RECORDS = 50, 1_000_000
+BUILDING = web.AppKey("reports_building", asyncio.Semaphore)
+
+
+def _records(value: str) -> None:
+    if value != "all" and not (value.isdigit() and int(value) <= MAX_RECORDS):
+        raise ValidationError(f"`all` or a count from 0 to {MAX_RECORDS}")
+
+
+class ReportQuery(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    format = fields.Str(load_default="html", validate=validate.OneOf(["html", "pdf"]))
+    records = fields.Str(load_default=str(DEFAULT_RECORDS), validate=_records)
+
+
+async def get_report(request: web.Request) -> web.Response:
+    cid = _conversation_id(request)
+    try:
+        asked = ReportQuery().load(dict(request.query))
+    except ValidationError as exc:
+        raise ApiError(400, "invalid_request", "invalid query: fields " + ", ".join(sorted(map(str, exc.messages)))
+                       + f"; accepted: format (html or pdf), records (all, or 0 to {MAX_RECORDS})",
+                       exc.messages) from None
+    conv = await _visible_conversation(request, cid)
+    app = request.app
+    per_row = None if asked["records"] == "all" else int(asked["records"])
+    async with app[BUILDING]:
+        html = render(await gather(app[CONFIG], app[STORE], app[ENGINE], cid, conv.owner, per_row))
+        if asked["format"] == "html":
+            body, content_type = html.encode("utf-8"), "text/html; charset=utf-8"
+        else:
+            try:
+                body = await asyncio.to_thread(print_pdf, html, find_chromium(None))
+            except PdfError as exc:
+                raise ApiError(503, "pdf_unavailable", f"{exc}; the HTML report (format=html) needs no Chromium") from None
+            content_type = "application/pdf"
+    return web.Response(body=body, headers={
+        "Content-Type": content_type, "Content-Disposition": f'attachment; filename="qbot-report-{cid}.{asked["format"]}"',
+        "Content-Security-Policy": CSP, "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+
+
+def setup_report(app: web.Application, prefix: str) -> list[web.AbstractRoute]:
+    app[BUILDING] = asyncio.Semaphore(REPORTS_AT_ONCE)
+    return [app.router.add_get(f"{prefix}/chat/conversation/{{conversation_id}}/report", get_report)]
