@@ -48,7 +48,9 @@ async def get_report(request: web.Request) -> web.Response:
     app = request.app
     per_row = None if asked["records"] == "all" else int(asked["records"])
     async with app[BUILDING]:
-        html = render(await gather(app[CONFIG], app[STORE], app[ENGINE], cid, conv.owner, per_row))
+        dossier = await gather(app[CONFIG], app[STORE], app[ENGINE], cid, conv.owner, per_row)
+        # Seconds of rendering for a long conversation: in a thread, so other streams keep flowing.
+        html = await asyncio.to_thread(render, dossier)
         if asked["format"] == "html":
             body, content_type = html.encode("utf-8"), "text/html; charset=utf-8"
         else:
