@@ -108,6 +108,7 @@ class EngineConfig:
 
     @staticmethod
     def validate_settings(data: dict[str, Any]) -> None:
+        """Provider openai needs its endpoint and model."""
         if data["provider"] == "openai":
             missing = {key: ["required when provider is openai"] for key in ("base_url", "model") if not data[key]}
             if missing:
