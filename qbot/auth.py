@@ -30,7 +30,8 @@ from aiohttp import web
 from marshmallow import Schema, ValidationError
 
 from qbot.authenticators import EXAMINER_NAME, EXAMINER_PATTERN, EXAMINER_RULE, Authenticator, Presented, Refused
-from qbot.config import AuthConfig, ConfigError, describe_errors
+from qbot.authconfig import AuthConfig
+from qbot.config import ConfigError, describe_errors
 from qbot.errors import ApiError
 from qbot.registry import PluginError, distribution
 

@@ -14,7 +14,7 @@ The entry point names a factory (a class is one) with:
                             be empty). Unknown keys and bad values stop start-up naming the key
                             (`auth.options.<key>`, exit code 2).
 - `factory(options, auth)`  called once at start-up with the loaded options (what the schema
-                            loaded, or `{}`) and the whole `auth` section (`qbot.config.AuthConfig`);
+                            loaded, or `{}`) and the whole `auth` section (`qbot.authconfig.AuthConfig`);
                             returns the authenticator. Raise `ValueError("…")` to refuse the
                             configuration (exit code 2, the message shown); any other exception, a
                             failed import or a missing attribute stops start-up naming the plugin

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
-from qbot.config import ConfigError, env_name, load_config, setting_names
+from qbot.config import Config, ConfigError, env_name, load_config, setting_names
+from qbot.settings import declared, schema_of, setting
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -18,6 +20,11 @@ def test_shipped_config_yaml_loads_and_documents_every_key():
     for name in setting_names():
         assert name in documented, f"config.yaml has no key {name}"
         assert documented[name], f"config.yaml: {name} has no comment above it"
+
+
+def test_shipped_config_yaml_holds_the_defaults():
+    """It says so at its top: a default changed in the code must be changed there too."""
+    assert load_config(ROOT / "config.yaml", env={}) == load_config(env={})
 
 
 def documented_keys(text: str) -> dict[str, bool]:
@@ -145,3 +152,39 @@ def test_client_variables_are_not_settings():
     take them for unknown settings."""
     assert load_config(env={"QBOT_SERVER": "http://127.0.0.1:1", "QBOT_TOKEN": "t", "QBOT_CONFIG": "x"}) == \
         load_config(env={})
+
+
+def leaf_names(section: object, prefix: str = "") -> list[str]:
+    """The dotted names of a config object's fields that are not sections, read from the object."""
+    names = []
+    for f in dataclasses.fields(section):
+        value = getattr(section, f.name)
+        if dataclasses.is_dataclass(value):
+            names += leaf_names(value, f"{prefix}{f.name}.")
+        else:
+            names.append(prefix + f.name)
+    return names
+
+
+def test_every_field_is_a_declared_setting_the_loader_takes():
+    """The docs, config.yaml and environment tests all read `declared(Config)`: each field of the
+    config objects is a setting there, with its help, and its declared default, given to the
+    loader as a flag (a path as text), loads back to itself."""
+    settings = list(declared(Config))
+    assert [s.name for s in settings] == leaf_names(load_config(env={})) == setting_names()
+    defaults = load_config(env={})
+    for s in settings:
+        assert s.help, f"{s.name} has no help"
+        given = str(s.default) if isinstance(s.default, Path) else s.default
+        assert load_config(env={}, overrides={s.name: given}) == defaults, s.name
+
+
+def test_a_field_not_declared_as_a_setting_is_refused():
+    @dataclasses.dataclass(frozen=True)
+    class Section:
+        size: int = 3
+
+    with pytest.raises(TypeError, match=r"Section.size: declare it with setting\(default, help=...\)"):
+        schema_of(Section)
+    with pytest.raises(TypeError, match="a setting needs its help"):
+        setting(3, help=" ")

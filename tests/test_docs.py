@@ -1,5 +1,5 @@
-"""The docs are tested against the code (Datasette's habit): every setting of the config schema is
-in docs/operations.md with its default, type and environment name; every route the app registers,
+"""The docs are tested against the code (Datasette's habit): every declared setting is in
+docs/operations.md with its default, type and environment name; every route the app registers,
 every event name, every registered built-in confirm_type and every refusal code raised anywhere
 in qbot is in docs/api.md. A name added to the code without its doc line fails here."""
 
@@ -9,39 +9,31 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
+import typing
 from pathlib import Path
 
 import pytest
 import yaml
-from marshmallow import Schema, fields
 
 from qbot import registry as plugin_registry
 from qbot.app import create_app
-from qbot.config import ConfigSchema, env_name, load_config, setting_names
+from qbot.config import Config, env_name, load_config
 from qbot.events import HANDLER_EVENTS, RUNNER_EVENTS
 from qbot.middlewares import _HTTP_CODES
+from qbot.settings import declared
 
 ROOT = Path(__file__).resolve().parents[1]
 API = ROOT / "docs" / "api.md"
 OPERATIONS = ROOT / "docs" / "operations.md"
+SETTINGS = {s.name: s for s in declared(Config)}
 
-# The word a setting's type cell starts with, by marshmallow field class (most specific first).
-TYPE_WORDS = [(fields.Bool, "boolean"), (fields.Int, "integer"), (fields.Float, "number"),
-              (fields.List, "list"), (fields.Dict, "mapping"), (fields.Str, "string")]
+# The word a setting's type cell starts with, by its declared type (a generic by its origin).
+TYPE_WORDS = {bool: "boolean", int: "integer", float: "number", tuple: "list", dict: "mapping", str: "string",
+              Path: "string"}
 
 
 def text(path: Path) -> str:
     return path.read_text("utf-8")
-
-
-def leaf_settings(schema: Schema | None = None, prefix: str = "") -> Iterator[tuple[str, fields.Field]]:
-    """Every setting of the schema as (dotted name, field), nested sections walked."""
-    for name, field in (schema or ConfigSchema()).fields.items():
-        if isinstance(field, fields.Nested):
-            yield from leaf_settings(field.nested(), f"{prefix}{name}.")
-        else:
-            yield prefix + name, field
 
 
 def documented_settings() -> dict[str, list[str]]:
@@ -63,28 +55,24 @@ def plain(value):
     return value
 
 
-def test_the_walk_finds_what_the_config_loader_knows():
-    assert [name for name, _ in leaf_settings()] == list(setting_names())
-
-
-@pytest.mark.parametrize("name", [name for name, _ in leaf_settings()])
+@pytest.mark.parametrize("name", list(SETTINGS))
 def test_every_setting_is_documented_with_its_default_type_and_environment_name(name):
-    field = dict(leaf_settings())[name]
+    declaration = SETTINGS[name]
     rows = documented_settings()
     assert name in rows, f"docs/operations.md: the settings table has no row for `{name}`"
     _, default, kind, env, _flag, what = rows[name]
-    expected = field.load_default() if callable(field.load_default) else field.load_default
     assert re.fullmatch(r"`[^`]*`", default), f"{name}: default cell {default!r} is not one `code` span"
-    assert yaml.safe_load(default[1:-1]) == plain(expected), f"{name}: documented default {default}, code {expected!r}"
-    word = next(w for cls, w in TYPE_WORDS if isinstance(field, cls))
+    assert yaml.safe_load(default[1:-1]) == plain(declaration.default), \
+        f"{name}: documented default {default}, code {declaration.default!r}"
+    word = TYPE_WORDS[typing.get_origin(declaration.type) or declaration.type]
     assert kind.startswith(word), f"{name}: type cell {kind!r} should start with {word!r}"
     assert env == f"`{env_name(name)}`", f"{name}: environment cell {env!r}, expected `{env_name(name)}`"
     assert what, f"{name}: says nothing about what it does"
 
 
 def test_no_setting_is_documented_that_the_code_lacks():
-    known = set(setting_names())
-    assert set(documented_settings()) <= known, set(documented_settings()) - known
+    extra = set(documented_settings()) - set(SETTINGS)
+    assert not extra, extra
 
 
 @pytest.fixture(scope="module")
