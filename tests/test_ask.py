@@ -28,7 +28,7 @@ from qbot.client.sse import SseEvent
 from qbot.auth import token_hash
 from qbot.contract import MAX_PAGE
 from tests.support import PREFIX, SEED_QUESTION, install_plugin, read_sse
-from tests.test_citations import TOTAL_QUESTION, cite_all, truth
+from tests.test_citations import LISTING_QUESTION, TOTAL_QUESTION, cite_all, truth
 from tests.test_process import free_port, qbot_env
 
 CID = re.compile(r"conversation ([0-9a-f-]{36}) at ")
@@ -588,6 +588,7 @@ async def test_citations_n_lists_the_first_n_of_each_row_with_its_count(qbot, tm
     assert sorted(printed) == list(range(1, len(event.data["rows"]) + 1))
     for row, cells in enumerate(event.data["rows"], start=1):
         status, page = await qbot.api.get_json(f"/chat/conversation/{cid}/citations?event={event.id}&row={row}&limit=3")
+        assert status == 200, page
         total, listed, lines = printed[row]
         # The heading's count is the row's figure (通话次数), the route's, and more than is shown.
         assert total == cells[3] == event.data["evidence"][row - 1]["records"] == page["records"] > 3
@@ -596,6 +597,22 @@ async def test_citations_n_lists_the_first_n_of_each_row_with_its_count(qbot, tm
         for line, item in zip(lines, page["items"]):
             assert line[3] == f"{item['columns']['direction']} {item['columns']['status']} " \
                               f"{item['columns']['media']} {item['columns']['duration']} s"
+
+
+async def test_citations_of_messages_show_their_text(qbot, tmp_path):
+    """A listing of messages: one record a row, so N = 2 lists them all; the line holds the text."""
+    code, out, err = await ask(qbot.base, LISTING_QUESTION, "--yes", "--citations", "2", cwd=tmp_path)
+    assert code == 0, err
+    cid = conversation_id(err)
+    event = next(e for e in await logged_events(qbot, cid) if e.event == "result")
+    printed = printed_citations(out)
+    assert sorted(printed) == list(range(1, len(event.data["rows"]) + 1))
+    for row in printed:
+        figure, items = await cite_all(qbot, cid, event.id, row)
+        total, listed, lines = printed[row]
+        assert total == figure == len(lines) == 1 and listed == "全部列出"
+        assert [without_what(line) for line in lines] == [expected_line(i) for i in items]
+        assert lines[0][3].startswith(f"{items[0]['columns']['direction']} ") and "快递" in lines[0][3]
 
 
 async def test_citations_all_pages_through_every_record_of_each_row(qbot, data_dir, tmp_path):
