@@ -641,6 +641,18 @@ async def test_citations_all_pages_through_every_record_of_each_row(qbot, data_d
     assert max(cells[1] for cells in event.data["rows"]) > MAX_PAGE  # more than one page of the route
 
 
+async def test_citations_carry_the_token(start_qbot, tmp_path):
+    """With authentication on, the citations route needs the examiner's token as every route does."""
+    qbot = await start_qbot(auth__tokens=[{"examiner": "alice", "sha256": token_hash("alice-secret")}])
+    code, out, err = await ask(qbot.base, SEED_QUESTION, "--yes", "--citations", "1", cwd=tmp_path,
+                               env={"QBOT_TOKEN": "alice-secret"})
+    assert code == 0, err
+    events = await logged_events(qbot, conversation_id(err), {"Authorization": "Bearer alice-secret"})
+    rows = next(e.data["rows"] for e in events if e.event == "result")
+    assert {row: total for row, (total, _, _) in printed_citations(out).items()} == \
+        {i: cells[3] for i, cells in enumerate(rows, start=1)}
+
+
 # A third party's analysis step (confirm_type 3) whose result records no query, so the citations
 # route cannot list its rows again (409 result_changed).
 QUERYLESS_ANALYSIS = '''
