@@ -17,7 +17,7 @@ from qbot.contract import MAX_PAGE
 SHORT_SHA = 12  # hex digits of a file's sha256 on a record's line; the full one is under 来源
 
 
-def record_cells(item: dict[str, Any]) -> list[Any]:
+def _record_cells(item: dict[str, Any]) -> list[Any]:
     """One record as a line of its row's table."""
     c, s = item.get("columns") or {}, item.get("source") or {}
     if item.get("table") == "calls":
@@ -30,7 +30,7 @@ def record_cells(item: dict[str, Any]) -> list[Any]:
             s.get("file", ""), str(s.get("sha256", ""))[:SHORT_SHA], s.get("table", ""), s.get("rowid", "")]
 
 
-def render_row(row: int, page: dict[str, Any], items: list[dict[str, Any]]) -> str:
+def _render_row(row: int, page: dict[str, Any], items: list[dict[str, Any]]) -> str:
     """A row's heading (its count, and whether all are listed) and its records' table."""
     label = "，".join(safe_cell(c) for c in (page.get("cells") or [])[:3])
     total = page.get("records")
@@ -38,7 +38,7 @@ def render_row(row: int, page: dict[str, Any], items: list[dict[str, Any]]) -> s
     lines = ["", f"第 {row} 行（{label}）所依据的记录：共 {total} 条，{listed}"]
     if items:
         columns = [f"时间（{safe_cell(page.get('timezone', ''))}）", "联系人", "对方", "记录", "文件", "sha256", "表", "行号"]
-        lines += render_table(columns, [record_cells(i) for i in items])
+        lines += render_table(columns, [_record_cells(i) for i in items])
     return "\n".join(lines) + "\n"
 
 
@@ -70,7 +70,7 @@ async def _show(conv: Conversation, event: int, rows: int, per_row: int | None) 
     async with aiohttp.ClientSession(headers=conv.headers, timeout=timeout) as http:
         for row in range(1, rows + 1):
             page, items = await _row(http, conv.url("/citations"), event, row, per_row)
-            conv.display.block(render_row(row, page, items))
+            conv.display.block(_render_row(row, page, items))
 
 
 def show_citations(conv: Conversation, event: int, rows: int, per_row: int | None) -> None:

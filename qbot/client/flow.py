@@ -37,7 +37,7 @@ def _prompt(display: Display, assume_yes: bool) -> Callable[[str], bool]:
 
 
 def run_flow(api: str, token: str | None, question: str, case_id: str, assume_yes: bool, edit: bool,
-             display: Display, citations: int | None = 0) -> int:
+             display: Display, citations: int | None) -> int:
     """`citations`: the records listed under each result row; 0 none, None all of them."""
     conv = Conversation(api, token, case_id, display)
     confirm = _prompt(display, assume_yes)
