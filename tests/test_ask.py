@@ -1,6 +1,6 @@
 """`qbot ask` as a real process against a real server on a port: the seed's flow end to end, the
 filter form edited in a (scripted) $EDITOR, refusals, authentication, Ctrl-C, a stream cut
-mid-turn, and output to pipes and to a terminal."""
+mid-turn, output to pipes and to a terminal, and the records behind each row (`--citations`)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,9 @@ from qbot.client.form import form_text, parse_form
 from qbot.client.session import ServerEvent
 from qbot.client.sse import SseEvent
 from qbot.auth import token_hash
+from qbot.contract import MAX_PAGE
 from tests.support import PREFIX, SEED_QUESTION, install_plugin, read_sse
+from tests.test_citations import LISTING_QUESTION, TOTAL_QUESTION, cite_all, truth
 from tests.test_process import free_port, qbot_env
 
 CID = re.compile(r"conversation ([0-9a-f-]{36}) at ")
@@ -538,3 +540,158 @@ def test_form_file_reads_like_the_form():
           ## 相关数据源分析
           **节点**：电话
         """)
+
+
+# ---- --citations: the records behind each row ----
+
+HEADING = re.compile(r"第 (?P<row>\d+) 行（.*）所依据的记录：共 (?P<total>\d+) 条，(?P<listed>全部列出|列出前 \d+ 条)")
+
+
+def printed_citations(stdout: str) -> dict[int, tuple[int, str, list[list[str]]]]:
+    """Row -> (the count its heading gives, 全部列出 or 列出前 N 条, its records' lines cut into
+    cells along the dashed rule under them)."""
+    lines = stdout.splitlines()
+    found = {}
+    for at, line in enumerate(lines):
+        if not (heading := HEADING.fullmatch(line)):
+            continue
+        records = []
+        if at + 2 < len(lines) and RULE.fullmatch(lines[at + 2]):
+            spans = [(m.start(), m.end()) for m in re.finditer(r"-+", lines[at + 2])]
+            for record in lines[at + 3:]:
+                if not record:
+                    break
+                records.append([_slice(record, a, b).strip() for a, b in spans])
+        found[int(heading["row"])] = (int(heading["total"]), heading["listed"], records)
+    return found
+
+
+def expected_line(item: dict[str, Any]) -> list[str]:
+    """A record's line as the route gives it, but for the 记录 column (what the record was)."""
+    s = item["source"]
+    return [item["time"], item["person"] or "", item["counterpart"] or "", s["file"], s["sha256"][:12], s["table"],
+            str(s["rowid"])]
+
+
+def without_what(cells: list[str]) -> list[str]:
+    return cells[:3] + cells[4:]
+
+
+async def test_citations_n_lists_the_first_n_of_each_row_with_its_count(qbot, tmp_path):
+    code, out, err = await ask(qbot.base, SEED_QUESTION, "--yes", "--citations", "3", cwd=tmp_path)
+    assert code == 0, err
+    cid = conversation_id(err)
+    event = next(e for e in await logged_events(qbot, cid) if e.event == "result")
+    assert_table_matches(out, event.data)  # the result's table comes first, as without the option
+    assert out.index("（10 行）") < out.index("\n第 1 行（")
+    printed = printed_citations(out)
+    assert sorted(printed) == list(range(1, len(event.data["rows"]) + 1))
+    for row, cells in enumerate(event.data["rows"], start=1):
+        status, page = await qbot.api.get_json(f"/chat/conversation/{cid}/citations?event={event.id}&row={row}&limit=3")
+        assert status == 200, page
+        total, listed, lines = printed[row]
+        # The heading's count is the row's figure (通话次数), the route's, and more than is shown.
+        assert total == cells[3] == event.data["evidence"][row - 1]["records"] == page["records"] > 3
+        assert listed == "列出前 3 条"
+        assert [without_what(line) for line in lines] == [expected_line(i) for i in page["items"]]
+        for line, item in zip(lines, page["items"]):
+            assert line[3] == f"{item['columns']['direction']} {item['columns']['status']} " \
+                              f"{item['columns']['media']} {item['columns']['duration']} s"
+
+
+async def test_citations_of_messages_show_their_text(qbot, tmp_path):
+    """A listing of messages: one record a row, so N = 2 lists them all; the line holds the text."""
+    code, out, err = await ask(qbot.base, LISTING_QUESTION, "--yes", "--citations", "2", cwd=tmp_path)
+    assert code == 0, err
+    cid = conversation_id(err)
+    event = next(e for e in await logged_events(qbot, cid) if e.event == "result")
+    printed = printed_citations(out)
+    assert sorted(printed) == list(range(1, len(event.data["rows"]) + 1))
+    for row in printed:
+        figure, items = await cite_all(qbot, cid, event.id, row)
+        total, listed, lines = printed[row]
+        assert total == figure == len(lines) == 1 and listed == "全部列出"
+        assert [without_what(line) for line in lines] == [expected_line(i) for i in items]
+        assert lines[0][3].startswith(f"{items[0]['columns']['direction']} ") and "快递" in lines[0][3]
+
+
+async def test_citations_all_pages_through_every_record_of_each_row(qbot, data_dir, tmp_path):
+    """The total of calls: a row of 8138 records, many of the route's pages (MAX_PAGE a page); the
+    printed records are the route's, in its order, and the ones plain SQL finds for the row."""
+    code, out, err = await ask(qbot.base, TOTAL_QUESTION, "--yes", "--citations", "all", cwd=tmp_path, timeout=120)
+    assert code == 0, err
+    cid = conversation_id(err)
+    event = next(e for e in await logged_events(qbot, cid) if e.event == "result")
+    printed = printed_citations(out)
+    assert sorted(printed) == list(range(1, len(event.data["rows"]) + 1))
+    every: set = set()
+    for row, cells in enumerate(event.data["rows"], start=1):
+        total, listed, lines = printed[row]
+        figure, items = await cite_all(qbot, cid, event.id, row, limit=97)
+        assert total == len(lines) == cells[1] == figure == len(items) and listed == "全部列出"
+        assert [without_what(line) for line in lines] == [expected_line(i) for i in items]
+        shown = {tuple(line[5:]) for line in lines}  # (short sha256, table, row id)
+        if cells[0] == "合计":
+            assert shown == every
+        else:
+            found = truth(data_dir, "SELECT f.sha256, c.source_table, c.source_rowid FROM calls c JOIN source_files f"
+                          " ON f.id = c.source_file_id JOIN nodes n ON n.id = c.node_id WHERE n.path = ?", [cells[0]])
+            assert shown == {(sha[:12], table, str(rowid)) for sha, table, rowid in found}
+            every |= shown
+    assert max(cells[1] for cells in event.data["rows"]) > MAX_PAGE  # more than one page of the route
+
+
+async def test_citations_carry_the_token(start_qbot, tmp_path):
+    """With authentication on, the citations route needs the examiner's token as every route does."""
+    qbot = await start_qbot(auth__tokens=[{"examiner": "alice", "sha256": token_hash("alice-secret")}])
+    code, out, err = await ask(qbot.base, SEED_QUESTION, "--yes", "--citations", "1", cwd=tmp_path,
+                               env={"QBOT_TOKEN": "alice-secret"})
+    assert code == 0, err
+    events = await logged_events(qbot, conversation_id(err), {"Authorization": "Bearer alice-secret"})
+    rows = next(e.data["rows"] for e in events if e.event == "result")
+    assert {row: total for row, (total, _, _) in printed_citations(out).items()} == \
+        {i: cells[3] for i, cells in enumerate(rows, start=1)}
+
+
+# A third party's analysis step (confirm_type 3) whose result records no query, so the citations
+# route cannot list its rows again (409 result_changed).
+QUERYLESS_ANALYSIS = '''
+from qbot.events import result
+from qbot.handlers import STATE_AWAITING_FILTER, STATE_COMPLETED
+
+
+class Tally:
+    confirm_type = 3
+    name = "tally"
+    form_schema = None
+    allowed_states = frozenset({STATE_AWAITING_FILTER})
+
+    async def run(self, ctx):
+        yield result("张伟 3 次", ["联系人", "次数"], [["张伟", 3]], [{"row": 1, "records": 3, "refs": []}])
+        ctx.set_state(STATE_COMPLETED)
+
+
+handler = Tally()
+'''
+
+
+async def test_citations_refused_is_one_line_and_exit_5(start_qbot, tmp_path, monkeypatch):
+    root = install_plugin(tmp_path / "site", "qbot_tally", {"tally": "qbot_tally:handler"},
+                          {"qbot_tally": QUERYLESS_ANALYSIS})
+    monkeypatch.syspath_prepend(str(root))
+    qbot = await start_qbot(plugins__disabled=["filter"])
+    code, out, err = await ask(qbot.base, SEED_QUESTION, "--yes", "--citations", "all", cwd=tmp_path)
+    assert code == 5, err
+    cid = conversation_id(err)
+    event = next(e for e in await logged_events(qbot, cid) if e.event == "result")
+    assert_table_matches(out, event.data)  # the result was shown; its records could not be
+    status, body = await qbot.api.get_json(f"/chat/conversation/{cid}/citations?event={event.id}&row=1")
+    assert status == 409
+    assert err.splitlines()[-1] == f"qbot ask: refused (409 result_changed): {body['error']['message']}"
+    assert not printed_citations(out)
+
+
+@pytest.mark.parametrize("count", ["0", "-2", "many", "３"])
+async def test_citations_count_is_all_or_from_1(tmp_path, count):
+    code, out, err = await ask(None, SEED_QUESTION, f"--citations={count}", cwd=tmp_path)
+    assert code == 2 and f"argument --citations: {count!r} is neither `all` nor a count from 1" in err

@@ -1,15 +1,20 @@
 """`qbot ask`: the seed's flow from a terminal, against a running qbot over its public HTTP API
 (design.md §2; the README's "The seed's three requests").
 
-    qbot ask "请问机主最近与谁打电话比较频繁？" [--case ID] [--yes] [--edit] [--server URL] [--token TOKEN]
+    qbot ask "请问机主最近与谁打电话比较频繁？" [--case ID] [--yes] [--edit] [--citations all|N]
+             [--server URL] [--token TOKEN]
 
 One new conversation (its id is shown on stderr), up to three steps, each a POST answered with an
 event stream: the question (confirm_type -1); "开始任务" (0) once the examiner agrees; "继续任务"
 (3) with the proposed filter form, reviewed and possibly edited. `message` text goes to stdout as
 it arrives; `status` events are one self-updating line on stderr when stderr is a terminal, plain
 lines otherwise; the `result` is printed as a table aligned for wide (CJK) characters, with its
-summary and sources. Text from the server is evidence-derived, so control characters in it are
-shown escaped, never sent to the terminal.
+summary and sources. With `--citations`, the records behind each row follow it (`GET …/citations`,
+page after page): all of them, or the first N of each row, under a heading with the row's count;
+one line a record: its time in the case's time zone, person, counterpart, what it was (direction,
+status, duration; a message's text) and its source (file, first 12 digits of its sha256, table,
+row id). Text from the server is evidence-derived, so control characters in it are shown
+escaped, never sent to the terminal.
 
 A stream that drops mid-turn is resumed with `GET …/events` and `Last-Event-ID`: each event is
 shown once. Ctrl-C during a turn stops it (`POST …/stop`) and waits briefly for its `done`; a
@@ -21,8 +26,9 @@ spaces); `#` lines are comments. A file that does not parse is refused with the 
 examiner may edit it again; an empty file cancels.
 
 Exit codes: 0 done; 1 a turn failed, or the examiner did not go on; 2 bad usage or configuration;
-5 the server refused a request (its message is printed); 6 the server could not be reached, did
-not answer as qbot does, or its stream was lost for good; 130 interrupted (Ctrl-C)."""
+5 the server refused a request (its message is printed), also the citations of a result it
+cannot list again (409 result_changed); 6 the server could not be reached, did not answer as
+qbot does, or its stream was lost for good; 130 interrupted (Ctrl-C)."""
 
 from __future__ import annotations
 
@@ -66,6 +72,15 @@ def resolve_api(server: str | None, load_config: Callable[[], Any]) -> str:
     return str(url.with_path(path).with_query(None).with_fragment(None)).rstrip("/")
 
 
+def per_row(text: str) -> int | None:
+    """`all` (None) or how many records to list under each row, from 1."""
+    if text == "all":
+        return None
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is neither `all` nor a count from 1")
+    return int(text)
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     for stream in (sys.stdout, sys.stderr):  # evidence text must never crash the output
         with contextlib.suppress(AttributeError, ValueError):
@@ -74,7 +89,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     try:
         api = resolve_api(args.server, lambda: load_settings(args))
         token = args.token or os.environ.get("QBOT_TOKEN") or None
-        return run_flow(api, token, args.question, args.case, args.yes, args.edit, display)
+        return run_flow(api, token, args.question, args.case, args.yes, args.edit, display, args.citations)
     except AskError as exc:
         display.note(str(exc))
         return exc.code
@@ -97,6 +112,8 @@ def add_command(commands: Any) -> None:
     ask.add_argument("--case", default="", metavar="ID", help="the case to ask about (default: the server's default case)")
     ask.add_argument("--yes", "-y", action="store_true", help="start the task and send the form without asking")
     ask.add_argument("--edit", action="store_true", help="edit the proposed filter form in $VISUAL or $EDITOR first")
+    ask.add_argument("--citations", type=per_row, default=0, metavar="all|N",
+                     help="after the result, list the records behind each row: all of them, or the first N")
     ask.add_argument("--server", metavar="URL", default=None,
                      help="the server (default: $QBOT_SERVER, else http://127.0.0.1 on the configured port); a URL "
                           "with no path gets the configured prefix")

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from qbot.client.citations import show_citations
 from qbot.client.display import Display, safe_cell
 from qbot.client.errors import EXIT_DONE, EXIT_FAILED
 from qbot.client.form import edit_form, form_text
@@ -36,7 +37,8 @@ def _prompt(display: Display, assume_yes: bool) -> Callable[[str], bool]:
 
 
 def run_flow(api: str, token: str | None, question: str, case_id: str, assume_yes: bool, edit: bool,
-             display: Display) -> int:
+             display: Display, citations: int | None) -> int:
+    """`citations`: the records listed under each result row; 0 none, None all of them."""
     conv = Conversation(api, token, case_id, display)
     confirm = _prompt(display, assume_yes)
 
@@ -82,6 +84,9 @@ def run_flow(api: str, token: str | None, question: str, case_id: str, assume_ye
         return EXIT_FAILED
 
     third = conv.step(3, button, form)
+    rows = len((third.result or {}).get("rows") or [])
+    if third.state == "completed" and citations != 0 and rows and third.result_event is not None:
+        show_citations(conv, third.result_event, rows, citations)
     return _ended(third, display, button, done_state="completed")
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import aiohttp
 
 from qbot.client.display import Display, render_result, safe_cell
-from qbot.client.errors import EXIT_REFUSED, EXIT_UNREACHABLE, AskError, Interrupted
+from qbot.client.errors import EXIT_UNREACHABLE, AskError, Interrupted, describe, refusal
 from qbot.client.sse import SseEvent, SseReader
 
 RESUME_PAUSES = (0.2, 0.5, 1.0, 2.0, 4.0)  # seconds before each try to resume a dropped stream
@@ -52,34 +52,8 @@ class TurnOutcome:
     confirm: dict[str, Any] | None = None
     clarify: dict[str, Any] | None = None  # the readings offered when the question has several
     result: dict[str, Any] | None = None
+    result_event: int | None = None  # its event id, which the citations route asks for
     errors: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, aiohttp.ClientConnectorError):
-        return exc.os_error.strerror or str(exc.os_error) or type(exc).__name__
-    if isinstance(exc, TimeoutError):
-        return "timed out"
-    return str(exc) or type(exc).__name__
-
-
-async def _refusal(resp: aiohttp.ClientResponse, url: str) -> AskError:
-    """A non-200 answer: qbot's JSON refusal ({"error": {code, message, details}}), or something
-    that is not qbot speaking."""
-    text = await resp.text(errors="replace")
-    try:
-        error = json.loads(text)["error"]
-        code, message = str(error["code"]), str(error["message"])
-    except (ValueError, KeyError, TypeError):
-        return AskError(f"{resp.method} {url} answered {resp.status} {resp.reason or ''}, not a qbot "
-                        f"refusal: {safe_cell(text[:200])!r}", EXIT_UNREACHABLE)
-    line = f"refused ({resp.status} {safe_cell(code)}): {safe_cell(message)}"
-    details = error.get("details")
-    if details not in (None, {}, []):
-        line += f"\n  details: {safe_cell(json.dumps(details, ensure_ascii=False))}"
-    if resp.status == 401:
-        line += "\n  give an examiner's token with --token or $QBOT_TOKEN (see `qbot token`)"
-    return AskError(line, EXIT_REFUSED)
 
 
 class Conversation:
@@ -182,11 +156,11 @@ class _Turn:
                     body = await resp.json()
                     self.display.note(f"stopped turn {body.get('turn_id')} ({body.get('state')})")
                     return
-                refusal = await _refusal(resp, url)
+                refused = await refusal(resp, url)
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-            self.display.note(f"could not stop the turn: POST {url}: {_describe(exc)}")
+            self.display.note(f"could not stop the turn: POST {url}: {describe(exc)}")
             return
-        self.display.note(f"stop {refusal}")
+        self.display.note(f"stop {refused}")
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -204,7 +178,7 @@ class _Turn:
         try:
             async with self.http.request(method, url, headers=headers, **kw) as resp:
                 if resp.status != 200:
-                    raise await _refusal(resp, url)
+                    raise await refusal(resp, url)
                 if resp.content_type != "text/event-stream":
                     raise AskError(f"{method} {url} answered {resp.content_type or 'no content type'}, not an event "
                                    "stream: is this a qbot server? (--server)", EXIT_UNREACHABLE)
@@ -217,7 +191,7 @@ class _Turn:
                             return
         except (aiohttp.ClientError, TimeoutError) as exc:
             if not answered and not self.started:
-                raise AskError(f"cannot reach the server: {method} {url}: {_describe(exc)}", EXIT_UNREACHABLE) from None
+                raise AskError(f"cannot reach the server: {method} {url}: {describe(exc)}", EXIT_UNREACHABLE) from None
 
     def _show(self, event: ServerEvent) -> None:
         if event.id is not None:
@@ -240,7 +214,7 @@ class _Turn:
         elif event.event == "clarify":
             outcome.clarify = data
         elif event.event == "result":
-            outcome.result = data
+            outcome.result, outcome.result_event = data, event.id
             self.display.block(render_result(data))
         elif event.event == "error":
             outcome.errors.append(data)
