@@ -85,6 +85,11 @@ export class Api {
   step(cid, body, signal) {
     return this.stream("POST", `/chat/conversation/${encodeURIComponent(cid)}`, { body, signal });
   }
+  // One page of the records behind row `row` of result event `event` (docs/api.md, Citations).
+  citations(cid, event, row, offset, signal) {
+    const query = new URLSearchParams({ event: String(event), row: String(row), limit: "100", offset: String(offset) });
+    return this.json("GET", `/chat/conversation/${encodeURIComponent(cid)}/citations?${query}`, { signal });
+  }
   events(cid, lastEventId, signal) {
     return this.stream("GET", `/chat/conversation/${encodeURIComponent(cid)}/events`, { lastEventId, signal });
   }
