@@ -1,17 +1,22 @@
-"""The console's citations panel, in Debian's Chromium against a real qbot server (the browser
-and page fixtures of tests/test_console.py): a row's citation lists every record behind it,
-paged as the route pages; a server gone, evidence changed since the result and a conversation
-deleted meanwhile are each said plainly. With QBOT_CONSOLE_SHOTS=DIR each state is also saved
-as a picture."""
+"""The console's citations panel and report button, in Debian's Chromium against a real qbot
+server (the browser and page fixtures of tests/test_console.py): a row's citation lists every
+record behind it, paged as the route pages; the report is downloaded with the examiner's token
+and holds the result's figures and hashes; a server gone, evidence changed since the result, a
+conversation deleted meanwhile and a server with no Chromium to print a PDF are each said plainly.
+With QBOT_CONSOLE_SHOTS=DIR each state is also saved as a picture."""
 
 from __future__ import annotations
 
 import sqlite3
+import subprocess
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+import pytest
+
 from qbot.app import create_app
+from qbot.auth import token_hash
 from qbot.config import load_config
 from qbot.server import runner_kwargs
 from tests.conftest import QbotTestServer
@@ -19,17 +24,20 @@ from tests.support import read_sse
 from tests.test_citations import cite_all
 from tests.test_console import Page, browser, expect, open_page  # noqa: F401 - the fixtures
 from tests.test_console_workbench import cid_of
+from tests.test_report import case_hashes, flat
 
+TOKEN = "alice-secret"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
 CALLS = 3  # the seed's ranking: the 通话次数 column, each row's figure
 
 
-async def answered(page: Page, running: Any) -> tuple[str, Any]:
+async def answered(page: Page, running: Any, headers: dict | None = None) -> tuple[str, Any]:
     """The seed's flow clicked through; (the conversation id, its result event as the API replays it)."""
     await page.open_filter_form()
     await page.click("#filter-submit")
     await page.last_turn_done("completed")
     cid = await cid_of(page)
-    async with running.api.session.get(running.api.url(f"/chat/conversation/{cid}/events")) as resp:
+    async with running.api.session.get(running.api.url(f"/chat/conversation/{cid}/events"), headers=headers) as resp:
         return cid, next(e for e in (await read_sse(resp)).events if e.event == "result")
 
 
@@ -94,12 +102,71 @@ async def test_a_citation_opens_and_shows_all_the_rows_behind_it(start_qbot, ope
     assert await page.evaluate("document.body.classList.contains('citing')") is False
 
 
-async def test_a_lost_server_or_changed_evidence_is_said_plainly(start_qbot, open_page, data_dir: Path) -> None:
+async def test_a_report_is_exported_from_the_console_with_the_right_figures(start_qbot, open_page,
+                                                                            data_dir: Path, tmp_path: Path) -> None:
+    """With authentication on: the report is fetched with the examiner's token and saved as a
+    file; the HTML opened in the browser and the PDF read back hold the figures and the hashes."""
+    running = await start_qbot(auth__tokens=[{"examiner": "alice", "sha256": token_hash(TOKEN)}])
+    page = await open_page(running.base, ready=False)
+    await page.fill("#token-input", TOKEN)
+    await page.click("#token-ok")
+    cid, result = await answered(page, running, AUTH)
+    data = result.data
+
+    async with page.expect_download() as downloading, page.expect_request(lambda r: "/report?" in r.url) as asked:
+        await page.click("#report-html")
+    request, download = await asked.value, await downloading.value
+    assert dict(parse_qsl(urlsplit(request.url).query)) == {"format": "html", "records": "50"}
+    assert (await request.all_headers())["authorization"] == f"Bearer {TOKEN}"
+    assert download.suggested_filename == f"qbot-report-{cid}.html"
+    saved = tmp_path / download.suggested_filename
+    await download.save_as(saved)
+    await expect(page.locator("#report-status")).to_contain_text(f"已导出 qbot-report-{cid}.html（")
+    await page.shot("report-exported")
+
+    report = await page.context.new_page()
+    await report.goto(saved.as_uri())  # the file as the examiner opens it
+    text = flat(await report.locator("body").inner_text())
+    await report.close()
+    assert flat(data["summary"]) in text
+    for n, row in enumerate(data["rows"], 1):
+        assert flat("".join(map(str, row))) in text  # the result table's row, cell by cell
+        figure = data["evidence"][n - 1]["records"]
+        listed = "全部列出" if figure <= 50 else "列出前50条"
+        assert f"第{n}行（{row[0]}，{row[1]}，{row[2]}）所依据的记录：共{figure}条，{listed}" in text
+    for source in data["sources"]:
+        assert source["sha256"] in text
+    assert all(h in text for h in case_hashes(data_dir))
+
+    async with page.expect_download(timeout=120_000) as downloading:
+        await page.click("#report-pdf")
+    download = await downloading.value
+    assert download.suggested_filename == f"qbot-report-{cid}.pdf"
+    pdf = tmp_path / download.suggested_filename
+    await download.save_as(pdf)
+    assert pdf.read_bytes().startswith(b"%PDF")
+    read = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True)
+    assert all(s["sha256"] in flat(read.stdout) for s in data["sources"])
+    assert f"共{data['evidence'][0]['records']}条" in flat(read.stdout)
+
+
+async def test_a_lost_server_changed_evidence_or_no_chromium_are_said_plainly(
+        start_qbot, open_page, data_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     running = await start_qbot()
     page = await open_page(running.base)
     cid, result = await answered(page, running)
     rows = page.locator(".result-table tbody tr")
     panel, error, more = page.locator("#citations"), page.locator("#citations-error"), page.locator("#citations-more")
+
+    # no Chromium on the server to print a PDF: the report button says so, and what to do instead
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr("qbot.report.pdf.DEFAULT_CHROMIUM", str(tmp_path / "chromium"))
+    await page.click("#report-pdf")
+    status = page.locator("#report-status")
+    await expect(status).to_have_text("导出 PDF 报告被拒绝（503 pdf_unavailable）：服务器上没有能打印 PDF 的 "
+                                      "Chromium；HTML 报告不需要它，请改为导出 HTML")
+    await expect(status).to_have_attribute("data-kind", "refused")
+    await page.shot("report-pdf-unavailable")
 
     # the server stops while the panel is open: the next page is said to be unreachable, the
     # records shown stay, and the same button reads on once the server is back

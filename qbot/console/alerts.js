@@ -24,6 +24,7 @@ const PLAIN = {
   result_changed: "证据库在这个结果生成之后有了变化（记录被导入或删除），已无法列出与结果一致的记录；请重新提问得到新的结果",
   conversation_not_found: "没有这个对话：它可能已被删除，或属于另一位检验员",
   result_not_found: "对话中找不到这个结果",
+  pdf_unavailable: "服务器上没有能打印 PDF 的 Chromium；HTML 报告不需要它，请改为导出 HTML",
 };
 
 // What to tell the examiner about `error`: { text, kind }. `what` names the action ("提问",

@@ -90,6 +90,14 @@ export class Api {
     const query = new URLSearchParams({ event: String(event), row: String(row), limit: "100", offset: String(offset) });
     return this.json("GET", `/chat/conversation/${encodeURIComponent(cid)}/citations?${query}`, { signal });
   }
+  // The report file as a Blob: a link cannot carry the Authorization header.
+  async report(cid, format) {
+    const query = new URLSearchParams({ format, records: "50" });
+    const accept = format === "pdf" ? "application/pdf" : "text/html";
+    const response = await this.fetch("GET", `/chat/conversation/${encodeURIComponent(cid)}/report?${query}`,
+      { headers: { Accept: accept } });
+    return response.blob();
+  }
   events(cid, lastEventId, signal) {
     return this.stream("GET", `/chat/conversation/${encodeURIComponent(cid)}/events`, { lastEventId, signal });
   }

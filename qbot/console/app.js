@@ -7,6 +7,7 @@ import { loadCases, loadNodes, selectedNodes } from "./cases.js";
 import { CitationPanel } from "./citations.js";
 import { ConversationList } from "./conversations.js";
 import { setupManage } from "./manage.js";
+import { setupReport } from "./report.js";
 import { readEvents } from "./sse.js";
 import { askToken } from "./token.js";
 import { Transcript } from "./transcript.js";
@@ -116,7 +117,8 @@ function leave() {
   conv = fresh(null);
   transcript.clear();
   manage.editing(false); // a title being edited belongs to the conversation left
-  citations.close(); // and so do the records shown
+  citations.close(); // and so do the records shown, and what a report said
+  report.clear();
 }
 
 function newConversation() {
@@ -308,6 +310,8 @@ const manage = setupManage(api, () => (conv.known ? { cid: conv.cid, title: conv
     if (conv.cid === cid) newConversation();
     refreshConversations();
   });
+
+const report = setupReport(api, () => (conv.known ? { cid: conv.cid } : null));
 
 async function start() {
   try {
