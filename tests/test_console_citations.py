@@ -58,6 +58,7 @@ async def test_a_citation_opens_and_shows_all_the_rows_behind_it(start_qbot, ope
 
     panel = page.locator("#citations")
     await expect(panel).to_be_visible()
+    await expect(tr).to_have_class("cited")  # the row the panel is about
     await expect(panel).to_have_attribute("data-shown", "100")
     await expect(page.locator("#citations-count")).to_have_text(
         f"共 {figure} 条记录，已显示 100 条（时间为案件时区 Asia/Shanghai）")
@@ -93,13 +94,25 @@ async def test_a_citation_opens_and_shows_all_the_rows_behind_it(start_qbot, ope
     await expect(first.locator(".record-columns dt")).to_have_text(list(item["columns"]))
     await expect(first.locator(".record-columns dd")).to_have_text([str(v) for v in item["columns"].values()])
 
-    # another row replaces it; closing hides it and gives the answer its width back
-    await page.locator(".result-table tbody tr").nth(1).locator(".open-citations").click()
+    # another row replaces it; closing (×, or Escape) hides it, gives the answer its width back
+    # and the keyboard focus back to the row's button
+    other = page.locator(".result-table tbody tr").nth(1)
+    await other.locator(".open-citations").click()
     second = result.data["evidence"][1]["records"]
     await expect(page.locator("#citations-count")).to_contain_text(f"共 {second} 条记录，已显示 {min(100, second)} 条")
+    await expect(tr).not_to_have_class("cited")
+    await expect(other).to_have_class("cited")
     await page.click("#citations-close")
     await expect(panel).to_be_hidden()
+    await expect(other).not_to_have_class("cited")
+    await expect(other.locator(".open-citations")).to_be_focused()
     assert await page.evaluate("document.body.classList.contains('citing')") is False
+    await page.keyboard.press("Enter")  # the focused button opens it again
+    await expect(panel).to_be_visible()
+    await expect(page.locator("#citations-close")).to_be_focused()
+    await page.keyboard.press("Escape")
+    await expect(panel).to_be_hidden()
+    await expect(other.locator(".open-citations")).to_be_focused()
 
 
 async def test_a_report_is_exported_from_the_console_with_the_right_figures(start_qbot, open_page,

@@ -11,10 +11,13 @@ const TABLES = { calls: "通话", messages: "消息", contacts: "联系人" };
 export class CitationPanel {
   constructor(api) {
     this.api = api;
-    this.cited = null; // { cid, event, row, records, label } of the row shown
+    this.cited = null; // { cid, event, row, records, label, button } of the row shown
     this.reading = null; // the AbortController of the page being read
-    $("citations-close").addEventListener("click", () => this.close());
+    $("citations-close").addEventListener("click", () => this.close(true));
     $("citations-more").addEventListener("click", () => this.load());
+    $("citations").addEventListener("keydown", (event) => {
+      if (event.key === "Escape") this.close(true);
+    });
   }
 
   open(cited) {
@@ -28,12 +31,18 @@ export class CitationPanel {
     $("citations-list").replaceChildren();
     $("citations").hidden = false;
     document.body.classList.add("citing");
+    cited.button.closest("tr").classList.add("cited"); // which row the panel is about
+    $("citations-close").focus(); // the keyboard follows: Escape closes it again
     this.load();
   }
 
-  close() {
+  // back: the examiner closed it, so focus returns to the row's button.
+  close(back = false) {
     this.reading?.abort();
     this.reading = null;
+    const button = this.cited?.button;
+    button?.closest("tr").classList.remove("cited");
+    if (back) button?.focus();
     this.cited = null;
     $("citations").hidden = true;
     document.body.classList.remove("citing");

@@ -5,7 +5,7 @@
 import { el } from "./dom.js";
 
 // eventId: the result event's SSE id, which names it to GET …/citations; onCite({ event, row,
-// records, label }) opens a row's records.
+// records, label, button }) opens a row's records.
 export function renderResult(result, eventId, onCite) {
   const box = el("div", null, null, "result");
   const head = el("div", box, null, "result-head");
@@ -48,7 +48,7 @@ export function renderResult(result, eventId, onCite) {
     const open = el("button", cited, `查看全部 ${records} 条`, "open-citations");
     open.type = "button";
     const label = `第 ${n + 1} 行：${row.join(" · ")}`;
-    open.addEventListener("click", () => onCite({ event: eventId, row: n + 1, records, label }));
+    open.addEventListener("click", () => onCite({ event: eventId, row: n + 1, records, label, button: open }));
   });
   if (!rows.length) el("p", box, "没有结果行。", "empty");
 
