@@ -10,7 +10,6 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -20,25 +19,14 @@ from qbot.auth import token_hash
 from qbot.config import load_config
 from qbot.server import runner_kwargs
 from tests.conftest import QbotTestServer
-from tests.support import read_sse
 from tests.test_citations import cite_all
-from tests.test_console import Page, browser, expect, open_page  # noqa: F401 - the fixtures
-from tests.test_console_workbench import cid_of
+from tests.test_console import browser, expect, open_page  # noqa: F401 - the fixtures
+from tests.test_console_workbench import answered
 from tests.test_report import case_hashes, flat
 
 TOKEN = "alice-secret"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 CALLS = 3  # the seed's ranking: the 通话次数 column, each row's figure
-
-
-async def answered(page: Page, running: Any, headers: dict | None = None) -> tuple[str, Any]:
-    """The seed's flow clicked through; (the conversation id, its result event as the API replays it)."""
-    await page.open_filter_form()
-    await page.click("#filter-submit")
-    await page.last_turn_done("completed")
-    cid = await cid_of(page)
-    async with running.api.session.get(running.api.url(f"/chat/conversation/{cid}/events"), headers=headers) as resp:
-        return cid, next(e for e in (await read_sse(resp)).events if e.event == "result")
 
 
 async def test_a_citation_opens_and_shows_all_the_rows_behind_it(start_qbot, open_page) -> None:

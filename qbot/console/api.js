@@ -86,8 +86,8 @@ export class Api {
     return this.stream("POST", `/chat/conversation/${encodeURIComponent(cid)}`, { body, signal });
   }
   // One page of the records behind row `row` of result event `event` (docs/api.md, Citations).
-  citations(cid, event, row, offset, signal) {
-    const query = new URLSearchParams({ event: String(event), row: String(row), limit: "100", offset: String(offset) });
+  citations(cid, event, row, offset, limit, signal) {
+    const query = new URLSearchParams({ event, row, offset, limit });
     return this.json("GET", `/chat/conversation/${encodeURIComponent(cid)}/citations?${query}`, { signal });
   }
   // The report file as a Blob: a link cannot carry the Authorization header.

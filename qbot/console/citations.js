@@ -7,6 +7,7 @@ import { el } from "./dom.js";
 
 const $ = (id) => document.getElementById(id);
 const TABLES = { calls: "通话", messages: "消息", contacts: "联系人" };
+const PAGE = 100; // records a request
 
 export class CitationPanel {
   constructor(api) {
@@ -56,7 +57,7 @@ export class CitationPanel {
     $("citations-more").disabled = true;
     $("citations-count").textContent = `共 ${this.total} 条记录，已显示 ${this.shown} 条；正在读取…`;
     try {
-      const page = await this.api.citations(cited.cid, cited.event, cited.row, this.next, reading.signal);
+      const page = await this.api.citations(cited.cid, cited.event, cited.row, this.next, PAGE, reading.signal);
       if (this.reading !== reading) return; // closed, or another row opened, meanwhile
       this.total = page.records;
       this.next = page.next_offset;
@@ -86,7 +87,7 @@ export class CitationPanel {
     const more = $("citations-more");
     more.hidden = this.next === null;
     more.disabled = false;
-    more.textContent = this.shown ? `再显示 ${Math.min(100, this.total - this.shown)} 条` : "重试";
+    more.textContent = this.shown ? `再显示 ${Math.min(PAGE, this.total - this.shown)} 条` : "重试";
   }
 }
 

@@ -16,12 +16,15 @@ export function setupReport(api, current) {
     status.textContent = text;
     status.dataset.kind = kind;
   };
+  const enable = (on) => {
+    for (const id of Object.values(BUTTONS)) $(id).disabled = !on;
+  };
 
   const save = async (format) => {
     const open = current();
     if (!open || busy) return;
     busy = true;
-    for (const id of Object.values(BUTTONS)) $(id).disabled = true;
+    enable(false);
     say(format === "pdf" ? "正在生成 PDF 报告（服务器打印，可能需要一些时间）…" : "正在生成报告…", "busy");
     const name = `qbot-report-${open.cid}.${format}`;
     let said;
@@ -33,7 +36,7 @@ export function setupReport(api, current) {
       said = [describe(error, `导出 ${format.toUpperCase()} 报告`).text, "refused"];
     } finally {
       busy = false;
-      for (const id of Object.values(BUTTONS)) $(id).disabled = false;
+      enable(true);
     }
     if (current()?.cid === open.cid) say(...said); // not over another conversation's tools
   };
