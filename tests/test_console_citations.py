@@ -105,14 +105,21 @@ async def test_a_citation_opens_and_shows_all_the_rows_behind_it(start_qbot, ope
 
 async def test_a_report_is_exported_from_the_console_with_the_right_figures(start_qbot, open_page,
                                                                             data_dir: Path, tmp_path: Path) -> None:
-    """With authentication on: the report is fetched with the examiner's token and saved as a
-    file; the HTML opened in the browser and the PDF read back hold the figures and the hashes."""
+    """With authentication on: the report (and a citation) is fetched with the examiner's token
+    and saved as a file; the HTML opened in the browser and the PDF read back hold the figures and
+    the hashes."""
     running = await start_qbot(auth__tokens=[{"examiner": "alice", "sha256": token_hash(TOKEN)}])
     page = await open_page(running.base, ready=False)
     await page.fill("#token-input", TOKEN)
     await page.click("#token-ok")
     cid, result = await answered(page, running, AUTH)
     data = result.data
+
+    # a citation is read with the token too
+    async with page.expect_request(lambda r: "/citations?" in r.url) as asked:
+        await page.locator(".result-table tbody tr").first.locator(".open-citations").click()
+    assert (await (await asked.value).all_headers())["authorization"] == f"Bearer {TOKEN}"
+    await expect(page.locator("#citations")).to_have_attribute("data-shown", "100")
 
     async with page.expect_download() as downloading, page.expect_request(lambda r: "/report?" in r.url) as asked:
         await page.click("#report-html")
