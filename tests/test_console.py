@@ -612,6 +612,15 @@ async def test_html_in_evidence_is_shown_as_text(start_qbot, data_dir: Path, tmp
     # the result's; window.__pwned below says no handler ever ran
     await expect(page.locator(".turn").last.locator(".table-moved")).to_have_count(1)
     await expect(transcript.locator("img, script, b, [onerror], [onmouseover]")).to_have_count(0)
+    # the citations panel lists each row's message, as text too
+    panel, bodies = page.locator("#citations"), []
+    for n in range(2):
+        await page.locator(".result-table tbody tr").nth(n).locator(".open-citations").click()
+        await expect(panel.locator("li.record")).to_have_count(1)
+        bodies.append(await panel.locator("li.record .record-columns").inner_text())
+        await expect(panel.locator("img, script, b, [onerror], [onmouseover]")).to_have_count(0)
+    assert all(any(literal in body for body in bodies) for literal in (
+        "<img src=x onerror=\"window.__pwned='img'\">", "<script>window.__pwned='script'</script>"))
     await page.hover(".result-table tbody tr td:nth-child(3)")
     assert await page.evaluate("window.__pwned") is None
 

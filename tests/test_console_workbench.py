@@ -20,7 +20,7 @@ from qbot.config import load_config
 from qbot.evidence.importing import import_paths
 from qbot.server import runner_kwargs
 from tests.conftest import QbotTestServer
-from tests.support import SEED_QUESTION, read_sse
+from tests.support import SEED_QUESTION, Sse, read_sse
 from tests.test_console import Page, browser, expect, open_page  # noqa: F401 - the fixtures
 from tests.test_rename import one_contact_case
 
@@ -29,6 +29,16 @@ SECOND_QUESTION = "张伟的电话号码是多少？"
 
 async def cid_of(page: Page) -> str:
     return await page.evaluate("localStorage.getItem('qbot.console.open')")
+
+
+async def answered(page: Page, running: Any, headers: dict | None = None) -> tuple[str, Sse]:
+    """The seed's flow clicked through; (the conversation id, its result event as the API replays it)."""
+    await page.open_filter_form()
+    await page.click("#filter-submit")
+    await page.last_turn_done("completed")
+    cid = await cid_of(page)
+    async with running.api.session.get(running.api.url(f"/chat/conversation/{cid}/events"), headers=headers) as resp:
+        return cid, next(e for e in (await read_sse(resp)).events if e.event == "result")
 
 
 async def test_rename_and_delete_survive_a_reload(start_qbot, open_page) -> None:
@@ -150,11 +160,7 @@ async def test_a_result_table_is_copied_as_tsv(start_qbot, open_page) -> None:
     running = await start_qbot()
     page = await open_page(running.base)
     await page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=running.base)
-    await page.open_filter_form()
-    await page.click("#filter-submit")
-    await page.last_turn_done("completed")
-    async with running.api.session.get(running.api.url(f"/chat/conversation/{await cid_of(page)}/events")) as resp:
-        result = next(e.data for e in (await read_sse(resp)).events if e.event == "result")
+    result = (await answered(page, running))[1].data
     await page.click(".result .copy-tsv")
     await expect(page.locator(".result .copy-status")).to_have_text(f"已复制 {len(result['rows'])} 行")
     copied = await page.evaluate("navigator.clipboard.readText()")

@@ -85,6 +85,19 @@ export class Api {
   step(cid, body, signal) {
     return this.stream("POST", `/chat/conversation/${encodeURIComponent(cid)}`, { body, signal });
   }
+  // One page of the records behind row `row` of result event `event` (docs/api.md, Citations).
+  citations(cid, event, row, offset, limit, signal) {
+    const query = new URLSearchParams({ event, row, offset, limit });
+    return this.json("GET", `/chat/conversation/${encodeURIComponent(cid)}/citations?${query}`, { signal });
+  }
+  // The report file as a Blob: a link cannot carry the Authorization header.
+  async report(cid, format) {
+    const query = new URLSearchParams({ format, records: "50" });
+    const accept = format === "pdf" ? "application/pdf" : "text/html";
+    const response = await this.fetch("GET", `/chat/conversation/${encodeURIComponent(cid)}/report?${query}`,
+      { headers: { Accept: accept } });
+    return response.blob();
+  }
   events(cid, lastEventId, signal) {
     return this.stream("GET", `/chat/conversation/${encodeURIComponent(cid)}/events`, { lastEventId, signal });
   }

@@ -4,8 +4,10 @@
 import { clearAlert, showAlert, showRefusal } from "./alerts.js";
 import { Api, Refusal } from "./api.js";
 import { loadCases, loadNodes, selectedNodes } from "./cases.js";
+import { CitationPanel } from "./citations.js";
 import { ConversationList } from "./conversations.js";
 import { setupManage } from "./manage.js";
+import { setupReport } from "./report.js";
 import { readEvents } from "./sse.js";
 import { askToken } from "./token.js";
 import { Transcript } from "./transcript.js";
@@ -18,7 +20,8 @@ const $ = (id) => document.getElementById(id);
 const prefix = document.querySelector('meta[name="qbot-prefix"]').content;
 const askExaminer = (refusal) => askToken(refusal, () => { api.token = null; });
 const api = new Api(prefix, askExaminer);
-const transcript = new Transcript($("transcript"));
+const citations = new CitationPanel(api);
+const transcript = new Transcript($("transcript"), (row) => citations.open({ cid: conv.cid, ...row }));
 const sidebar = new ConversationList(api, $("conversations"), $("more-conversations"), openConversation);
 let conv = fresh(null);
 
@@ -114,6 +117,8 @@ function leave() {
   conv = fresh(null);
   transcript.clear();
   manage.editing(false); // a title being edited belongs to the conversation left
+  citations.close(); // and so do the records shown, and what a report said
+  report.clear();
 }
 
 function newConversation() {
@@ -305,6 +310,8 @@ const manage = setupManage(api, () => (conv.known ? { cid: conv.cid, title: conv
     if (conv.cid === cid) newConversation();
     refreshConversations();
   });
+
+const report = setupReport(api, () => (conv.known ? { cid: conv.cid } : null));
 
 async function start() {
   try {

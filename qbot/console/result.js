@@ -1,9 +1,12 @@
-// A `result` event as the examiner reads it: the summary, the table with each row's evidence, the
-// source files; and the table copied as TSV, to paste into a spreadsheet or a report.
+// A `result` event as the examiner reads it: the summary, the table with each row's evidence (a
+// button opens all its records, citations.js), the source files; and the table copied as TSV, to
+// paste into a spreadsheet or a report.
 
 import { el } from "./dom.js";
 
-export function renderResult(result) {
+// eventId: the result event's SSE id, which names it to GET …/citations; onCite({ event, row,
+// records, label, button }) opens a row's records.
+export function renderResult(result, eventId, onCite) {
   const box = el("div", null, null, "result");
   const head = el("div", box, null, "result-head");
   el("h3", head, "分析结果");
@@ -39,7 +42,13 @@ export function renderResult(result) {
     for (const value of row) el("td", tr, value);
     const cited = el("td", tr, null, "evidence-cell");
     const entry = evidence.get(n + 1);
-    if (entry) cited.appendChild(renderEvidence(entry, sources));
+    if (!entry) return;
+    const records = renderEvidence(cited, entry, sources);
+    if (!eventId || !onCite) return; // an unrecorded result has no id to cite it by
+    const open = el("button", cited, `查看全部 ${records} 条`, "open-citations");
+    open.type = "button";
+    const label = `第 ${n + 1} 行：${row.join(" · ")}`;
+    open.addEventListener("click", () => onCite({ event: eventId, row: n + 1, records, label, button: open }));
   });
   if (!rows.length) el("p", box, "没有结果行。", "empty");
 
@@ -55,8 +64,10 @@ export function renderResult(result) {
   return box;
 }
 
-function renderEvidence(entry, sources) {
-  const details = el("details", null, null, "evidence");
+// The refs the result itself lists, under a summary of how many records the row rests on
+// (returned).
+function renderEvidence(cell, entry, sources) {
+  const details = el("details", cell, null, "evidence");
   const refs = entry.refs ?? [];
   const cited = refs.reduce((n, ref) => n + (ref.rowids?.length ?? (ref.rowid !== undefined ? 1 : 0)), 0);
   const records = entry.records ?? cited;
@@ -70,7 +81,7 @@ function renderEvidence(entry, sources) {
     el("span", li, (ref.rowids ?? [ref.rowid]).join(", "), "rowids");
     if (source.sha256) el("code", li, ` sha256 ${source.sha256.slice(0, 12)}…`, "sha256");
   }
-  return details;
+  return records;
 }
 
 // One line per row, cells separated by tabs; a tab or line break inside a cell would split it,

@@ -19,8 +19,10 @@ const FIELD_LABELS = {
 };
 
 export class Transcript {
-  constructor(root) {
+  // onCite(row) opens a result row's records (result.js).
+  constructor(root, onCite) {
     this.root = root;
+    this.onCite = onCite;
     this.clear();
   }
 
@@ -54,7 +56,7 @@ export class Transcript {
       case "decline": el("p", turn.body, `未作答：${data.reason ?? ""}`, "confirm-note"); break;
       case "result":
         dropNarrativeCopies(turn.body, data.columns ?? []);
-        turn.body.appendChild(renderResult(data));
+        turn.body.appendChild(renderResult(data, id, this.onCite));
         break;
       case "error": {
         const box = el("div", turn.body, null, "event-error");
