@@ -32,6 +32,7 @@ from marshmallow import Schema, ValidationError
 from qbot.authenticators import EXAMINER_NAME, EXAMINER_PATTERN, EXAMINER_RULE, Authenticator, Presented, Refused
 from qbot.authconfig import AuthConfig
 from qbot.config import ConfigError, describe_errors
+from qbot.domain_errors import CaseNotFound
 from qbot.errors import ApiError
 from qbot.registry import PluginError, distribution
 
@@ -291,6 +292,5 @@ async def visible_case(store: Any, auth: AuthConfig, who: str, case_id: str) -> 
     case = await store.get_case(case_id)
     if case is None or not auth.may_see(who, case.id):
         known = [c.id for c in await store.list_cases() if auth.may_see(who, c.id)]
-        raise ApiError(404, "case_not_found", f"no case {case_id[:80]!r}; known cases: {known}",
-                       {"known_cases": known})
+        raise CaseNotFound(case_id, known)
     return case

@@ -15,8 +15,9 @@ from qbot.appkeys import CONFIG, ENGINE, LOG, STORE
 from qbot.auth import visible_case
 from qbot.contract import DEFAULT_PAGE, MAX_EVENT_ID, MAX_OFFSET, MAX_PAGE
 from qbot.convlog import ConversationLog
-from qbot.engine.answer import Answer, Basis, Scope
-from qbot.engine.recompute import ResultChanged, recompute
+from qbot.engine.answer import Basis, Scope
+from qbot.domain_errors import ResultNotFound
+from qbot.engine.recompute import recompute
 from qbot.errors import ApiError
 from qbot.events import dumps
 from qbot.evidence.cited import Cited
@@ -36,23 +37,11 @@ class CitationQuery(Schema):
 
 
 async def logged_result(log: ConversationLog, cid: str, event_id: int) -> tuple[dict[str, Any], str]:
-    """(the data of result event `event_id`, its turn id), or 404 naming the result events."""
+    """(the data of result event `event_id`, its turn id); ResultNotFound names the result events."""
     event = await log.event(cid, event_id)
     if event is None or event.event != "result":
-        ids = await log.event_ids(cid, "result")
-        raise ApiError(404, "result_not_found",
-                       f"event {event_id} of conversation {cid} is not a result; its result events: {ids}",
-                       {"result_events": ids})
+        raise ResultNotFound(cid, event_id, await log.event_ids(cid, "result"))
     return orjson.loads(event.data), event.turn_id
-
-
-async def _recomputed(app: Any, case: Any, result: dict[str, Any], package_nodes: list[Any]
-                      ) -> tuple[Scope, Answer]:
-    """The logged result worked out again, or 409 when the evidence no longer gives it."""
-    try:
-        return await recompute(app[ENGINE], case, result, package_nodes)
-    except ResultChanged as exc:
-        raise ApiError(409, "result_changed", str(exc)) from None
 
 
 async def records_of(scope: Scope, basis: Basis, offset: int, limit: int) -> tuple[int, list[Cited]]:
@@ -86,7 +75,9 @@ async def citation_page(app: Any, conv: Any, event_id: int, row: int, offset: in
                        f"{len(rows)} rows: give 1 to {len(rows)})", {"row": [f"must be from 1 to {len(rows)}"]})
     case = await visible_case(store, app[CONFIG].auth, conv.owner, conv.case_id)
     turn = next((t for t in await log.turns(conv.id) if t.id == turn_id), None)
-    scope, answer = await _recomputed(app, case, result, (turn.request.get("package_nodes") if turn else None) or [])
+    # ResultChanged when the evidence no longer gives the logged figures
+    scope, answer = await recompute(app[ENGINE], case, result,
+                                    (turn.request.get("package_nodes") if turn else None) or [])
     total, page = await records_of(scope, answer.basis[row - 1], offset, limit)
     return {
         "conversation_id": conv.id, "event": event_id, "row": row, "columns": result.get("columns", []),

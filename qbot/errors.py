@@ -31,11 +31,3 @@ class ApiError(Exception):
 
 def error_body(code: str, message: str, details: Any = None) -> str:
     return dumps({"error": {"code": code, "message": message, "details": details}})
-
-
-def conversation_not_found(conversation_id: str) -> ApiError:
-    """One answer for an id that does not exist and for another examiner's, byte for byte, on
-    every route: it must not tell which."""
-    return ApiError(404, "conversation_not_found",
-                    f"no conversation {conversation_id} of yours; a conversation begins with confirm_type -1 "
-                    "(a question)")

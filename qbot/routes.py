@@ -11,7 +11,8 @@ from marshmallow import ValidationError
 from qbot import __version__, logs
 from qbot.appkeys import CONFIG, LOG, METRICS, REGISTRY, RUNNER, STEP_SCHEMA, STORE
 from qbot.auth import examiner, visible_case
-from qbot.errors import ApiError, conversation_not_found
+from qbot.domain_errors import ConversationBusy, ConversationNotFound, NoRunningTurn
+from qbot.errors import ApiError
 from qbot.events import dumps
 from qbot.ids import SAFE_ID, SAFE_ID_RULE
 from qbot.jsonbody import parse_object, read_body
@@ -76,7 +77,7 @@ def _stream(request: web.Request) -> EventStream:
 async def _visible_conversation(request: web.Request, cid: str):
     conv = await request.app[RUNNER].rows.get(cid)
     if conv is None or conv.deleted or conv.owner != _owner(request):
-        raise conversation_not_found(cid)
+        raise ConversationNotFound(cid)
     return conv
 
 
@@ -167,7 +168,7 @@ async def stop_turn(request: web.Request) -> web.Response:
     await _visible_conversation(request, cid)
     turn = await request.app[RUNNER].cancel(cid)
     if turn is None:
-        raise ApiError(409, "no_running_turn", f"conversation {cid} has no running turn to stop")
+        raise NoRunningTurn(cid)
     # Usually cancelled; a turn that was already writing its ending keeps that ending.
     return web.json_response({"conversation_id": cid, "turn_id": turn.id, "state": turn.outcome}, dumps=dumps)
 
@@ -250,7 +251,7 @@ async def delete_conversation(request: web.Request) -> web.Response:
     runner = request.app[RUNNER]
     async with runner.lock(cid):  # no turn may begin while the conversation is being deleted
         if cid in runner.running:
-            raise ApiError(409, "conversation_busy", f"conversation {cid} has a turn running; stop it first")
+            raise ConversationBusy(f"conversation {cid} has a turn running; stop it first")
         await request.app[LOG].delete(cid)
         runner.rows.forget(cid)
     return web.json_response({"conversation_id": cid, "deleted": True}, dumps=dumps)

@@ -15,11 +15,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+from qbot import domain_errors
 from qbot import registry as plugin_registry
 from qbot.app import create_app
 from qbot.config import Config, env_name, load_config
+from qbot.domain_errors import DomainError
 from qbot.events import HANDLER_EVENTS, RUNNER_EVENTS
-from qbot.middlewares import _HTTP_CODES
+from qbot.middlewares import _HTTP_CODES, REFUSALS
 from qbot.settings import declared
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -141,7 +143,7 @@ def raised_refusals() -> set[tuple[int, str]]:
     for path in [*(ROOT / "qbot").rglob("*.py"), *(ROOT / "plugins").rglob("*.py")]:
         for status, code in re.findall(r'ApiError\(\s*(\d{3})\s*,\s*"([a-z0-9_]+)"', text(path)):
             found.add((int(status), code))
-    return found | set(_HTTP_CODES.items())
+    return found | set(_HTTP_CODES.items()) | {(r.status, r.code) for r in REFUSALS.values()}
 
 
 def test_the_refusal_scan_finds_refusals():
@@ -154,6 +156,26 @@ def test_the_refusal_scan_finds_refusals():
 def test_every_refusal_is_documented_with_its_status(status, code):
     row = rf"^\| {status} \| `{code}` \|"
     assert re.search(row, text(API), re.MULTILINE), f"docs/api.md: the refusals table has no row {status} `{code}`"
+
+
+def documented_refusals() -> dict[str, int]:
+    """docs/api.md's refusals table: code -> status."""
+    rows = re.findall(r"^\| (\d{3}) \| `([a-z0-9_]+)` \|", text(API), re.MULTILINE)
+    assert len(rows) == len({code for _, code in rows}), "a code is documented twice"
+    return {code: int(status) for status, code in rows}
+
+
+def test_every_error_of_the_domain_has_its_refusal():
+    """An error added to qbot.domain_errors without its table entry would answer 500."""
+    errors = {e for e in vars(domain_errors).values() if isinstance(e, type) and issubclass(e, DomainError)}
+    assert len(errors) > 10 and errors - set(REFUSALS) == {DomainError}
+
+
+@pytest.mark.parametrize("error", list(REFUSALS), ids=lambda error: error.__name__)
+def test_each_domain_error_refuses_with_its_documented_status_and_code(error):
+    refusal = REFUSALS[error]
+    assert documented_refusals().get(refusal.code) == refusal.status, \
+        f"{error.__name__}: the table gives {refusal.status} `{refusal.code}`, docs/api.md does not"
 
 
 def test_docs_link_each_other_from_the_readme():
