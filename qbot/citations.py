@@ -18,7 +18,7 @@ from qbot.convlog import ConversationLog
 from qbot.engine.answer import Basis, Scope
 from qbot.domain_errors import ResultNotFound
 from qbot.engine.recompute import recompute
-from qbot.errors import ApiError
+from qbot.errors import refuse
 from qbot.events import dumps
 from qbot.evidence.cited import Cited
 from qbot.routes import _conversation_id, _visible_conversation
@@ -71,8 +71,8 @@ async def citation_page(app: Any, conv: Any, event_id: int, row: int, offset: in
     result, turn_id = await logged_result(log, conv.id, event_id)
     rows = result.get("rows") or []
     if row > len(rows):
-        raise ApiError(400, "invalid_request", f"invalid query: fields row (result {event_id} has "
-                       f"{len(rows)} rows: give 1 to {len(rows)})", {"row": [f"must be from 1 to {len(rows)}"]})
+        raise refuse("invalid_request", f"invalid query: fields row (result {event_id} has "
+                     f"{len(rows)} rows: give 1 to {len(rows)})", {"row": [f"must be from 1 to {len(rows)}"]})
     case = await visible_case(store, app[CONFIG].auth, conv.owner, conv.case_id)
     turn = next((t for t in await log.turns(conv.id) if t.id == turn_id), None)
     # ResultChanged when the evidence no longer gives the logged figures
@@ -93,8 +93,8 @@ async def get_citations(request: web.Request) -> web.Response:
         asked = CitationQuery().load(dict(request.query))
     except ValidationError as exc:
         names = ", ".join(sorted(map(str, exc.messages))) if isinstance(exc.messages, dict) else ""
-        raise ApiError(400, "invalid_request", f"invalid query: fields {names}; accepted: event (a result "
-                       f"event id), row (from 1), offset (from 0), limit (1 to {MAX_PAGE})", exc.messages) from None
+        raise refuse("invalid_request", f"invalid query: fields {names}; accepted: event (a result "
+                     f"event id), row (from 1), offset (from 0), limit (1 to {MAX_PAGE})", exc.messages) from None
     conv = await _visible_conversation(request, cid)
     return web.json_response(await citation_page(request.app, conv, asked["event"], asked["row"],
                                                  asked["offset"], asked["limit"]), dumps=dumps)

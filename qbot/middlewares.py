@@ -14,7 +14,7 @@ from aiohttp import web
 from qbot import domain_errors as domain
 from qbot.appkeys import CONFIG, METRICS
 from qbot.engine.errors import UnknownNodes
-from qbot.errors import ApiError
+from qbot.errors import ApiError, refuse
 from qbot.jsonbody import ClientGone
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,7 @@ async def error_middleware(request: web.Request, handler: Any) -> web.StreamResp
         return exc.response()
     except ClientGone:  # left mid-body: nobody reads this answer, and it is no failure of ours
         log.info("client left before its body arrived on %s %s", request.method, request.path)
-        return ApiError(400, "client_gone", "the request body was cut off").response()
+        return refuse("client_gone", "the request body was cut off").response()
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
@@ -107,6 +107,6 @@ async def error_middleware(request: web.Request, handler: Any) -> web.StreamResp
         refused = refusal_of(exc)
         if refused is None:
             log.exception("unhandled error on %s %s", request.method, request.path)
-            refused = ApiError(500, "internal_error", "the server failed on this request; it is logged")
+            refused = refuse("internal_error", "the server failed on this request; it is logged")
         request.app[METRICS].refused(refused.code, refused.status)
         return refused.response()

@@ -12,7 +12,7 @@ from qbot import __version__, logs
 from qbot.appkeys import CONFIG, LOG, METRICS, REGISTRY, RUNNER, STEP_SCHEMA, STORE
 from qbot.auth import examiner, visible_case
 from qbot.domain_errors import ConversationBusy, ConversationNotFound, NoRunningTurn
-from qbot.errors import ApiError
+from qbot.errors import ApiError, refuse
 from qbot.events import dumps
 from qbot.ids import SAFE_ID, SAFE_ID_RULE
 from qbot.jsonbody import parse_object, read_body
@@ -49,7 +49,7 @@ def setup_routes(app: web.Application, prefix: str) -> list[web.AbstractRoute]:
 def _conversation_id(request: web.Request) -> str:
     cid = request.match_info["conversation_id"]
     if not SAFE_ID.fullmatch(cid):
-        raise ApiError(400, "invalid_conversation_id", f"conversation id {cid[:80]!r} is not {SAFE_ID_RULE}")
+        raise refuse("invalid_conversation_id", f"conversation id {cid[:80]!r} is not {SAFE_ID_RULE}")
     logs.CONVERSATION_ID.set(cid)  # this request's log lines, and its turn's, name the conversation
     return cid
 
@@ -64,7 +64,7 @@ def _last_event_id(request: web.Request) -> int | None:
     if raw is None or raw == "":
         return None
     if not LAST_EVENT_ID.fullmatch(raw):
-        raise ApiError(400, "invalid_last_event_id", f"Last-Event-ID {raw[:40]!r} is not a non-negative integer")
+        raise refuse("invalid_last_event_id", f"Last-Event-ID {raw[:40]!r} is not a non-negative integer")
     return int(raw)
 
 
@@ -83,7 +83,7 @@ async def _visible_conversation(request: web.Request, cid: str):
 
 def _schema_error(exc: ValidationError, where: str) -> ApiError:
     fields = sorted(exc.messages) if isinstance(exc.messages, dict) else []
-    return ApiError(400, "invalid_request", f"invalid {where}: fields {', '.join(map(str, fields))}", exc.messages)
+    return refuse("invalid_request", f"invalid {where}: fields {', '.join(map(str, fields))}", exc.messages)
 
 
 async def post_step(request: web.Request) -> web.StreamResponse:
@@ -94,15 +94,15 @@ async def post_step(request: web.Request) -> web.StreamResponse:
     except ValidationError as exc:
         raise _schema_error(exc, "request body") from None
     if data["conversation_id"] not in (None, "", cid):
-        raise ApiError(400, "conversation_id_mismatch",
-                       f"the body's conversation_id {data['conversation_id'][:80]!r} differs from the path's {cid!r}")
+        raise refuse("conversation_id_mismatch",
+                     f"the body's conversation_id {data['conversation_id'][:80]!r} differs from the path's {cid!r}")
     registry = request.app[REGISTRY]
     registered = registry.get(data["confirm_type"])
     if registered is None:
         known = {ct: r.handler.name for ct, r in registry.items()}
-        raise ApiError(400, "unknown_confirm_type",
-                       f"confirm_type {str(data['confirm_type'])[:20]} is not registered; registered: {known}",
-                       {"registered": sorted(known)})
+        raise refuse("unknown_confirm_type",
+                     f"confirm_type {str(data['confirm_type'])[:20]} is not registered; registered: {known}",
+                     {"registered": sorted(known)})
     runner = request.app[RUNNER]
     log = request.app[LOG]
 
@@ -204,11 +204,11 @@ async def list_conversations(request: web.Request) -> web.Response:
     except ValueError:
         limit = -1
     if not 1 <= limit <= 500:
-        raise ApiError(400, "invalid_limit", "limit must be an integer from 1 to 500")
+        raise refuse("invalid_limit", "limit must be an integer from 1 to 500")
     before = request.query.get("before")
     if before and not CURSOR.fullmatch(before):
-        raise ApiError(400, "invalid_cursor", f"before {before[:80]!r} is not the `next` of a previous page "
-                                              "(updated_at|conversation_id), URL-encoded; leave it out for the first page")
+        raise refuse("invalid_cursor", f"before {before[:80]!r} is not the `next` of a previous page "
+                                       "(updated_at|conversation_id), URL-encoded; leave it out for the first page")
     rows = await request.app[LOG].conversations(limit + 1, before, owner=_owner(request),
                                                 case_id=_case_filter(request))
     page, more = rows[:limit], len(rows) > limit
@@ -226,8 +226,8 @@ def _case_filter(request: web.Request) -> str | None:
     try:
         return LIST_QUERY.load(dict(request.query)).get("case_id")
     except ValidationError as exc:
-        raise ApiError(400, "invalid_case_id", f"case_id {request.query['case_id'][:80]!r} is not {SAFE_ID_RULE}",
-                       exc.messages) from None
+        raise refuse("invalid_case_id", f"case_id {request.query['case_id'][:80]!r} is not {SAFE_ID_RULE}",
+                     exc.messages) from None
 
 
 async def rename_conversation(request: web.Request) -> web.Response:
