@@ -15,8 +15,8 @@ from qbot.appkeys import CONFIG, ENGINE, LOG, STORE
 from qbot.auth import visible_case
 from qbot.contract import DEFAULT_PAGE, MAX_EVENT_ID, MAX_OFFSET, MAX_PAGE
 from qbot.convlog import ConversationLog
-from qbot.engine.answer import Basis, Scope
 from qbot.domain_errors import ResultNotFound
+from qbot.engine.answer import Basis, Scope
 from qbot.engine.recompute import recompute
 from qbot.errors import refuse
 from qbot.events import dumps

@@ -30,7 +30,6 @@ _HTTP_CODES = {
 }
 
 
-
 class Refusal(NamedTuple):
     status: int
     code: str
