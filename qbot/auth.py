@@ -32,7 +32,8 @@ from marshmallow import Schema, ValidationError
 from qbot.authenticators import EXAMINER_NAME, EXAMINER_PATTERN, EXAMINER_RULE, Authenticator, Presented, Refused
 from qbot.authconfig import AuthConfig
 from qbot.config import ConfigError, describe_errors
-from qbot.errors import ApiError
+from qbot.domain_errors import CaseNotFound
+from qbot.errors import refuse
 from qbot.registry import PluginError, distribution
 
 log = logging.getLogger(__name__)
@@ -271,14 +272,14 @@ def auth_middleware(loaded: Loaded, prefix: str) -> Any:
         try:
             who = await authenticator.authenticate(presented)
         except Refused as refused:
-            raise ApiError(401, "unauthorized", refused.message, refused.details,
-                           headers={"WWW-Authenticate": refused.challenge or authenticator.challenge}) from None
+            raise refuse("unauthorized", refused.message, refused.details,
+                         headers={"WWW-Authenticate": refused.challenge or authenticator.challenge}) from None
         if not isinstance(who, str) or not EXAMINER_NAME.fullmatch(who):
             log.error("authenticator '%s' from %s named %r, not an examiner's name (%s); request refused",
                       loaded.name, loaded.distribution, who if isinstance(who, str) else type(who).__name__,
                       EXAMINER_RULE)
-            raise ApiError(401, "unauthorized", f"the authenticator named no valid examiner: names are {EXAMINER_RULE}",
-                           {"accepted": EXAMINER_PATTERN}, headers={"WWW-Authenticate": authenticator.challenge})
+            raise refuse("unauthorized", f"the authenticator named no valid examiner: names are {EXAMINER_RULE}",
+                         {"accepted": EXAMINER_PATTERN}, headers={"WWW-Authenticate": authenticator.challenge})
         request[EXAMINER] = who
         return await handler(request)
 
@@ -291,6 +292,5 @@ async def visible_case(store: Any, auth: AuthConfig, who: str, case_id: str) -> 
     case = await store.get_case(case_id)
     if case is None or not auth.may_see(who, case.id):
         known = [c.id for c in await store.list_cases() if auth.may_see(who, c.id)]
-        raise ApiError(404, "case_not_found", f"no case {case_id[:80]!r}; known cases: {known}",
-                       {"known_cases": known})
+        raise CaseNotFound(case_id, known)
     return case

@@ -15,9 +15,10 @@ from qbot.appkeys import CONFIG, ENGINE, LOG, STORE
 from qbot.auth import visible_case
 from qbot.contract import DEFAULT_PAGE, MAX_EVENT_ID, MAX_OFFSET, MAX_PAGE
 from qbot.convlog import ConversationLog
-from qbot.engine.answer import Answer, Basis, Scope
-from qbot.engine.recompute import ResultChanged, recompute
-from qbot.errors import ApiError
+from qbot.domain_errors import ResultNotFound
+from qbot.engine.answer import Basis, Scope
+from qbot.engine.recompute import recompute
+from qbot.errors import refuse
 from qbot.events import dumps
 from qbot.evidence.cited import Cited
 from qbot.routes import _conversation_id, _visible_conversation
@@ -36,23 +37,11 @@ class CitationQuery(Schema):
 
 
 async def logged_result(log: ConversationLog, cid: str, event_id: int) -> tuple[dict[str, Any], str]:
-    """(the data of result event `event_id`, its turn id), or 404 naming the result events."""
+    """(the data of result event `event_id`, its turn id); ResultNotFound names the result events."""
     event = await log.event(cid, event_id)
     if event is None or event.event != "result":
-        ids = await log.event_ids(cid, "result")
-        raise ApiError(404, "result_not_found",
-                       f"event {event_id} of conversation {cid} is not a result; its result events: {ids}",
-                       {"result_events": ids})
+        raise ResultNotFound(cid, event_id, await log.event_ids(cid, "result"))
     return orjson.loads(event.data), event.turn_id
-
-
-async def _recomputed(app: Any, case: Any, result: dict[str, Any], package_nodes: list[Any]
-                      ) -> tuple[Scope, Answer]:
-    """The logged result worked out again, or 409 when the evidence no longer gives it."""
-    try:
-        return await recompute(app[ENGINE], case, result, package_nodes)
-    except ResultChanged as exc:
-        raise ApiError(409, "result_changed", str(exc)) from None
 
 
 async def records_of(scope: Scope, basis: Basis, offset: int, limit: int) -> tuple[int, list[Cited]]:
@@ -82,11 +71,13 @@ async def citation_page(app: Any, conv: Any, event_id: int, row: int, offset: in
     result, turn_id = await logged_result(log, conv.id, event_id)
     rows = result.get("rows") or []
     if row > len(rows):
-        raise ApiError(400, "invalid_request", f"invalid query: fields row (result {event_id} has "
-                       f"{len(rows)} rows: give 1 to {len(rows)})", {"row": [f"must be from 1 to {len(rows)}"]})
+        raise refuse("invalid_request", f"invalid query: fields row (result {event_id} has "
+                     f"{len(rows)} rows: give 1 to {len(rows)})", {"row": [f"must be from 1 to {len(rows)}"]})
     case = await visible_case(store, app[CONFIG].auth, conv.owner, conv.case_id)
     turn = next((t for t in await log.turns(conv.id) if t.id == turn_id), None)
-    scope, answer = await _recomputed(app, case, result, (turn.request.get("package_nodes") if turn else None) or [])
+    # ResultChanged when the evidence no longer gives the logged figures
+    scope, answer = await recompute(app[ENGINE], case, result,
+                                    (turn.request.get("package_nodes") if turn else None) or [])
     total, page = await records_of(scope, answer.basis[row - 1], offset, limit)
     return {
         "conversation_id": conv.id, "event": event_id, "row": row, "columns": result.get("columns", []),
@@ -102,8 +93,8 @@ async def get_citations(request: web.Request) -> web.Response:
         asked = CitationQuery().load(dict(request.query))
     except ValidationError as exc:
         names = ", ".join(sorted(map(str, exc.messages))) if isinstance(exc.messages, dict) else ""
-        raise ApiError(400, "invalid_request", f"invalid query: fields {names}; accepted: event (a result "
-                       f"event id), row (from 1), offset (from 0), limit (1 to {MAX_PAGE})", exc.messages) from None
+        raise refuse("invalid_request", f"invalid query: fields {names}; accepted: event (a result "
+                     f"event id), row (from 1), offset (from 0), limit (1 to {MAX_PAGE})", exc.messages) from None
     conv = await _visible_conversation(request, cid)
     return web.json_response(await citation_page(request.app, conv, asked["event"], asked["row"],
                                                  asked["offset"], asked["limit"]), dumps=dumps)

@@ -1,5 +1,6 @@
 """A refusal: JSON `{"error": {"code", "message", "details"}}` that says what was wrong and what
-is accepted."""
+is accepted. The request layer raises its own with `refuse`; the runner's, the engine's and the
+log's errors carry no status and become refusals at the edge (`qbot.middlewares.REFUSALS`)."""
 
 from __future__ import annotations
 
@@ -29,13 +30,28 @@ class ApiError(Exception):
         return response
 
 
+# The request layer's own refusals, by code: their status. Reading, parsing and guarding a
+# request, authentication, the views' checks of their parameters, the console's files and the
+# error middleware's own; the runner's, the engine's and the log's are qbot.middlewares.REFUSALS.
+REQUEST_REFUSALS: dict[str, int] = {
+    "invalid_json": 400, "invalid_request": 400, "invalid_body": 400, "client_gone": 400,
+    "unknown_confirm_type": 400, "conversation_id_mismatch": 400, "invalid_conversation_id": 400,
+    "invalid_last_event_id": 400, "invalid_limit": 400, "invalid_case_id": 400, "invalid_cursor": 400,
+    "unauthorized": 401,
+    "origin_not_allowed": 403, "host_not_allowed": 403,
+    "not_found": 404,
+    "body_timeout": 408,
+    "unsupported_media_type": 415,
+    "internal_error": 500,
+    "pdf_unavailable": 503,
+}
+
+
+def refuse(code: str, message: str, details: Any = None, headers: dict[str, str] | None = None,
+           close_connection: bool = False) -> ApiError:
+    """The request layer's refusal `code`, with its status from REQUEST_REFUSALS."""
+    return ApiError(REQUEST_REFUSALS[code], code, message, details, headers, close_connection)
+
+
 def error_body(code: str, message: str, details: Any = None) -> str:
     return dumps({"error": {"code": code, "message": message, "details": details}})
-
-
-def conversation_not_found(conversation_id: str) -> ApiError:
-    """One answer for an id that does not exist and for another examiner's, byte for byte, on
-    every route: it must not tell which."""
-    return ApiError(404, "conversation_not_found",
-                    f"no conversation {conversation_id} of yours; a conversation begins with confirm_type -1 "
-                    "(a question)")

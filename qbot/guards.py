@@ -17,7 +17,7 @@ from typing import Any
 from aiohttp import web
 from yarl import URL
 
-from qbot.errors import ApiError
+from qbot.errors import refuse
 
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.", "ip6-localhost"})
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -70,19 +70,19 @@ class Guard:
         host = request.headers.get("Host")
         if not self.host_allowed(host):
             accepted = sorted(self.allowed_hosts) + (["localhost", "127.0.0.1", "[::1]"] if self.loopback_only else [])
-            raise ApiError(403, "host_not_allowed",
-                           f"Host {str(host)[:100]!r} is not a name of this server; accepted: "
-                           f"{', '.join(accepted) or 'any'} (add names to server.allowed_hosts)")
+            raise refuse("host_not_allowed",
+                         f"Host {str(host)[:100]!r} is not a name of this server; accepted: "
+                         f"{', '.join(accepted) or 'any'} (add names to server.allowed_hosts)")
         origin = request.headers.get("Origin")
         if origin is not None and request.method != "OPTIONS" and not self.origin_allowed(origin, host or ""):
-            raise ApiError(403, "origin_not_allowed",
-                           f"Origin {origin[:100]!r} may not call this server; allowed: the server's own pages"
-                           f"{''.join(', ' + o for o in sorted(self.cors_origins))} (server.cors_origins)")
+            raise refuse("origin_not_allowed",
+                         f"Origin {origin[:100]!r} may not call this server; allowed: the server's own pages"
+                         f"{''.join(', ' + o for o in sorted(self.cors_origins))} (server.cors_origins)")
         # An empty body (POST …/stop) carries nothing to misread; the Origin check covers it.
         if request.method not in _SAFE_METHODS and request.body_exists and request.content_type != JSON_TYPE:
-            raise ApiError(415, "unsupported_media_type",
-                           f"Content-Type {request.headers.get('Content-Type', 'none')[:80]!r} is not accepted; "
-                           f"send the body as {JSON_TYPE}")
+            raise refuse("unsupported_media_type",
+                         f"Content-Type {request.headers.get('Content-Type', 'none')[:80]!r} is not accepted; "
+                         f"send the body as {JSON_TYPE}")
 
 
 def guard_middleware(guard: Guard) -> Any:

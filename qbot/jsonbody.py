@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.web_protocol import RequestPayloadError
 
-from qbot.errors import ApiError
+from qbot.errors import ApiError, refuse
 
 # Deeper than any body of the contract needs; far below the interpreter's recursion limit.
 MAX_DEPTH = 32
@@ -47,14 +47,14 @@ async def read_body(request: web.Request, timeout: float) -> bytes:
             return await request.read()  # bounded by client_max_size: over it aiohttp answers 413
     except TimeoutError:
         _abandon(request)
-        raise ApiError(408, "body_timeout", f"the request body did not arrive within {timeout:g} s",
-                       close_connection=True) from None
+        raise refuse("body_timeout", f"the request body did not arrive within {timeout:g} s",
+                     close_connection=True) from None
     except RequestPayloadError as exc:  # e.g. a body that is not the gzip its Content-Encoding says
         _abandon(request)
         cause = exc.__cause__ or exc
-        raise ApiError(400, "invalid_body", f"the body could not be read ({type(cause).__name__}); send it "
-                                            "plain, or whole and valid in its Content-Encoding (gzip, deflate)",
-                       close_connection=True) from None
+        raise refuse("invalid_body", f"the body could not be read ({type(cause).__name__}); send it "
+                                     "plain, or whole and valid in its Content-Encoding (gzip, deflate)",
+                     close_connection=True) from None
     except (ConnectionError, asyncio.IncompleteReadError) as exc:
         raise ClientGone() from exc
 
@@ -69,19 +69,19 @@ def parse_object(raw: bytes) -> dict[str, Any]:
     try:
         body = json.loads(raw, object_pairs_hook=_no_duplicates)
     except _DuplicateKey as exc:
-        raise ApiError(400, "invalid_json", f"the body has the key {str(exc)[:80]!r} twice; send each key once") from None
+        raise refuse("invalid_json", f"the body has the key {str(exc)[:80]!r} twice; send each key once") from None
     except RecursionError:
         raise _too_deep() from None
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError(400, "invalid_json", f"the body is not valid UTF-8 JSON: {str(exc)[:200]}") from None
+        raise refuse("invalid_json", f"the body is not valid UTF-8 JSON: {str(exc)[:200]}") from None
     if not isinstance(body, dict):
-        raise ApiError(400, "invalid_json", "the body must be a JSON object")
+        raise refuse("invalid_json", "the body must be a JSON object")
     _check_values(body)
     return body
 
 
 def _too_deep() -> ApiError:
-    return ApiError(400, "invalid_json", f"the body nests arrays and objects deeper than {MAX_DEPTH} levels")
+    return refuse("invalid_json", f"the body nests arrays and objects deeper than {MAX_DEPTH} levels")
 
 
 def _check_values(body: dict[str, Any]) -> None:
@@ -106,6 +106,6 @@ def _check_text(text: str, where: str) -> None:
     # JSON may carry a lone surrogate ("\ud800"); UTF-8, the log and the evidence store cannot.
     found = _SURROGATE.search(text)
     if found:
-        raise ApiError(400, "invalid_request", f"{where[:120]} contains a lone surrogate "
-                                               f"(U+{ord(found.group()):04X}) at character {found.start()}; "
-                                               "send valid Unicode text", {where[:120]: ["lone surrogate"]})
+        raise refuse("invalid_request", f"{where[:120]} contains a lone surrogate "
+                                        f"(U+{ord(found.group()):04X}) at character {found.start()}; "
+                                        "send valid Unicode text", {where[:120]: ["lone surrogate"]})

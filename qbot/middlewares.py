@@ -1,15 +1,20 @@
-"""Every refusal as JSON in the one shape of `qbot.errors`, whether it comes from our checks or
-from aiohttp itself (no route, wrong method, body too large)."""
+"""Every refusal as JSON in the one shape of `qbot.errors`, whether it comes from the request
+layer's checks (`ApiError`), from the runner, the engine or the log (`qbot.domain_errors`, given
+their status and code by REFUSALS, as Starlette's `exception_handlers`) or from aiohttp itself
+(no route, wrong method, body too large)."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from aiohttp import web
 
+from qbot import domain_errors as domain
 from qbot.appkeys import CONFIG, METRICS
-from qbot.errors import ApiError
+from qbot.engine.errors import UnknownNodes
+from qbot.errors import ApiError, refuse
 from qbot.jsonbody import ClientGone
 
 log = logging.getLogger(__name__)
@@ -23,6 +28,40 @@ _HTTP_CODES = {
     413: "body_too_large",
     415: "unsupported_media_type",
 }
+
+
+class Refusal(NamedTuple):
+    status: int
+    code: str
+    headers: Callable[[Any], dict[str, str]] | None = None  # the error's extra headers
+
+
+# The domain's errors at the edge: a class not here (nor a base of it) is a bug, answered 500.
+REFUSALS: dict[type[domain.DomainError], Refusal] = {
+    UnknownNodes: Refusal(400, "unknown_package_nodes"),
+    domain.ConversationNotFound: Refusal(404, "conversation_not_found"),
+    domain.CaseNotFound: Refusal(404, "case_not_found"),
+    domain.ResultNotFound: Refusal(404, "result_not_found"),
+    domain.ConversationBusy: Refusal(409, "conversation_busy"),
+    domain.InvalidState: Refusal(409, "invalid_state"),
+    domain.ConversationDeleted: Refusal(409, "conversation_deleted"),
+    domain.NoRunningTurn: Refusal(409, "no_running_turn"),
+    domain.ResultChanged: Refusal(409, "result_changed"),
+    domain.TooManyTurns: Refusal(429, "too_many_turns", lambda exc: {"Retry-After": str(exc.retry_after)}),
+    domain.ShuttingDown: Refusal(503, "shutting_down"),
+    domain.LogUnavailable: Refusal(503, "log_unavailable"),
+}
+
+
+def refusal_of(exc: BaseException) -> ApiError | None:
+    """The refusal REFUSALS gives `exc` (by its class or the nearest base listed), or None."""
+    if not isinstance(exc, domain.DomainError):
+        return None
+    for cls in type(exc).__mro__:
+        if (refusal := REFUSALS.get(cls)) is not None:
+            return ApiError(refusal.status, refusal.code, exc.message, exc.details,
+                            headers=refusal.headers(exc) if refusal.headers else None)
+    return None
 
 
 def _cors_headers(request: web.Request) -> dict[str, str]:
@@ -43,7 +82,7 @@ async def error_middleware(request: web.Request, handler: Any) -> web.StreamResp
         return exc.response()
     except ClientGone:  # left mid-body: nobody reads this answer, and it is no failure of ours
         log.info("client left before its body arrived on %s %s", request.method, request.path)
-        return ApiError(400, "client_gone", "the request body was cut off").response()
+        return refuse("client_gone", "the request body was cut off").response()
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
@@ -63,7 +102,10 @@ async def error_middleware(request: web.Request, handler: Any) -> web.StreamResp
             extra.update(_cors_headers(request))
         request.app[METRICS].refused(code, exc.status)
         return ApiError(exc.status, code, message).response(extra)
-    except Exception:
-        log.exception("unhandled error on %s %s", request.method, request.path)
-        request.app[METRICS].refused("internal_error", 500)
-        return ApiError(500, "internal_error", "the server failed on this request; it is logged").response()
+    except Exception as exc:
+        refused = refusal_of(exc)
+        if refused is None:
+            log.exception("unhandled error on %s %s", request.method, request.path)
+            refused = refuse("internal_error", "the server failed on this request; it is logged")
+        request.app[METRICS].refused(refused.code, refused.status)
+        return refused.response()

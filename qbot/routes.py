@@ -11,7 +11,8 @@ from marshmallow import ValidationError
 from qbot import __version__, logs
 from qbot.appkeys import CONFIG, LOG, METRICS, REGISTRY, RUNNER, STEP_SCHEMA, STORE
 from qbot.auth import examiner, visible_case
-from qbot.errors import ApiError, conversation_not_found
+from qbot.domain_errors import ConversationBusy, ConversationNotFound, NoRunningTurn
+from qbot.errors import ApiError, refuse
 from qbot.events import dumps
 from qbot.ids import SAFE_ID, SAFE_ID_RULE
 from qbot.jsonbody import parse_object, read_body
@@ -48,7 +49,7 @@ def setup_routes(app: web.Application, prefix: str) -> list[web.AbstractRoute]:
 def _conversation_id(request: web.Request) -> str:
     cid = request.match_info["conversation_id"]
     if not SAFE_ID.fullmatch(cid):
-        raise ApiError(400, "invalid_conversation_id", f"conversation id {cid[:80]!r} is not {SAFE_ID_RULE}")
+        raise refuse("invalid_conversation_id", f"conversation id {cid[:80]!r} is not {SAFE_ID_RULE}")
     logs.CONVERSATION_ID.set(cid)  # this request's log lines, and its turn's, name the conversation
     return cid
 
@@ -63,7 +64,7 @@ def _last_event_id(request: web.Request) -> int | None:
     if raw is None or raw == "":
         return None
     if not LAST_EVENT_ID.fullmatch(raw):
-        raise ApiError(400, "invalid_last_event_id", f"Last-Event-ID {raw[:40]!r} is not a non-negative integer")
+        raise refuse("invalid_last_event_id", f"Last-Event-ID {raw[:40]!r} is not a non-negative integer")
     return int(raw)
 
 
@@ -76,13 +77,13 @@ def _stream(request: web.Request) -> EventStream:
 async def _visible_conversation(request: web.Request, cid: str):
     conv = await request.app[RUNNER].rows.get(cid)
     if conv is None or conv.deleted or conv.owner != _owner(request):
-        raise conversation_not_found(cid)
+        raise ConversationNotFound(cid)
     return conv
 
 
 def _schema_error(exc: ValidationError, where: str) -> ApiError:
     fields = sorted(exc.messages) if isinstance(exc.messages, dict) else []
-    return ApiError(400, "invalid_request", f"invalid {where}: fields {', '.join(map(str, fields))}", exc.messages)
+    return refuse("invalid_request", f"invalid {where}: fields {', '.join(map(str, fields))}", exc.messages)
 
 
 async def post_step(request: web.Request) -> web.StreamResponse:
@@ -93,15 +94,15 @@ async def post_step(request: web.Request) -> web.StreamResponse:
     except ValidationError as exc:
         raise _schema_error(exc, "request body") from None
     if data["conversation_id"] not in (None, "", cid):
-        raise ApiError(400, "conversation_id_mismatch",
-                       f"the body's conversation_id {data['conversation_id'][:80]!r} differs from the path's {cid!r}")
+        raise refuse("conversation_id_mismatch",
+                     f"the body's conversation_id {data['conversation_id'][:80]!r} differs from the path's {cid!r}")
     registry = request.app[REGISTRY]
     registered = registry.get(data["confirm_type"])
     if registered is None:
         known = {ct: r.handler.name for ct, r in registry.items()}
-        raise ApiError(400, "unknown_confirm_type",
-                       f"confirm_type {str(data['confirm_type'])[:20]} is not registered; registered: {known}",
-                       {"registered": sorted(known)})
+        raise refuse("unknown_confirm_type",
+                     f"confirm_type {str(data['confirm_type'])[:20]} is not registered; registered: {known}",
+                     {"registered": sorted(known)})
     runner = request.app[RUNNER]
     log = request.app[LOG]
 
@@ -167,7 +168,7 @@ async def stop_turn(request: web.Request) -> web.Response:
     await _visible_conversation(request, cid)
     turn = await request.app[RUNNER].cancel(cid)
     if turn is None:
-        raise ApiError(409, "no_running_turn", f"conversation {cid} has no running turn to stop")
+        raise NoRunningTurn(cid)
     # Usually cancelled; a turn that was already writing its ending keeps that ending.
     return web.json_response({"conversation_id": cid, "turn_id": turn.id, "state": turn.outcome}, dumps=dumps)
 
@@ -203,11 +204,11 @@ async def list_conversations(request: web.Request) -> web.Response:
     except ValueError:
         limit = -1
     if not 1 <= limit <= 500:
-        raise ApiError(400, "invalid_limit", "limit must be an integer from 1 to 500")
+        raise refuse("invalid_limit", "limit must be an integer from 1 to 500")
     before = request.query.get("before")
     if before and not CURSOR.fullmatch(before):
-        raise ApiError(400, "invalid_cursor", f"before {before[:80]!r} is not the `next` of a previous page "
-                                              "(updated_at|conversation_id), URL-encoded; leave it out for the first page")
+        raise refuse("invalid_cursor", f"before {before[:80]!r} is not the `next` of a previous page "
+                                       "(updated_at|conversation_id), URL-encoded; leave it out for the first page")
     rows = await request.app[LOG].conversations(limit + 1, before, owner=_owner(request),
                                                 case_id=_case_filter(request))
     page, more = rows[:limit], len(rows) > limit
@@ -225,8 +226,8 @@ def _case_filter(request: web.Request) -> str | None:
     try:
         return LIST_QUERY.load(dict(request.query)).get("case_id")
     except ValidationError as exc:
-        raise ApiError(400, "invalid_case_id", f"case_id {request.query['case_id'][:80]!r} is not {SAFE_ID_RULE}",
-                       exc.messages) from None
+        raise refuse("invalid_case_id", f"case_id {request.query['case_id'][:80]!r} is not {SAFE_ID_RULE}",
+                     exc.messages) from None
 
 
 async def rename_conversation(request: web.Request) -> web.Response:
@@ -250,7 +251,7 @@ async def delete_conversation(request: web.Request) -> web.Response:
     runner = request.app[RUNNER]
     async with runner.lock(cid):  # no turn may begin while the conversation is being deleted
         if cid in runner.running:
-            raise ApiError(409, "conversation_busy", f"conversation {cid} has a turn running; stop it first")
+            raise ConversationBusy(f"conversation {cid} has a turn running; stop it first")
         await request.app[LOG].delete(cid)
         runner.rows.forget(cid)
     return web.json_response({"conversation_id": cid, "deleted": True}, dumps=dumps)

@@ -18,9 +18,9 @@ from qbot.auth import visible_case
 from qbot.buffers import ClientBuffers, Subscriber
 from qbot.config import Config
 from qbot.convlog import ConversationLog, ConversationRow, LogError, Write, utcnow
+from qbot.domain_errors import (ConversationBusy, ConversationDeleted, ConversationNotFound, InvalidState,
+                                LogUnavailable, ShuttingDown, TooManyTurns)
 from qbot.engine import scope
-from qbot.engine.errors import UnknownNodes
-from qbot.errors import ApiError, conversation_not_found
 from qbot.events import CANCELLED, FAILED, HANDLER_EVENTS, Emit, Event, dumps
 from qbot.handlers import STATE_NEW, TurnContext
 from qbot.metrics import Metrics
@@ -127,53 +127,42 @@ class TurnRunner:
         """Check the step against the conversation, record the turn and its `start` event, start
         the turn's task. Returns the turn, a subscriber for the caller's stream and the start event."""
         if not self.accepting:
-            raise ApiError(503, "shutting_down", "the server is shutting down; retry in a moment")
+            raise ShuttingDown()
         cid = step.conversation_id
         mine_running = cid in self.running and self.running[cid].owner == step.owner  # never tells of others'
         if len(self.running) >= self.config.limits.max_running_turns and not mine_running:
-            raise ApiError(429, "too_many_turns",
-                           f"turns running: {len(self.running)}, the most this server takes at once; "
-                           f"retry in {RETRY_AFTER_SECONDS} s", headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+            raise TooManyTurns(f"turns running: {len(self.running)}, the most this server takes at once",
+                               RETRY_AFTER_SECONDS)
         if step.owner:  # per examiner when examiners are known (authentication on); otherwise the cap above
             mine = sum(1 for t in self.running.values() if t.owner == step.owner and t.conversation_id != cid)
             if mine >= self.config.limits.max_turns_per_examiner:
-                raise ApiError(429, "too_many_turns",
-                               f"your turns running: {mine}, the most one examiner may run at once; "
-                               f"retry in {RETRY_AFTER_SECONDS} s", headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+                raise TooManyTurns(f"your turns running: {mine}, the most one examiner may run at once",
+                                   RETRY_AFTER_SECONDS)
         async with self.lock(cid):
             conv = await self.rows.get(cid)
             if conv is not None and conv.owner != step.owner:
                 # Another examiner's: as if it did not exist (not busy, not deleted, no state),
                 # and never interrupted by a step of someone else's.
-                raise conversation_not_found(cid)
+                raise ConversationNotFound(cid)
             if cid in self.running:
                 if self.config.turns.busy_policy == "reject":
-                    raise ApiError(409, "conversation_busy",
-                                   f"conversation {cid} has a turn running; wait for its done event, "
-                                   "stop it (POST …/stop) or resume it (GET …/events)")
+                    raise ConversationBusy(f"conversation {cid} has a turn running; wait for its done event, "
+                                           "stop it (POST …/stop) or resume it (GET …/events)")
                 await self.cancel(cid)
                 conv = await self.rows.get(cid)  # the cancelled turn's ending moved it on
             handler = step.registered.handler
             if conv is not None and conv.deleted:
-                raise ApiError(409, "conversation_deleted",
-                               f"conversation {cid} was deleted; its id is not reused, start a new one")
+                raise ConversationDeleted(cid)
             if conv is None and handler.allowed_states is not None:
-                raise conversation_not_found(cid)
+                raise ConversationNotFound(cid)
             state = conv.state if conv else STATE_NEW
             if handler.allowed_states is not None and state not in handler.allowed_states:
-                expected = self.expect(state)
-                raise ApiError(409, "invalid_state",
-                               f"conversation {cid} is {state}; it accepts confirm_type {expected}, "
-                               f"not {handler.confirm_type}", {"state": state, "expected": expected})
+                raise InvalidState(cid, state, self.expect(state), handler.confirm_type)
 
             case_id = step.case_id or (conv.case_id if conv else "")
             case = await visible_case(self.store, self.config.auth, step.owner, case_id)
-            if step.package_nodes:  # refuse names of no node now, before a stream opens
-                try:
-                    scope.restrict(await self.store.nodes(case.id), step.package_nodes)
-                except UnknownNodes as exc:
-                    raise ApiError(400, "unknown_package_nodes", str(exc),
-                                   {"unknown": exc.unknown, "available": exc.available}) from exc
+            if step.package_nodes:  # refuse names of no node now, before a stream opens (UnknownNodes)
+                scope.restrict(await self.store.nodes(case.id), step.package_nodes)
 
             now = utcnow()
             statements: list[tuple[str, tuple[Any, ...]]] = []
@@ -223,8 +212,7 @@ class TurnRunner:
                 del self.running[cid]
                 turn.ended.set()
                 log.error("could not record the start of a turn of %s: %s", cid, exc, **logs.ids(cid, turn.id))
-                raise ApiError(503, "log_unavailable", "the conversation log cannot be written now; "
-                                                       "retry in a moment") from exc
+                raise LogUnavailable() from exc
             ctx = TurnContext(
                 conversation_id=cid, turn_id=turn.id, confirm_type=handler.confirm_type, question=step.question,
                 form=step.form, package_nodes=step.package_nodes, case=case, state=state,
@@ -426,8 +414,7 @@ class TurnRunner:
         except LogError as exc:
             if turn is not None and turn.row is not None:
                 turn.row = replace(turn.row, title=conv.title)
-            raise ApiError(503, "log_unavailable", "the conversation log cannot be written now; "
-                                                   "retry in a moment") from exc
+            raise LogUnavailable() from exc
         # The newest row (a turn may have ended meanwhile), or the one read under the lock.
         self.rows.committed(replace(self.rows.peek(conv.id) or conv, title=title))
 

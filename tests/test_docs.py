@@ -1,7 +1,8 @@
 """The docs are tested against the code (Datasette's habit): every declared setting is in
 docs/operations.md with its default, type and environment name; every route the app registers,
-every event name, every registered built-in confirm_type and every refusal code raised anywhere
-in qbot is in docs/api.md. A name added to the code without its doc line fails here."""
+every event name, every registered built-in confirm_type and every refusal of the code's tables
+(qbot.errors.REQUEST_REFUSALS, qbot.middlewares.REFUSALS) is in docs/api.md, each refusal with its
+status. A name added to the code without its doc line fails here."""
 
 from __future__ import annotations
 
@@ -15,11 +16,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+from qbot import domain_errors
 from qbot import registry as plugin_registry
 from qbot.app import create_app
 from qbot.config import Config, env_name, load_config
+from qbot.errors import REQUEST_REFUSALS
 from qbot.events import HANDLER_EVENTS, RUNNER_EVENTS
-from qbot.middlewares import _HTTP_CODES
+from qbot.middlewares import _HTTP_CODES, REFUSALS
 from qbot.settings import declared
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -134,26 +137,43 @@ def test_every_builtin_confirm_type_is_documented():
         assert re.search(row, doc, re.MULTILINE), f"docs/api.md: no confirm_types row for {confirm_type}"
 
 
-def raised_refusals() -> set[tuple[int, str]]:
-    """(status, code) of every `ApiError(<status>, "<code>"` in qbot and the built-in handlers,
-    and of the error middleware's table of aiohttp's own refusals."""
-    found = set()
-    for path in [*(ROOT / "qbot").rglob("*.py"), *(ROOT / "plugins").rglob("*.py")]:
-        for status, code in re.findall(r'ApiError\(\s*(\d{3})\s*,\s*"([a-z0-9_]+)"', text(path)):
-            found.add((int(status), code))
-    return found | set(_HTTP_CODES.items())
+def documented_refusals() -> dict[str, int]:
+    """docs/api.md's refusals table: code -> status."""
+    rows = re.findall(r"^\| (\d{3}) \| `([a-z0-9_]+)` \|", text(API), re.MULTILINE)
+    assert len(rows) == len({code for _, code in rows}), "a code is documented twice"
+    return {code: int(status) for status, code in rows}
 
 
-def test_the_refusal_scan_finds_refusals():
-    found = raised_refusals()
-    assert {(400, "invalid_json"), (401, "unauthorized"), (409, "invalid_state"), (405, "method_not_allowed"),
-            (503, "log_unavailable")} <= found
+def request_refusals() -> set[tuple[str, int]]:
+    """(code, status) of the request layer's refusals and of the codes the error middleware gives
+    aiohttp's own (a code in both: two pairs, each checked)."""
+    return set(REQUEST_REFUSALS.items()) | {(code, status) for status, code in _HTTP_CODES.items()}
 
 
-@pytest.mark.parametrize(("status", "code"), sorted(raised_refusals()))
-def test_every_refusal_is_documented_with_its_status(status, code):
-    row = rf"^\| {status} \| `{code}` \|"
-    assert re.search(row, text(API), re.MULTILINE), f"docs/api.md: the refusals table has no row {status} `{code}`"
+@pytest.mark.parametrize("error", list(REFUSALS), ids=lambda error: error.__name__)
+def test_each_domain_error_refuses_with_its_documented_status_and_code(error):
+    refusal = REFUSALS[error]
+    assert documented_refusals().get(refusal.code) == refusal.status, \
+        f"{error.__name__}: the code's table gives {refusal.status} `{refusal.code}`, docs/api.md's does not"
+
+
+@pytest.mark.parametrize(("code", "status"), sorted(request_refusals()))
+def test_each_request_refusal_is_documented_with_its_status(code, status):
+    assert documented_refusals().get(code) == status, f"docs/api.md: the refusals table has no row {status} `{code}`"
+
+
+def test_every_error_of_the_domain_has_its_refusal():
+    """An error added to qbot.domain_errors without its table entry would answer 500."""
+    errors = {e for e in vars(domain_errors).values() if isinstance(e, type) and issubclass(e, domain_errors.DomainError)}
+    assert len(errors) > 10 and errors - set(REFUSALS) == {domain_errors.DomainError}
+
+
+def test_no_refusal_is_documented_that_the_code_lacks():
+    coded = request_refusals() | {(r.code, r.status) for r in REFUSALS.values()}
+    assert {("invalid_json", 400), ("unauthorized", 401), ("invalid_state", 409), ("method_not_allowed", 405),
+            ("log_unavailable", 503)} <= coded
+    extra = set(documented_refusals().items()) - coded
+    assert not extra, f"docs/api.md documents refusals the code's tables lack: {sorted(extra)}"
 
 
 def test_docs_link_each_other_from_the_readme():

@@ -9,6 +9,9 @@ from urllib.parse import quote
 import pytest
 from yarl import URL
 
+from qbot.domain_errors import TooManyTurns
+from qbot.engine.errors import EngineError
+from qbot.middlewares import refusal_of
 from tests.support import ORIGIN, SEED_QUESTION, step_body
 
 
@@ -205,3 +208,11 @@ async def test_a_list_cursor_must_be_a_pages_next(qbot):
     assert status == 400 and body["error"]["code"] == "invalid_cursor"
     status, body = await qbot.api.get_json("/chat/conversations?before=yesterday")
     assert status == 400 and body["error"]["code"] == "invalid_cursor" and "next" in body["error"]["message"]
+
+
+def test_an_error_of_the_domain_is_refused_by_its_class_in_the_table():
+    refused = refusal_of(TooManyTurns("turns running: 3, the most this server takes at once", 2))
+    assert (refused.status, refused.code, refused.headers) == (429, "too_many_turns", {"Retry-After": "2"})
+    assert refused.message == "turns running: 3, the most this server takes at once; retry in 2 s"
+    # Not in the table: a bug if it reaches the edge, answered 500 internal_error.
+    assert refusal_of(EngineError("no dates")) is None and refusal_of(ValueError("x")) is None

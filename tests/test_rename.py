@@ -15,8 +15,9 @@ import pytest
 from marshmallow import ValidationError
 
 from qbot.appkeys import RUNNER
-from qbot.errors import conversation_not_found
+from qbot.domain_errors import ConversationNotFound
 from qbot.evidence.importing import import_paths
+from qbot.middlewares import refusal_of
 from qbot.schemas import RenameSchema
 from tests.support import SEED_QUESTION, read_sse, step_body
 
@@ -73,7 +74,7 @@ async def test_unknown_and_deleted_conversations_are_the_one_404(qbot) -> None:
         status, refusal = await patch(qbot, target, {"title": "x"})
         assert status == 404
         assert json.dumps(refusal, ensure_ascii=False, separators=(",", ":")) == \
-            conversation_not_found(target).response().text
+            refusal_of(ConversationNotFound(target)).response().text
 
 
 async def test_a_rename_during_a_turn_is_kept_by_its_ending_and_survives_a_restart(start_qbot, echo_plugin) -> None:

@@ -16,7 +16,7 @@ from importlib import resources
 from aiohttp import web
 
 from qbot.config import ConfigError
-from qbot.errors import ApiError
+from qbot.errors import refuse
 
 STATIC = "/console"
 _TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
@@ -68,7 +68,7 @@ async def console_file(request: web.Request) -> web.StreamResponse:
     name = request.match_info["name"]
     found = request.app[FILES].get(name) if name else None
     if found is None:
-        raise ApiError(404, "not_found", f"no console file {name[:80]!r}")
+        raise refuse("not_found", f"no console file {name[:80]!r}")
     return _answer(request, found)
 
 

@@ -7,16 +7,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from qbot.domain_errors import ResultChanged
 from qbot.engine import executor, scope
 from qbot.engine.answer import Answer, Scope
 from qbot.engine.errors import EngineError
 from qbot.engine.query import Query, QueryError
 from qbot.events import dumps
 from qbot.evidence.store import Case
-
-
-class ResultChanged(Exception):
-    """The evidence no longer gives the logged figures (records were imported since)."""
 
 
 async def recompute(engine: Any, case: Case, result: dict[str, Any], package_nodes: Sequence[Any] = ()

@@ -56,7 +56,8 @@ async def build(config, cid: str, examiner: str, per_row: int | None) -> tuple[s
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from qbot.errors import ApiError
+    from qbot.domain_errors import DomainError
+    from qbot.middlewares import refusal_of
     from qbot.report.pdf import PdfError, find_chromium, print_pdf
 
     config = load_settings(args)
@@ -77,8 +78,11 @@ def cmd_report(args: argparse.Namespace) -> int:
         chromium = find_chromium(args.chromium) if fmt == "pdf" else ""
         html, dossier = asyncio.run(build(config, args.conversation_id, args.examiner or "", args.records))
         data = print_pdf(html, chromium) if fmt == "pdf" else html.encode("utf-8")
-    except ApiError as exc:
-        print(f"qbot report: {exc.status} {exc.code}: {exc.message}", file=sys.stderr)
+    except DomainError as exc:
+        refused = refusal_of(exc)  # told as the route would refuse it
+        if refused is None:
+            raise
+        print(f"qbot report: {refused.status} {refused.code}: {refused.message}", file=sys.stderr)
         return 1
     except PdfError as exc:
         print(f"qbot report: error: {exc}", file=sys.stderr)

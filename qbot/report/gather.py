@@ -2,8 +2,8 @@
 read transaction, with its chain checked), its case and evidence files from the evidence store,
 and every result's rows with the records behind them, worked out again (qbot.engine.recompute).
 
-Refusals are the API's: an unknown, deleted or other examiner's conversation is
-`conversation_not_found`, a case the examiner may not see `case_not_found`."""
+Refusals are the API's (qbot.domain_errors): an unknown, deleted or other examiner's conversation
+is ConversationNotFound, a case the examiner may not see CaseNotFound."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ import orjson
 from qbot.auth import visible_case
 from qbot.citations import record_json
 from qbot.engine.answer import Answer, Scope
-from qbot.engine.recompute import ResultChanged, recompute
-from qbot.errors import conversation_not_found
+from qbot.domain_errors import ConversationNotFound, ResultChanged
+from qbot.engine.recompute import recompute
 from qbot.events import dumps
 from qbot.evidence.cited import Cited
 from qbot.evidence.records import Selection
@@ -74,7 +74,7 @@ def read_log(path: Any, cid: str, owner: str) -> tuple[dict[str, Any], list[Turn
         conn.execute("BEGIN")
         row = conn.execute("SELECT * FROM conversations WHERE id = ?", (cid,)).fetchone()
         if row is None or row["deleted_at"] is not None or row["owner"] != owner:
-            raise conversation_not_found(cid)
+            raise ConversationNotFound(cid)
         turns = {r["id"]: Turn(r["id"], r["confirm_type"], r["handler"], r["question"], orjson.loads(r["request"]),
                                r["state"], r["started_at"], r["ended_at"])
                  for r in conn.execute("SELECT * FROM turns WHERE conversation_id = ? ORDER BY first_event_id",

@@ -12,7 +12,7 @@ from aiohttp import web
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from qbot.appkeys import CONFIG, ENGINE, STORE
-from qbot.errors import ApiError
+from qbot.errors import refuse
 from qbot.report.gather import gather
 from qbot.report.html import CSP, render
 from qbot.report.pdf import PdfError, find_chromium, print_pdf
@@ -41,9 +41,9 @@ async def get_report(request: web.Request) -> web.Response:
     try:
         asked = ReportQuery().load(dict(request.query))
     except ValidationError as exc:
-        raise ApiError(400, "invalid_request", "invalid query: fields " + ", ".join(sorted(map(str, exc.messages)))
-                       + f"; accepted: format (html or pdf), records (all, or 0 to {MAX_RECORDS})",
-                       exc.messages) from None
+        raise refuse("invalid_request", "invalid query: fields " + ", ".join(sorted(map(str, exc.messages)))
+                     + f"; accepted: format (html or pdf), records (all, or 0 to {MAX_RECORDS})",
+                     exc.messages) from None
     conv = await _visible_conversation(request, cid)
     app = request.app
     per_row = None if asked["records"] == "all" else int(asked["records"])
@@ -57,7 +57,7 @@ async def get_report(request: web.Request) -> web.Response:
             try:
                 body = await asyncio.to_thread(print_pdf, html, find_chromium(None))
             except PdfError as exc:
-                raise ApiError(503, "pdf_unavailable", f"{exc}; the HTML report (format=html) needs no Chromium") from None
+                raise refuse("pdf_unavailable", f"{exc}; the HTML report (format=html) needs no Chromium") from None
             content_type = "application/pdf"
     return web.Response(body=body, headers={
         "Content-Type": content_type, "Content-Disposition": f'attachment; filename="qbot-report-{cid}.{asked["format"]}"',
