@@ -103,6 +103,7 @@ _EVENTS_WITHIN_BYTES = (
     " - length(CAST(data AS BLOB)) AS before FROM events WHERE conversation_id = ? AND id > ? ORDER BY id LIMIT ?)"
     " WHERE before < ?")
 
+
 class LogError(Exception):
     """The log could not be written; the turn that needed it cannot go on."""
 

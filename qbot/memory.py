@@ -29,11 +29,6 @@ class Trimmer:
     def __init__(self) -> None:
         self._trim = _malloc_trim()
         self._pending: asyncio.TimerHandle | None = None
-        self.trims = 0
-
-    @property
-    def available(self) -> bool:
-        return self._trim is not None
 
     def soon(self) -> None:
         if self._trim is None or self._pending is not None:
@@ -48,7 +43,6 @@ class Trimmer:
     def _run(self) -> None:
         assert self._trim is not None
         self._trim(0)
-        self.trims += 1
         log.debug("memory handed back to the system after slow clients left")
 
     def cancel(self) -> None:
