@@ -74,10 +74,12 @@ async def citation_page(app: Any, conv: Any, event_id: int, row: int, offset: in
         raise refuse("invalid_request", f"invalid query: fields row (result {event_id} has "
                      f"{len(rows)} rows: give 1 to {len(rows)})", {"row": [f"must be from 1 to {len(rows)}"]})
     case = await visible_case(store, app[CONFIG].auth, conv.owner, conv.case_id)
-    turn = next((t for t in await log.turns(conv.id) if t.id == turn_id), None)
+    package_nodes: list[Any] = []
+    if "node_ids" not in result:  # logged before results named their nodes: the turn's package_nodes say
+        turn = next((t for t in await log.turns(conv.id) if t.id == turn_id), None)
+        package_nodes = (turn.request.get("package_nodes") if turn else None) or []
     # ResultChanged when the evidence no longer gives the logged figures
-    scope, answer = await recompute(app[ENGINE], case, result,
-                                    (turn.request.get("package_nodes") if turn else None) or [])
+    scope, answer = await recompute(app[ENGINE], case, result, package_nodes)
     total, page = await records_of(scope, answer.basis[row - 1], offset, limit)
     return {
         "conversation_id": conv.id, "event": event_id, "row": row, "columns": result.get("columns", []),
