@@ -28,6 +28,7 @@ from qbot.guards import is_loopback
 from qbot.logs import setup_logging
 from qbot.report.cli import add_command as report_command
 from qbot.migrate import MigrationError
+from qbot.pglog import LogUnreachable
 from qbot.registry import PluginError
 
 EXIT_USAGE, EXIT_PLUGIN, EXIT_LISTEN = 2, 3, 4  # 1 (the work failed) comes from the commands
@@ -93,11 +94,33 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if problem:
         print(f"qbot: error: {problem}", file=sys.stderr)
         return EXIT_USAGE
+    if args.workers > 1 and not config.log.url:
+        from qbot.workers import sqlite_refusal
+
+        print(f"qbot: error: {sqlite_refusal(args.workers)}", file=sys.stderr)
+        return EXIT_USAGE
+    if config.log.url:
+        from qbot.pglog.connect import probe
+
+        asyncio.run(probe(config.log.url))  # LogUnreachable: one line, exit 2 (main)
     setup_logging(config.logging)
     from qbot.app import create_app
 
+    if args.workers > 1:
+        from qbot.workers import supervise
+
+        asyncio.run(_prepare(config))
+        return supervise(args.workers, lambda: asyncio.run(_serve(create_app(config), config, reuse_port=True)))
     app = create_app(config)
     return asyncio.run(_serve(app, config))
+
+
+async def _prepare(config) -> None:
+    """Before the workers fork: the evidence store (the demo case built once, not by each)."""
+    from qbot.app import open_store
+
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    await (await open_store(config)).close()
 
 
 def _data_dir_problem(data_dir: Path) -> str | None:
@@ -146,13 +169,13 @@ def _say_who_may_connect(app: web.Application, config) -> None:
         print("qbot: WARNING: no authentication, and other machines can connect", flush=True)
 
 
-async def _serve(app: web.Application, config) -> int:
+async def _serve(app: web.Application, config, reuse_port: bool = False) -> int:
     from qbot.appkeys import STORE
     from qbot.server import make_runner
 
     runner = make_runner(app, config)
     await runner.setup()
-    site = web.TCPSite(runner, config.server.host, config.server.port)
+    site = web.TCPSite(runner, config.server.host, config.server.port, reuse_port=reuse_port or None)
     try:
         await site.start()
     except OSError as exc:
@@ -213,6 +236,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
     config = load_settings(args)
     try:
+        if config.log.url:
+            from qbot.pglog.verify import verify as verify_pg
+
+            return asyncio.run(verify_pg(config.log.url, heads=args.heads))
         return verify(config.log_db, heads=args.heads)
     except NotVerifiable as exc:
         print(f"qbot: {exc}", file=sys.stderr)
@@ -223,6 +250,12 @@ def _port(text: str) -> int:
     """`--port` is checked as the flag it is (argparse names it), not blamed on config.yaml."""
     if not text.isdigit() or not 0 <= int(text) <= 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a TCP port; give an integer from 0 to 65535")
+    return int(text)
+
+
+def _workers(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of workers; give an integer from 1 to 64")
     return int(text)
 
 
@@ -237,6 +270,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_port, default=None, help="listen port, 0 to 65535 (default 18808)")
     serve.add_argument("--allow-unauthenticated", action="store_true", default=None,
                        help="listen on an address other machines can reach although authentication is off")
+    serve.add_argument("--workers", type=_workers, default=1,
+                       help="processes serving the port (SO_REUSEPORT); more than 1 needs the PostgreSQL log (log.url)")
     serve.set_defaults(func=cmd_serve)
 
     token = commands.add_parser("token", help="make a new random bearer token and the hash for auth.tokens")
@@ -269,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     except PluginError as exc:
         print(f"qbot: plugin error: {exc}", file=sys.stderr)
         return EXIT_PLUGIN
-    except (MigrationError, LogInUse) as exc:  # the data directory cannot be served as it is
+    except (MigrationError, LogInUse, LogUnreachable) as exc:  # the log cannot be served as it is
         print(f"qbot: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

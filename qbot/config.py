@@ -116,6 +116,20 @@ class EngineConfig:
 
 
 @dataclass(frozen=True)
+class LogConfig:
+    # may carry a password: never in repr or logs
+    url: str = setting(
+        "", repr=False, validate=validate.Regexp(r"^((postgres|postgresql)://\S+)?$",
+                                                 error="must be empty (SQLite) or a postgresql:// URL"),
+        help="the conversation log: empty, SQLite in data_dir (one process); postgresql://user@host:port/db, "
+             "PostgreSQL, which several instances share")
+    lease_seconds: float = setting(
+        15.0, validate=_at_least(0.5),
+        help="PostgreSQL: seconds a running turn stays claimed by its instance between renewals; the turns of "
+             "an instance that died are closed as interrupted this long after")
+
+
+@dataclass(frozen=True)
 class LoggingConfig:
     format: str = setting(
         "json", validate=validate.OneOf(["json", "text"]),
@@ -139,6 +153,7 @@ class Config:
     engine: EngineConfig = field(default_factory=EngineConfig)
     plugins: PluginsConfig = field(default_factory=PluginsConfig)
     auth: AuthConfig = field(default_factory=AuthConfig)
+    log: LogConfig = field(default_factory=LogConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
 
     @property

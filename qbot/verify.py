@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -89,48 +89,66 @@ def _short(digest: str | None) -> str:
     return "none" if digest is None else digest[:16] + "…"
 
 
-def check(conn: sqlite3.Connection, only: str | None = None) -> Report:
-    """Check every conversation's chain (or only the conversation `only`'s); one Broken per
-    broken conversation."""
-    report = Report(broken=[], heads={})
-    conversation: str | None = None
-    previous, expected_id, failed = GENESIS, 1, False
-    for cid, event_id, turn_id, event, data, created_at, stored in _events(conn, only):
+class Checker:
+    """The check, fed one event row at a time in (conversation, id) order, then the turns' last
+    recorded ids: the same for every log (SQLite here, PostgreSQL in qbot.pglog.verify)."""
+
+    def __init__(self) -> None:
+        self.report = Report(broken=[], heads={})
+        self._conversation: str | None = None
+        self._previous, self._expected_id, self._failed = GENESIS, 1, False
+
+    def feed(self, cid: str, event_id: int, turn_id: str, event: str, data: str, created_at: str,
+             stored: str | None) -> None:
+        report = self.report
         report.events += 1
-        if cid != conversation:
-            conversation, previous, expected_id, failed = cid, GENESIS, 1, False
+        if cid != self._conversation:
+            self._conversation, self._previous, self._expected_id, self._failed = cid, GENESIS, 1, False
             report.conversations += 1
-        if failed:
-            continue
+        if self._failed:
+            return
         problem = None
-        if event_id != expected_id:
-            problem = f"gap in ids: expected {expected_id}, found {event_id}"
+        if event_id != self._expected_id:
+            problem = f"gap in ids: expected {self._expected_id}, found {event_id}"
         elif stored is None:
             problem = "missing hash"
         else:
-            computed = event_hash(previous, cid, event_id, turn_id, event, data, created_at)
+            computed = event_hash(self._previous, cid, event_id, turn_id, event, data, created_at)
             if computed != stored:
                 problem = f"hash mismatch: stored {_short(stored)}, computed {_short(computed)}"
         if problem is not None:
             report.broken.append(Broken(cid, event_id, problem))
             report.heads.pop(cid, None)
-            failed = True
-            continue
-        previous, expected_id = stored, event_id + 1
+            self._failed = True
+            return
+        self._previous, self._expected_id = stored, event_id + 1
         report.heads[cid] = stored
-    broken = {b.conversation_id for b in report.broken}
-    for cid, last_event, recorded in conn.execute(
-            "SELECT t.conversation_id, max(coalesce(t.last_event_id, t.first_event_id)),"
-            " (SELECT max(id) FROM events e WHERE e.conversation_id = t.conversation_id)"
-            " FROM turns t WHERE ? IS NULL OR t.conversation_id = ? GROUP BY t.conversation_id"
-            " ORDER BY t.conversation_id", (only, only)):
-        if cid not in broken and (recorded or 0) < last_event:
-            report.broken.append(Broken(cid, (recorded or 0) + 1,
-                                        f"truncated: the turns record event {last_event}, the last event is "
-                                        f"{recorded or 'none'}"))
-            report.heads.pop(cid, None)
-    report.broken.sort(key=lambda b: b.conversation_id)
-    return report
+
+    def finish(self, turn_lasts: Iterable[tuple[str, int, int | None]]) -> Report:
+        """`turn_lasts`: each conversation's latest event id its turns record, and its last event's id."""
+        report = self.report
+        broken = {b.conversation_id for b in report.broken}
+        for cid, last_event, recorded in turn_lasts:
+            if cid not in broken and (recorded or 0) < last_event:
+                report.broken.append(Broken(cid, (recorded or 0) + 1,
+                                            f"truncated: the turns record event {last_event}, the last event is "
+                                            f"{recorded or 'none'}"))
+                report.heads.pop(cid, None)
+        report.broken.sort(key=lambda b: b.conversation_id)
+        return report
+
+
+def check(conn: sqlite3.Connection, only: str | None = None) -> Report:
+    """Check every conversation's chain (or only the conversation `only`'s); one Broken per
+    broken conversation."""
+    checker = Checker()
+    for row in _events(conn, only):
+        checker.feed(*row)
+    return checker.finish(conn.execute(
+        "SELECT t.conversation_id, max(coalesce(t.last_event_id, t.first_event_id)),"
+        " (SELECT max(id) FROM events e WHERE e.conversation_id = t.conversation_id)"
+        " FROM turns t WHERE ? IS NULL OR t.conversation_id = ? GROUP BY t.conversation_id"
+        " ORDER BY t.conversation_id", (only, only)))
 
 
 def _events(conn: sqlite3.Connection, only: str | None = None) -> Iterator[tuple]:
@@ -158,6 +176,11 @@ def verify(path: Path, out: TextIO = sys.stdout, heads: bool = False) -> int:
         conn.execute("COMMIT")
     finally:
         conn.close()
+    return print_report(report, out, heads)
+
+
+def print_report(report: Report, out: TextIO, heads: bool) -> int:
+    """One line per broken conversation, the heads if asked, a summary; the exit status."""
     for broken in report.broken or ():
         print(broken, file=out)
     if heads:

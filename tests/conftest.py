@@ -20,6 +20,8 @@ from qbot.evidence.demo import build_demo
 from qbot.server import QbotRunner, runner_kwargs
 from tests.support import Api, install_echo_plugin
 
+pytest_plugins = ["tests.pg"]  # pg_url: a fresh PostgreSQL database per test
+
 
 @pytest.fixture(scope="session")
 def demo_evidence(tmp_path_factory: pytest.TempPathFactory) -> Path:

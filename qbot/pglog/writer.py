@@ -1,0 +1,255 @@
+"""The PostgreSQL log's group commit: the events and endings that running turns queue are written
+by one task, everything queued in one transaction, and only after its commit do the turns'
+listeners hear of them (nothing a client saw is missing from the log).
+
+Each transaction starts with the fence: the lease of every turn in it is renewed, on condition
+that this instance still holds it. A turn whose lease lapsed and was closed by another instance
+is refused there, and so is a write whose ids do not follow the conversation's last event: such
+writes fail alone, inside a transaction that commits the others. A write that fails in the
+database (the transaction rolls back) is tried again alone, so it too fails alone; when the
+database itself is away, every write of the batch fails at once (each would wait its timeout)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import asyncpg
+
+from qbot.events import Event
+from qbot.logapi import ConversationRow, LogError, TurnEnding
+from qbot.pglog import chaining
+from qbot.pglog.connect import UNAVAILABLE
+from qbot.pglog.reads import conversation_row
+
+if TYPE_CHECKING:
+    from qbot.pglog.turnlog import PgTurnLog
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 512  # writes folded into one transaction
+HIGH_WATER = 20_000  # queued events before producers are made to wait
+
+# Renews the leases of the turns written and tells whether to ring (someone elsewhere follows)
+# and whether a stop was asked for; rows of turns this instance no longer holds are not returned.
+FENCE = ("UPDATE turns SET lease_until = now() + make_interval(secs => $3) "
+         "WHERE id = ANY($1::text[]) AND instance_id = $2 AND state = 'running' "
+         "RETURNING id, stop_requested, coalesce(watched_until > now(), false) AS watched")
+END_TURNS = ("UPDATE turns t SET state = v.outcome, last_event_id = v.last, ended_at = $4, lease_until = NULL "
+             "FROM unnest($1::text[], $2::text[], $3::bigint[]) AS v(id, outcome, last) WHERE t.id = v.id")
+END_CONVERSATIONS = (
+    "UPDATE conversations c SET state = coalesce(v.state, c.state), last_outcome = v.outcome,"
+    " pending = coalesce(v.pending, c.pending), updated_at = $5"
+    " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS v(id, outcome, state, pending)"
+    " WHERE c.id = v.id RETURNING c.*")
+
+LOST = ("not written: this instance no longer holds the turn (its lease lapsed and another instance "
+        "closed it)")
+
+
+@dataclass(eq=False)
+class Write:
+    """Events of one turn, in id order, and maybe its ending; `taken` once the writer holds it."""
+
+    turn: PgTurnLog
+    events: list[Event] = field(default_factory=list)
+    ending: TurnEnding | None = None
+    knew_failed: bool = False  # the ending was made after the turn's failure (renumbered)
+    taken: bool = False
+    done: asyncio.Future[None] | None = None  # a flush: nothing to write, only to wait for
+
+
+@dataclass
+class Outcome:
+    """What one transaction did: the writes it committed, with their conversation rows (endings),
+    those it refused, and the heads, rings and stops to act on after the commit."""
+
+    written: list[tuple[Write, ConversationRow | None]] = field(default_factory=list)
+    refused: list[tuple[Write, LogError]] = field(default_factory=list)
+    heads: dict[str, chaining.Head] = field(default_factory=dict)
+    rings: dict[str, int] = field(default_factory=dict)
+    stops: set[str] = field(default_factory=set)
+
+
+class Writer:
+    def __init__(self, pool: asyncpg.Pool, instance: str, lease_seconds: float,
+                 ring: Callable[[str, int], None]) -> None:
+        self._pool = pool
+        self._instance = instance
+        self._lease = lease_seconds
+        self._ring = ring
+        self._queue: deque[Write] = deque()
+        self._wakeup = asyncio.Event()
+        self._room = asyncio.Event()
+        self._room.set()
+        self._queued_events = 0
+        self.heads = chaining.Heads()
+        self.commits = 0
+        self._task = asyncio.create_task(self._loop(), name="qbot-pglog-writer")
+
+    async def close(self) -> None:
+        await self.flush()
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+
+    def submit(self, write: Write) -> None:
+        self._queue.append(write)
+        self._wakeup.set()
+        self.queued(len(write.events))
+
+    def queued(self, count: int) -> None:
+        self._queued_events += count
+        if self._queued_events >= HIGH_WATER:
+            self._room.clear()
+
+    @property
+    def backlog(self) -> int:
+        return self._queued_events
+
+    async def room(self) -> None:
+        if not self._room.is_set():
+            await self._room.wait()
+
+    async def flush(self) -> None:
+        """Wait until everything queued before now is committed (or failed)."""
+        done = asyncio.get_running_loop().create_future()
+        self._queue.append(Write(None, done=done))  # type: ignore[arg-type]
+        self._wakeup.set()
+        await done
+
+    async def _loop(self) -> None:
+        while True:
+            await self._wakeup.wait()
+            self._wakeup.clear()
+            while self._queue:
+                batch = [self._queue.popleft() for _ in range(min(MAX_BATCH, len(self._queue)))]
+                for write in batch:
+                    write.taken = True
+                    self._queued_events -= len(write.events)
+                if self._queued_events < HIGH_WATER // 2:
+                    self._room.set()
+                await self._write([w for w in batch if w.done is None])
+                for write in batch:
+                    if write.done is not None and not write.done.done():
+                        write.done.set_result(None)
+
+    async def _write(self, batch: list[Write]) -> None:
+        batch = [w for w in batch if not self._dropped(w)]
+        if not batch:
+            return
+        try:
+            outcome = await self._commit(batch)
+        except UNAVAILABLE as exc:  # every write would wait for the database in turn: fail them now
+            self.heads.forget([w.turn.conversation_id for w in batch])
+            for write in batch:
+                self._failed(write, LogError(f"the conversation log's database is unavailable: {exc}"))
+            return
+        except Exception as exc:  # noqa: BLE001 - one bad write must not fail the others
+            if len(batch) == 1:
+                self.heads.forget([batch[0].turn.conversation_id])
+                self._failed(batch[0], LogError(f"the conversation log could not be written: {exc}"))
+                return
+            for write in batch:
+                await self._write([write])
+            return
+        self._after(outcome)
+
+    @staticmethod
+    def _dropped(write: Write) -> bool:
+        """Writes of a turn whose earlier write failed: its events (later ones would leave a gap),
+        and an ending queued before the failure (the caller renumbers it)."""
+        if write.turn.failure is None or write.knew_failed:
+            return False
+        if write.ending is None:
+            return True
+        write.turn.ending_failed(LogError("not written: an earlier write of its turn failed"))
+        return True
+
+    def _failed(self, write: Write, error: LogError) -> None:
+        if write.ending is not None:
+            write.turn.ending_failed(error)
+        else:
+            write.turn.append_failed(error)
+
+    async def _commit(self, batch: list[Write]) -> Outcome:
+        now = chaining.utcnow()
+        out = Outcome()
+        async with self._pool.acquire() as conn, conn.transaction():
+            fence = {r["id"]: r for r in await conn.fetch(
+                FENCE, list({w.turn.turn_id for w in batch}), self._instance, self._lease)}
+            firsts: dict[str, int] = {}
+            for w in batch:
+                if w.events:
+                    firsts.setdefault(w.turn.conversation_id, w.events[0].id)
+            heads = await self.heads.of(conn, firsts)
+            rows: list[chaining.Row] = []
+            endings: list[Write] = []
+            refused_turns: set[str] = set()
+            for w in batch:
+                cid, tid = w.turn.conversation_id, w.turn.turn_id
+                error = None
+                if tid in refused_turns and (w.ending is None or not w.knew_failed):
+                    error = LogError("not written: an earlier write of its turn failed")
+                elif tid not in fence:
+                    error = LogError(LOST)
+                elif w.events and not chaining.gapless(w.events, heads[cid][0]):
+                    error = LogError(f"not written: event {w.events[0].id} does not follow the conversation's last "
+                                     f"event, {heads[cid][0]}")
+                if error is not None:
+                    refused_turns.add(tid)
+                    out.refused.append((w, error))
+                    continue
+                new, heads[cid] = chaining.chain(cid, w.events, heads[cid], now)
+                rows += new
+                out.heads[cid] = heads[cid]
+                if w.ending is not None:
+                    endings.append(w)
+                if fence[tid]["watched"] and w.events:
+                    out.rings[cid] = w.events[-1].id
+                if fence[tid]["stop_requested"]:
+                    out.stops.add(tid)
+                out.written.append((w, None))
+            await chaining.insert(conn, rows, now)
+            ended = await self._end(conn, endings, now)
+        out.written = [(w, ended.get(w.turn.turn_id) if w.ending is not None else None) for w, _ in out.written]
+        self.commits += 1
+        return out
+
+    @staticmethod
+    async def _end(conn: asyncpg.Connection, endings: list[Write], now: str) -> dict[str, ConversationRow]:
+        """The endings' turn and conversation updates; each ended turn's conversation row."""
+        if not endings:
+            return {}
+        last = {w.turn.turn_id: w.events[-1].id for w in endings}
+        await conn.execute(END_TURNS, list(last), [w.ending.outcome for w in endings], list(last.values()), now)
+        found = await conn.fetch(END_CONVERSATIONS, [w.turn.conversation_id for w in endings],
+                                 [w.ending.outcome for w in endings], [w.ending.state for w in endings],
+                                 [w.ending.pending_json for w in endings], now)
+        by_cid = {r["id"]: r for r in found}
+        rows = {}
+        for w in endings:
+            r = dict(by_cid[w.turn.conversation_id])
+            r.update(last_event_id=last[w.turn.turn_id], running_turn=None, running_elsewhere=False)
+            rows[w.turn.turn_id] = conversation_row(r)
+        return rows
+
+    def _after(self, out: Outcome) -> None:
+        """After the commit: heads kept, listeners told, doorbells rung, stops passed on."""
+        self.heads.committed(out.heads)
+        for write, row in out.written:
+            if write.events:
+                write.turn.committed(write.events)
+            if row is not None:
+                write.turn.ended(row)
+        for write, error in out.refused:
+            self._failed(write, error)
+        for cid, last in out.rings.items():
+            self._ring(cid, last)
+        for write, _ in out.written:
+            if write.turn.turn_id in out.stops:
+                write.turn.stop_asked()
+
