@@ -195,15 +195,15 @@ def holders():
 
 
 async def test_a_killed_instance_s_turn_is_interrupted_once_its_lease_lapses(open_log, holders, pg_url):
-    holder = holders(pg_url, "lapse", 0.6)
-    b = await open_log(lease_seconds=0.6)
+    holder = holders(pg_url, "lapse", 1.0)
+    b = await open_log(lease_seconds=1.0)
     assert await holder.send("append") == "appended 2"
-    await asyncio.sleep(1.3)  # two leases: renewed while it lives
+    await asyncio.sleep(2.2)  # two leases: renewed while it lives
     assert await b.interrupted_turns() == [] and (await b.conversation("lapse")).running_elsewhere
     with pytest.raises(ConversationBusy):
         await b.start_turn(turn_start("lapse", after=2), Heard())
     holder.kill()
-    await asyncio.sleep(0.9)
+    await asyncio.sleep(1.4)
     assert await b.interrupted_turns() == [("lapse", holder.turn_id)]
     row = await b.conversation("lapse")
     assert row.running_turn == holder.turn_id and not row.running_elsewhere
@@ -217,10 +217,10 @@ async def test_a_killed_instance_s_turn_is_interrupted_once_its_lease_lapses(ope
 
 async def test_an_instance_that_lost_its_lease_cannot_write_after_the_one_that_closed_its_turn(
         open_log, holders, pg_url):
-    holder = holders(pg_url, "fence", 0.6)
-    b = await open_log(lease_seconds=0.6)
+    holder = holders(pg_url, "fence", 1.0)
+    b = await open_log(lease_seconds=1.0)
     holder.proc.send_signal(signal.SIGSTOP)  # hangs: no renewal
-    await asyncio.sleep(1.0)
+    await asyncio.sleep(1.5)
     nxt = turn_start("fence", after=1, closes=interrupted(holder.turn_id, 1))
     await b.start_turn(nxt, Heard())
     holder.proc.send_signal(signal.SIGCONT)
@@ -326,7 +326,7 @@ async def test_a_follower_on_another_instance_reads_each_commit_when_the_doorbel
     await a._writer.flush()
     await asyncio.wait_for(task, 5)
     assert [ids for ids, _ in pages] == [[1], [2], [3], [4]]
-    assert all(at - committed < 0.25 for (_, at), committed in zip(pages[1:], committed_at, strict=False))
+    assert all(at - committed < 1.0 for (_, at), committed in zip(pages[1:], committed_at, strict=False))
     assert a.doorbell.rung == 3  # one ring per commit while b followed, none before
 
 
@@ -354,3 +354,13 @@ async def test_the_database_going_away_fails_the_turn_s_writes_and_the_log_recov
     finally:
         await log.close()
         await relay.cut()
+
+
+async def test_an_instance_closing_with_a_turn_left_running_lets_another_close_it_at_once(pg_url, open_log):
+    a = await PgLog.open(pg_url)
+    start = turn_start("left")
+    await a.start_turn(start, Heard())
+    b = await open_log()
+    assert await b.interrupted_turns() == []  # live: its lease runs 15 s
+    await a.close()
+    assert await b.interrupted_turns() == [("left", start.turn_id)]

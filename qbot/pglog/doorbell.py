@@ -46,7 +46,7 @@ class PgDoorbell:
         self._pending: set[asyncio.Task[None]] = set()
         self._reconnect: asyncio.Task[None] | None = None
         self._closed = False
-        self.rung = 0  # rings sent, for tests and metrics
+        self.rung = 0  # rings asked for, for tests and metrics
 
     @classmethod
     async def open(cls, url: str, pool: asyncpg.Pool) -> PgDoorbell:
@@ -91,6 +91,7 @@ class PgDoorbell:
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 
     def ring(self, conversation_id: str, last_event_id: int) -> None:
+        self.rung += 1
         task = asyncio.create_task(self._notify(f"{conversation_id} {last_event_id}"))
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
@@ -98,7 +99,6 @@ class PgDoorbell:
     async def _notify(self, payload: str) -> None:
         try:
             await self._pool.execute("SELECT pg_notify($1, $2)", CHANNEL, payload)
-            self.rung += 1
         except Exception as exc:  # noqa: BLE001 - a follower looks again soon: not worth failing a turn
             log.warning("could not ring the doorbell: %s", exc)
 

@@ -94,6 +94,11 @@ class PgLog(Reads):
         self._renewer.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._renewer
+        if self._running:  # turns left running here: another instance may close them at once
+            with contextlib.suppress(Exception):
+                await self._pool.execute("UPDATE turns SET lease_until = now() WHERE id = ANY($1::text[]) "
+                                         "AND instance_id = $2 AND state = 'running'", list(self._running),
+                                         self.instance)
         self._unlisten()
         await self.doorbell.close()
         await self._pool.close()

@@ -203,9 +203,10 @@ class Writer:
                     refused_turns.add(tid)
                     out.refused.append((w, error))
                     continue
-                new, heads[cid] = chaining.chain(cid, w.events, heads[cid], now)
-                rows += new
-                out.heads[cid] = heads[cid]
+                if w.events:
+                    new, heads[cid] = chaining.chain(cid, w.events, heads[cid], now)
+                    rows += new
+                    out.heads[cid] = heads[cid]
                 if w.ending is not None:
                     endings.append(w)
                 if fence[tid]["watched"] and w.events:
