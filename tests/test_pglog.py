@@ -364,3 +364,29 @@ async def test_an_instance_closing_with_a_turn_left_running_lets_another_close_i
     assert await b.interrupted_turns() == []  # live: its lease runs 15 s
     await a.close()
     assert await b.interrupted_turns() == [("left", start.turn_id)]
+
+
+async def test_the_doorbell_listens_again_after_its_connection_was_lost(pg_url, open_log):
+    relay = Cuttable(pg_url)
+    await relay.start()
+    listener = await PgLog.open(relay.url)
+    try:
+        rings: list[tuple[str, int]] = []
+        listener.doorbell.listen(lambda cid, last: rings.append((cid, last)))
+        await relay.cut()
+        await relay.restore()
+        owner = await open_log()
+        start = turn_start("deaf")
+        turn = await owner.start_turn(start, Heard())
+        await asyncio.sleep(1.5)  # the doorbell's pause before it listens again
+        async with listener.watching("deaf"):
+            turn.append(message(start.turn_id, 2))
+            await owner._writer.flush()
+            for _ in range(100):
+                if rings:
+                    break
+                await asyncio.sleep(0.02)
+        assert rings == [("deaf", 2)]
+    finally:
+        await listener.close()
+        await relay.cut()
