@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import asyncpg
 from cachetools import LRUCache
 
-from qbot.chain import GENESIS, event_hash
+from qbot.chain import event_hash
 from qbot.events import Event
 
 CHAIN_HEADS = 10_000  # conversations whose last (id, hash) the writer keeps in memory
@@ -18,10 +18,6 @@ INSERT_EVENTS = (
     "INSERT INTO events (conversation_id, id, turn_id, event, data, created_at, hash) "
     "SELECT c, i, t, e, d, $6, h FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[],"
     " $7::text[]) AS v(c, i, t, e, d, h)")
-
-# Each conversation's last event, by the primary key.
-HEADS = ("SELECT c.id, e.id AS last, e.hash FROM unnest($1::text[]) AS c(id) CROSS JOIN LATERAL "
-         "(SELECT id, hash FROM events WHERE conversation_id = c.id ORDER BY id DESC LIMIT 1) e")
 
 def utcnow() -> str:
     """The time an event row carries (and hashes), as the SQLite log writes it."""
@@ -40,15 +36,12 @@ class Heads:
     def __init__(self) -> None:
         self._known: LRUCache[str, Head] = LRUCache(CHAIN_HEADS)
 
-    async def of(self, conn: asyncpg.Connection, firsts: dict[str, int]) -> dict[str, Head]:
-        """Heads of the conversations whose next event ids are `firsts`."""
+    def known(self, firsts: dict[str, int]) -> tuple[dict[str, Head], list[str]]:
+        """Of the conversations whose next event ids are `firsts`: the heads known, and the
+        conversations whose head must be read."""
         heads = {cid: self._known[cid] for cid, first in firsts.items()
                  if cid in self._known and self._known[cid][0] == first - 1}
-        unknown = [cid for cid in firsts if cid not in heads]
-        if unknown:
-            found = {r["id"]: (r["last"], r["hash"]) for r in await conn.fetch(HEADS, unknown)}
-            heads.update({cid: found.get(cid, (0, GENESIS)) for cid in unknown})
-        return heads
+        return heads, [cid for cid in firsts if cid not in heads]
 
     def committed(self, heads: dict[str, Head]) -> None:
         self._known.update(heads)

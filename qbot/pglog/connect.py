@@ -42,12 +42,17 @@ def unreachable(url: str, exc: BaseException) -> LogUnreachable:
                           "or correct log.url (QBOT_LOG_URL), or leave it empty for the SQLite log in data_dir")
 
 
+async def _no_reset(_conn: asyncpg.Connection) -> None:
+    """qbot's pooled connections set no session state, take no lock, LISTEN to nothing and keep no
+    cursor open, so the pool's reset on release (a round trip each time) has nothing to undo."""
+
+
 async def open_pool(url: str, size: int = POOL_SIZE) -> asyncpg.Pool:
-    """A pool of connections; `statement_cache_size=0`, since behind PgBouncer's transaction
-    pooling a prepared statement may be looked for on another server connection."""
+    """A pool of connections; each statement is prepared once per connection (PgBouncer in
+    transaction mode needs `max_prepared_statements` for that, from 1.21 on)."""
     try:
         return await asyncpg.create_pool(url, min_size=1, max_size=size, command_timeout=COMMAND_TIMEOUT,
-                                         timeout=CONNECT_TIMEOUT, statement_cache_size=0)
+                                         timeout=CONNECT_TIMEOUT, reset=_no_reset)
     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError, ValueError) as exc:
         raise unreachable(url, exc) from None
 

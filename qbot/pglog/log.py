@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 
+from qbot.chain import GENESIS
 from qbot.domain_errors import ConversationBusy, ConversationNotFound
 from qbot.events import FAILED
 from qbot.logapi import Interrupted, LogError, TurnListener, TurnStart
@@ -38,10 +39,20 @@ _UPSERT = ("INSERT INTO conversations (id, owner, case_id, state, title, created
 _RUNNING = ("SELECT id, instance_id, coalesce(lease_until > now(), false) AS live FROM turns "
             "WHERE conversation_id = $1 AND state = 'running' FOR UPDATE")
 _HEAD = "SELECT id, hash FROM events WHERE conversation_id = $1 ORDER BY id DESC LIMIT 1"
+# Read after the conversation's row is locked (a statement of its own: a snapshot taken after the
+# lock sees what the previous holder committed). Round trips are most of a start's CPU here.
+_RUNNING_AND_HEAD = (
+    "SELECT t.id, t.instance_id, coalesce(t.lease_until > now(), false) AS live, h.id AS head_id, h.hash "
+    "FROM (SELECT 1) one LEFT JOIN (SELECT * FROM turns WHERE conversation_id = $1 AND state = 'running') t ON true "
+    "LEFT JOIN (SELECT id, hash FROM events WHERE conversation_id = $1 ORDER BY id DESC LIMIT 1) h ON true")
 _CLOSE_TURN = "UPDATE turns SET state = $2, last_event_id = $3, ended_at = $4, lease_until = NULL WHERE id = $1"
-_INSERT_TURN = ("INSERT INTO turns (id, conversation_id, confirm_type, handler, question, request, state, "
-                "first_event_id, started_at, instance_id, lease_until) VALUES ($1, $2, $3, $4, $5, $6, 'running', "
-                "$7, $8, $9, now() + make_interval(secs => $10))")
+_INSERT_TURN = (
+    "WITH turn AS (INSERT INTO turns (id, conversation_id, confirm_type, handler, question, request, state, "
+    "first_event_id, started_at, instance_id, lease_until) VALUES ($1, $2, $3, $4, $5, $6, 'running', "
+    "$7, $8, $9, now() + make_interval(secs => $10))) "
+    "INSERT INTO events (conversation_id, id, turn_id, event, data, created_at, hash) "
+    "SELECT $2, i, t, e, d, $8, h FROM unnest($11::bigint[], $12::text[], $13::text[], $14::text[], $15::text[]) "
+    "AS v(i, t, e, d, h)")
 _RENEW = ("UPDATE turns SET lease_until = now() + make_interval(secs => $3) WHERE id = ANY($1::text[]) "
           "AND instance_id = $2 AND state = 'running' RETURNING id, stop_requested")
 _WATCH = ("UPDATE turns SET watched_until = now() + make_interval(secs => $2) "
@@ -115,26 +126,26 @@ class PgLog(Reads):
                 row = await conn.fetchrow(_UPSERT, cid, start.owner, start.case_id, start.title, now)
                 if row["owner"] != start.owner:
                     raise ConversationNotFound(cid)  # created meanwhile by another examiner
-                running = await conn.fetchrow(_RUNNING, cid)
-                if running is not None:
-                    if running["live"] and running["instance_id"] != self.instance:
+                found = await conn.fetchrow(_RUNNING_AND_HEAD, cid)
+                if found["id"] is not None:
+                    if found["live"] and found["instance_id"] != self.instance:
                         raise busy(cid)
-                    if start.closes is None or start.closes.turn_id != running["id"]:
+                    if start.closes is None or start.closes.turn_id != found["id"]:
                         raise busy(cid, "has a turn running that this step did not expect")
                 elif start.closes is not None:
                     raise busy(cid, "changed while this step began (another instance closed its turn)")
-                head = await conn.fetchrow(_HEAD, cid)
-                head = (head["id"], head["hash"]) if head else (0, chaining.GENESIS)
+                head = (found["head_id"], found["hash"]) if found["head_id"] is not None else (0, GENESIS)
                 if not chaining.gapless(events, head[0]):
                     raise busy(cid, "changed while this step began (another instance wrote to it)")
+                rows, head = chaining.chain(cid, events, head, now)
                 if start.closes is not None:
+                    await chaining.insert(conn, rows[:len(closing)], now)
                     await conn.execute(_CLOSE_TURN, start.closes.turn_id, FAILED, closing[-1].id, now)
                     await conn.execute("UPDATE conversations SET last_outcome = $2 WHERE id = $1", cid, FAILED)
+                columns = list(zip(*rows[len(closing):]))
                 await conn.execute(_INSERT_TURN, start.turn_id, cid, start.confirm_type, start.handler,
                                    start.question, start.request_json, start.events[0].id, now, self.instance,
-                                   self.lease_seconds)
-                rows, head = chaining.chain(cid, events, head, now)
-                await chaining.insert(conn, rows, now)
+                                   self.lease_seconds, columns[1], columns[2], columns[3], columns[4], columns[5])
         except asyncpg.UniqueViolationError as exc:
             if exc.constraint_name == "turns_one_running":  # a start that slipped past the lock
                 raise busy(cid) from None
@@ -175,7 +186,7 @@ class PgLog(Reads):
                 if running["live"] and running["instance_id"] != self.instance:
                     raise busy(conversation_id)
                 head = await conn.fetchrow(_HEAD, conversation_id)
-                head = (head["id"], head["hash"]) if head else (0, chaining.GENESIS)
+                head = (head["id"], head["hash"]) if head else (0, GENESIS)
                 if not chaining.gapless(events, head[0]):
                     raise busy(conversation_id, "changed while its interrupted turn was being closed")
                 await conn.execute(_CLOSE_TURN, closes.turn_id, FAILED, events[-1].id, now)

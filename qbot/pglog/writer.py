@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import asyncpg
 
+from qbot.chain import GENESIS
 from qbot.events import Event
 from qbot.logapi import ConversationRow, LogError, TurnEnding
 from qbot.pglog import chaining
@@ -34,17 +35,27 @@ log = logging.getLogger(__name__)
 MAX_BATCH = 512  # writes folded into one transaction
 HIGH_WATER = 20_000  # queued events before producers are made to wait
 
-# Renews the leases of the turns written and tells whether to ring (someone elsewhere follows)
-# and whether a stop was asked for; rows of turns this instance no longer holds are not returned.
-FENCE = ("UPDATE turns SET lease_until = now() + make_interval(secs => $3) "
-         "WHERE id = ANY($1::text[]) AND instance_id = $2 AND state = 'running' "
-         "RETURNING id, stop_requested, coalesce(watched_until > now(), false) AS watched")
-END_TURNS = ("UPDATE turns t SET state = v.outcome, last_event_id = v.last, ended_at = $4, lease_until = NULL "
-             "FROM unnest($1::text[], $2::text[], $3::bigint[]) AS v(id, outcome, last) WHERE t.id = v.id")
-END_CONVERSATIONS = (
+# One round trip before the writes: renews the leases of the turns written, telling whether to ring
+# (someone elsewhere follows) and whether a stop was asked for; rows of turns this instance no
+# longer holds are not returned. With them, the last event of the conversations whose head the
+# writer does not know. (Round trips, not SQL, are most of the log's CPU here.)
+FENCE_AND_HEADS = (
+    "WITH fence AS (UPDATE turns SET lease_until = now() + make_interval(secs => $3) "
+    " WHERE id = ANY($1::text[]) AND instance_id = $2 AND state = 'running' "
+    " RETURNING id, stop_requested, coalesce(watched_until > now(), false) AS watched) "
+    "SELECT true AS fence, id, stop_requested, watched, NULL::bigint AS last, NULL::text AS hash FROM fence "
+    "UNION ALL SELECT false, c.id, NULL, NULL, e.id, e.hash FROM unnest($4::text[]) AS c(id) CROSS JOIN LATERAL "
+    " (SELECT id, hash FROM events WHERE conversation_id = c.id ORDER BY id DESC LIMIT 1) e")
+# And one for the writes: the events, the ended turns, their conversations (returned).
+WRITE = (
+    "WITH inserted AS (INSERT INTO events (conversation_id, id, turn_id, event, data, created_at, hash)"
+    " SELECT c, i, t, e, d, $6, h FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[],"
+    " $7::text[]) AS v(c, i, t, e, d, h)),"
+    " ended AS (UPDATE turns t SET state = v.outcome, last_event_id = v.last, ended_at = $6, lease_until = NULL"
+    " FROM unnest($8::text[], $9::text[], $10::bigint[]) AS v(id, outcome, last) WHERE t.id = v.id) "
     "UPDATE conversations c SET state = coalesce(v.state, c.state), last_outcome = v.outcome,"
-    " pending = coalesce(v.pending, c.pending), updated_at = $5"
-    " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS v(id, outcome, state, pending)"
+    " pending = coalesce(v.pending, c.pending), updated_at = $6"
+    " FROM unnest($11::text[], $12::text[], $13::text[], $14::text[]) AS v(id, outcome, state, pending)"
     " WHERE c.id = v.id RETURNING c.*")
 
 LOST = ("not written: this instance no longer holds the turn (its lease lapsed and another instance "
@@ -132,31 +143,42 @@ class Writer:
                     self._queued_events -= len(write.events)
                 if self._queued_events < HIGH_WATER // 2:
                     self._room.set()
-                await self._write([w for w in batch if w.done is None])
+                writes = [w for w in batch if w.done is None]
+                try:
+                    await self._write(writes)
+                except Exception as exc:  # a bug here must not stop every turn's writes
+                    log.exception("the log's writer failed")
+                    self._fail_all(writes, LogError(f"the conversation log's writer failed: {exc}"))
                 for write in batch:
                     if write.done is not None and not write.done.done():
                         write.done.set_result(None)
 
-    async def _write(self, batch: list[Write]) -> None:
+    async def _write(self, batch: list[Write]) -> bool:
+        """Commit the batch, or fail its writes; True when the database is away."""
         batch = [w for w in batch if not self._dropped(w)]
         if not batch:
-            return
+            return False
         try:
             outcome = await self._commit(batch)
         except UNAVAILABLE as exc:  # every write would wait for the database in turn: fail them now
-            self.heads.forget([w.turn.conversation_id for w in batch])
-            for write in batch:
-                self._failed(write, LogError(f"the conversation log's database is unavailable: {exc}"))
-            return
+            self._fail_all(batch, LogError(f"the conversation log's database is unavailable: {exc}"))
+            return True
         except Exception as exc:  # noqa: BLE001 - one bad write must not fail the others
             if len(batch) == 1:
-                self.heads.forget([batch[0].turn.conversation_id])
-                self._failed(batch[0], LogError(f"the conversation log could not be written: {exc}"))
-                return
-            for write in batch:
-                await self._write([write])
-            return
+                self._fail_all(batch, LogError(f"the conversation log could not be written: {exc}"))
+                return False
+            for n, write in enumerate(batch):
+                if await self._write([write]):
+                    self._fail_all(batch[n + 1:], LogError("the conversation log's database is unavailable"))
+                    return True
+            return False
         self._after(outcome)
+        return False
+
+    def _fail_all(self, writes: list[Write], error: LogError) -> None:
+        self.heads.forget([w.turn.conversation_id for w in writes])
+        for write in writes:
+            self._failed(write, error)
 
     @staticmethod
     def _dropped(write: Write) -> bool:
@@ -178,14 +200,20 @@ class Writer:
     async def _commit(self, batch: list[Write]) -> Outcome:
         now = chaining.utcnow()
         out = Outcome()
+        firsts: dict[str, int] = {}
+        for w in batch:
+            if w.events:
+                firsts.setdefault(w.turn.conversation_id, w.events[0].id)
+        heads, unknown = self.heads.known(firsts)
         async with self._pool.acquire() as conn, conn.transaction():
-            fence = {r["id"]: r for r in await conn.fetch(
-                FENCE, list({w.turn.turn_id for w in batch}), self._instance, self._lease)}
-            firsts: dict[str, int] = {}
-            for w in batch:
-                if w.events:
-                    firsts.setdefault(w.turn.conversation_id, w.events[0].id)
-            heads = await self.heads.of(conn, firsts)
+            fence, found = {}, {}
+            for r in await conn.fetch(FENCE_AND_HEADS, list({w.turn.turn_id for w in batch}), self._instance,
+                                      self._lease, unknown):
+                if r["fence"]:
+                    fence[r["id"]] = r
+                else:
+                    found[r["id"]] = (r["last"], r["hash"])
+            heads.update({cid: found.get(cid, (0, GENESIS)) for cid in unknown})
             rows: list[chaining.Row] = []
             endings: list[Write] = []
             refused_turns: set[str] = set()
@@ -214,29 +242,32 @@ class Writer:
                 if fence[tid]["stop_requested"]:
                     out.stops.add(tid)
                 out.written.append((w, None))
-            await chaining.insert(conn, rows, now)
-            ended = await self._end(conn, endings, now)
+            ended = await self._write_rows(conn, rows, endings, now)
         out.written = [(w, ended.get(w.turn.turn_id) if w.ending is not None else None) for w, _ in out.written]
         self.commits += 1
         return out
 
     @staticmethod
-    async def _end(conn: asyncpg.Connection, endings: list[Write], now: str) -> dict[str, ConversationRow]:
-        """The endings' turn and conversation updates; each ended turn's conversation row."""
-        if not endings:
+    async def _write_rows(conn: asyncpg.Connection, rows: list[chaining.Row], endings: list[Write],
+                          now: str) -> dict[str, ConversationRow]:
+        """Insert the events and record the endings, in one statement; each ended turn's
+        conversation row."""
+        if not rows and not endings:
             return {}
+        columns = list(zip(*rows)) if rows else [()] * 6
         last = {w.turn.turn_id: w.events[-1].id for w in endings}
-        await conn.execute(END_TURNS, list(last), [w.ending.outcome for w in endings], list(last.values()), now)
-        found = await conn.fetch(END_CONVERSATIONS, [w.turn.conversation_id for w in endings],
-                                 [w.ending.outcome for w in endings], [w.ending.state for w in endings],
-                                 [w.ending.pending_json for w in endings], now)
+        found = await conn.fetch(
+            WRITE, columns[0], columns[1], columns[2], columns[3], columns[4], now, columns[5],
+            list(last), [w.ending.outcome for w in endings], list(last.values()),
+            [w.turn.conversation_id for w in endings], [w.ending.outcome for w in endings],
+            [w.ending.state for w in endings], [w.ending.pending_json for w in endings])
         by_cid = {r["id"]: r for r in found}
-        rows = {}
+        ended = {}
         for w in endings:
             r = dict(by_cid[w.turn.conversation_id])
             r.update(last_event_id=last[w.turn.turn_id], running_turn=None, running_elsewhere=False)
-            rows[w.turn.turn_id] = conversation_row(r)
-        return rows
+            ended[w.turn.turn_id] = conversation_row(r)
+        return ended
 
     def _after(self, out: Outcome) -> None:
         """After the commit: heads kept, listeners told, doorbells rung, stops passed on."""
