@@ -101,22 +101,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if config.log.url:
         from qbot.pglog.connect import probe
+        from qbot.pglog.evidence import check
 
         asyncio.run(probe(config.log.url))  # LogUnreachable: one line, exit 2 (main)
+        asyncio.run(_prepare(config))
+        problem = asyncio.run(check(config.log.url, config.evidence_db))
+        if problem:
+            print(f"qbot: error: {problem}", file=sys.stderr)
+            return EXIT_USAGE
     setup_logging(config.logging)
     from qbot.app import create_app
 
     if args.workers > 1:
         from qbot.workers import supervise
 
-        asyncio.run(_prepare(config))
         return supervise(args.workers, lambda: asyncio.run(_serve(create_app(config), config, reuse_port=True)))
     app = create_app(config)
     return asyncio.run(_serve(app, config))
 
 
 async def _prepare(config) -> None:
-    """Before the workers fork: the evidence store (the demo case built once, not by each)."""
+    """With the PostgreSQL log, before its copy is checked and the workers fork: the evidence
+    store (the demo case built once, not by each worker)."""
     from qbot.app import open_store
 
     config.data_dir.mkdir(parents=True, exist_ok=True)

@@ -37,6 +37,9 @@ def supervise(count: int, serve_one: Callable[[], int]) -> int:
             code = 1
             try:
                 code = serve_one()
+            except Exception as exc:  # noqa: BLE001 - its last words, one line, as `qbot serve` says them
+                print(f"qbot: error: worker {os.getpid()}: {exc}", file=sys.stderr)
+                code = 2
             finally:
                 sys.stdout.flush()
                 sys.stderr.flush()

@@ -3,11 +3,16 @@ behind qbot's back caught and named), an unreachable database at start-up, and `
 
 from __future__ import annotations
 
+import shutil
+import signal
+
 import asyncpg
 
+from qbot.pglog.evidence import file_sha256
 from qbot.pglog.log import PgLog
+from tests.evidence.conftest import TESTDATA
 from tests.pglog_support import Heard, ending, message, turn_start
-from tests.test_process import free_port, qbot_env, run_cli
+from tests.test_process import Server, free_port, qbot_env, run_cli
 
 
 def env_with(url: str) -> dict[str, str]:
@@ -68,7 +73,7 @@ def test_an_unreachable_database_at_start_up_is_one_line_and_exit_2(tmp_path):
         result = run_cli(*command, cwd=tmp_path, env=env_with(url))
         assert result.returncode == 2, result.stdout + result.stderr
         (line,) = result.stderr.splitlines()
-        assert line.startswith(f"qbot: error: cannot use the PostgreSQL log at postgresql://qbot:***@127.0.0.1:"), line
+        assert line.startswith("qbot: error: cannot use the PostgreSQL log at postgresql://qbot:***@127.0.0.1:"), line
         assert "start the database or correct log.url (QBOT_LOG_URL)" in line and "s3cret" not in line
 
 
@@ -83,3 +88,30 @@ def test_workers_with_the_sqlite_log_are_refused_saying_what_to_configure(tmp_pa
     result = run_cli("serve", "--workers", "0", cwd=tmp_path)
     assert result.returncode == 2 and "--workers: '0' is not a number of workers; give an integer from 1 to 64" \
         in result.stderr
+
+
+async def test_every_instance_serves_the_same_evidence_and_an_import_says_where_it_goes(
+        pg_url, tmp_path, demo_evidence):
+    config = tmp_path / "config.yaml"
+    config.write_text(f"log:\n  url: {pg_url}\n")
+    dirs = [tmp_path / "a", tmp_path / "b"]
+    for folder in dirs:
+        folder.mkdir()
+        shutil.copy(demo_evidence, folder / "evidence.db")
+    for folder in (dirs[0], dirs[0], dirs[1]):  # a twice: serving leaves its copy as it was
+        server = Server(folder, None, "--config", str(config))
+        try:
+            await server.ready()
+        finally:
+            assert server.kill(signal.SIGTERM) == 0
+    result = run_cli("import", "--config", str(config), "--data-dir", str(dirs[1]), "--case", "c1", "--package",
+                     "p1", str(TESTDATA / "android" / "mmssms.db"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (f"{dirs[1] / 'evidence.db'} (sha256 {file_sha256(dirs[1] / 'evidence.db')}) is now the evidence store "
+            "of the PostgreSQL log's instances: copy it to the data_dir of every instance") in result.stdout
+    result = run_cli("serve", "--config", str(config), "--data-dir", str(dirs[0]), "--port", str(free_port()),
+                     cwd=tmp_path)
+    assert result.returncode == 2
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"qbot: error: {dirs[0] / 'evidence.db'} (sha256 ") and \
+        "is not the evidence store the other instances of this log serve" in line and str(dirs[1]) in line

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 import time
 from pathlib import Path
@@ -50,6 +51,14 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"qbot import: error: {exc}", file=sys.stderr)
         return 2
     print(summary)
+    url = load_settings(args).log.url
+    if url and summary.ok:
+        from qbot.pglog.evidence import record
+
+        digest = asyncio.run(record(url, evidence_db(args)))
+        print(f"qbot import: {evidence_db(args)} (sha256 {digest}) is now the evidence store of the PostgreSQL "
+              "log's instances: copy it to the data_dir of every instance on other machines, then restart them; "
+              "an instance with another copy refuses to start")
     if not summary.ok:
         print(f"qbot import: {len(summary.refused)} file(s) refused; nothing of them was imported",
               file=sys.stderr)
