@@ -36,3 +36,19 @@ async def pg_url() -> AsyncIterator[str]:
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+
+
+@pytest.fixture
+async def open_pg_log(pg_url: str):
+    """Open PostgreSQL logs on the test's database (several: instances sharing it); closed after."""
+    from qbot.pglog.log import PgLog
+
+    logs: list[PgLog] = []
+
+    async def opener(lease_seconds: float = 15.0) -> PgLog:
+        logs.append(await PgLog.open(pg_url, lease_seconds=lease_seconds))
+        return logs[-1]
+
+    yield opener
+    for log in logs:
+        await log.close()

@@ -26,16 +26,8 @@ from tests.test_process import ROOT, qbot_env
 
 
 @pytest.fixture
-async def open_log(pg_url):
-    logs: list[PgLog] = []
-
-    async def opener(lease_seconds: float = 15.0) -> PgLog:
-        logs.append(await PgLog.open(pg_url, lease_seconds=lease_seconds))
-        return logs[-1]
-
-    yield opener
-    for log in logs:
-        await log.close()
+def open_log(open_pg_log):
+    return open_pg_log
 
 
 async def verified(url: str):
