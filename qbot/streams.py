@@ -6,16 +6,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterator, Sequence
+from typing import Protocol
 
 from aiohttp import web
 from aiohttp.abc import AbstractStreamWriter
 from aiohttp_sse import EventSourceResponse
 
 from qbot.buffers import ClientBuffers, Subscriber
-from qbot.convlog import ConversationLog
 from qbot.events import Event
 from qbot.metrics import Metrics
-from qbot.turns import Turn
+from qbot.fanout import Fanout
 
 # A stalled client holds at most about one page of the log in hand plus two writes in its
 # socket's user-space buffer (the transport's high-water mark is lowered to one write).
@@ -24,6 +24,11 @@ REPLAY_PAGE_BYTES = 32 * 1024  # ...as many of them as fit in this (at least one
 WRITE_CHUNK = 16 * 1024  # bytes per write
 
 logger = logging.getLogger(__name__)
+
+
+class EventSource(Protocol):
+    async def events_after(self, conversation_id: str, after: int, limit: int, max_bytes: int) -> list[Event]:
+        """A page of the logged events after `after` (qbot.logapi.ConversationLog.events_after)."""
 
 
 class EventStream(EventSourceResponse):
@@ -126,14 +131,14 @@ def _pieces(events: Sequence[Event]) -> Iterator[tuple[bytes | memoryview, int]]
 async def serve(
     request: web.Request,
     stream: EventStream,
-    log: ConversationLog,
+    source: EventSource,
     conversation_id: str,
     after: int,
-    turn: Turn | None,
+    fanout: Fanout | None,
     subscriber: Subscriber | None,
     first: Event | None = None,
 ) -> None:
-    """Replay the logged events after `after`, then follow `turn` (if any) until its done; a client
+    """Replay the logged events after `after`, then follow the running turn's `fanout` (if any) until its done; a client
     that goes away ends it quietly. The subscriber is attached before the replay, so no event falls
     between the two; ids already sent are skipped. A new turn's own stream passes its `first`
     event instead: its subscriber was attached before the turn produced anything else, so there
@@ -146,9 +151,9 @@ async def serve(
             if first is not None:
                 await stream.send_events([first])
             else:
-                await _replay(stream, log, conversation_id)
-            if turn is not None and subscriber is not None:
-                await _follow(stream, turn, subscriber)
+                await _replay(stream, source, conversation_id)
+            if fanout is not None and subscriber is not None:
+                await _follow(stream, fanout, subscriber)
     except ConnectionError as exc:
         # The client went away or was dropped: the stream is over. The error sits in a cycle (the
         # socket's drain future holds it, its traceback the frames awaiting that future, and they
@@ -165,8 +170,8 @@ async def serve(
             stream.restore_transport()
             if stream.waited:
                 stream.buffers.slow_client_left()
-        if turn is not None and subscriber is not None:
-            turn.unsubscribe(subscriber)
+        if fanout is not None and subscriber is not None:
+            fanout.unsubscribe(subscriber)
 
 
 def _forget_frames(exc: BaseException | None) -> None:
@@ -177,21 +182,21 @@ def _forget_frames(exc: BaseException | None) -> None:
         exc = exc.__cause__ or exc.__context__
 
 
-async def _replay(stream: EventStream, log: ConversationLog, conversation_id: str) -> None:
+async def _replay(stream: EventStream, source: EventSource, conversation_id: str) -> None:
     while True:
-        page = await log.events_after(conversation_id, stream.last_sent, REPLAY_PAGE, REPLAY_PAGE_BYTES)
+        page = await source.events_after(conversation_id, stream.last_sent, REPLAY_PAGE, REPLAY_PAGE_BYTES)
         if not page:
             return
         await stream.send_events(page)
 
 
-async def _follow(stream: EventStream, turn: Turn, subscriber: Subscriber) -> None:
+async def _follow(stream: EventStream, fanout: Fanout, subscriber: Subscriber) -> None:
     """Send the turn's events until its done. Ends early when the reader fell too far behind
     (it resumes from the log) or the turn ended without a recordable done."""
-    while not (turn.ended.is_set() and stream.last_sent >= turn.committed_id):
+    while not (fanout.ended.is_set() and stream.last_sent >= fanout.committed_id):
         events = await subscriber.take()
         if not events:
             if subscriber.overflowed:
                 stream.drop()
             return
-        await stream.send_events(events, last=turn.ended.is_set() and events[-1].id >= turn.committed_id)
+        await stream.send_events(events, last=fanout.ended.is_set() and events[-1].id >= fanout.committed_id)
