@@ -9,6 +9,7 @@ from marshmallow import Schema
 
 from qbot.config import Config
 from qbot.convlog import ConversationLog
+from qbot.heartbeat import Heartbeat
 from qbot.metrics import Metrics
 from qbot.registry import Registered
 from qbot.turns import TurnRunner
@@ -24,4 +25,5 @@ STORE = web.AppKey("store", "EvidenceStore")
 ENGINE = web.AppKey("engine", "Engine")
 RUNNER = web.AppKey("runner", TurnRunner)
 METRICS = web.AppKey("metrics", Metrics)
+HEARTBEAT = web.AppKey("heartbeat", Heartbeat)  # the pings of every open stream
 STEP_SCHEMA = web.AppKey("step_schema", Schema)  # a step's body, with the configured limits

@@ -1,16 +1,17 @@
-"""Sending a conversation's events to one client over Server-Sent-Events (aiohttp-sse): first what
-the log holds after the client's last id, then the running turn live until its `done`."""
+"""Sending a conversation's events to one client over Server-Sent-Events: first what the log holds
+after the client's last id, then the running turn live until its `done`."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from collections.abc import Iterator, Sequence
 
 from aiohttp import web
 from aiohttp.abc import AbstractStreamWriter
-from aiohttp_sse import EventSourceResponse
 
+from qbot.appkeys import HEARTBEAT
 from qbot.buffers import ClientBuffers, Subscriber
 from qbot.convlog import ConversationLog
 from qbot.events import Event
@@ -22,37 +23,113 @@ from qbot.turns import Turn
 REPLAY_PAGE = 64  # events read from the log at a time...
 REPLAY_PAGE_BYTES = 32 * 1024  # ...as many of them as fit in this (at least one)
 WRITE_CHUNK = 16 * 1024  # bytes per write
+PING = b": ping\n\n"
+_TCP_USER_TIMEOUT = getattr(socket, "TCP_USER_TIMEOUT", None)  # Linux
 
 logger = logging.getLogger(__name__)
 
 
-class EventStream(EventSourceResponse):
+class EventStream(web.StreamResponse):
     """The contract's headers, and a batch of events in as few writes as fit in WRITE_CHUNK
     bytes: a turn's events often arrive together, and one write per batch saves a system call per
     event. A write the socket cannot take waits for it to drain (backpressure), at most
-    `send_timeout` seconds; meanwhile what the stream holds is counted in `buffers`."""
+    `send_timeout` seconds; meanwhile what the stream holds is counted in `buffers`.
+
+    What aiohttp-sse's EventSourceResponse did (headers, chunked body, the socket's
+    TCP_USER_TIMEOUT, `: ping` every `ping_interval`), with the pings from the app's one
+    Heartbeat timer instead of a task per stream, and the headers sent with the first event
+    instead of in a write of their own."""
+
+    _send_headers_immediately = False  # aiohttp: the headers go out with the first body write
 
     def __init__(self, *, ping_interval: float, send_timeout: float, metrics: Metrics,
                  buffers: ClientBuffers) -> None:
-        super().__init__(sep="\n", allow_all_methods=True, ping_interval=ping_interval, send_timeout=send_timeout)
-        self.metrics = metrics
-        self.buffers = buffers
+        super().__init__()
+        if ping_interval <= 0:
+            raise ValueError("ping interval must be positive")
         self.headers["Content-Type"] = "text/event-stream; charset=utf-8"
         self.headers["Cache-Control"] = "no-store"
+        self.headers["Connection"] = "keep-alive"
+        self.headers["X-Accel-Buffering"] = "no"
+        self.metrics = metrics
+        self.buffers = buffers
+        self._ping_interval = ping_interval
         self._write_timeout = send_timeout
         self._writer: AbstractStreamWriter | None = None
         self._transport_limits: tuple[int, int] | None = None
+        self._heartbeat = None
+        self._ping_task: asyncio.Task[None] | None = None
+        self._sending = False  # a send is under way: no ping between its pieces
+        self._saved_user_timeout: tuple[socket.socket, int] | None = None
         self.last_sent = 0
         self.waited = False  # a write had to wait for the socket: the client read slowly
 
     async def prepare(self, request: web.BaseRequest) -> AbstractStreamWriter | None:
+        if self.prepared:
+            return self._payload_writer
+        self._set_user_timeout(request)
         writer = await super().prepare(request)
+        self.enable_chunked_encoding()  # after prepare, as aiohttp-sse: an HTTP/1.0 client is not refused
         self._writer = writer
         transport = request.transport
         if transport is not None and self._transport_limits is None:
             self._transport_limits = transport.get_write_buffer_limits()[::-1]  # (high, low)
             transport.set_write_buffer_limits(high=WRITE_CHUNK)
+        self._heartbeat = request.app[HEARTBEAT]
+        self._heartbeat.add(self, self._ping_interval)
         return writer
+
+    def flush_headers(self) -> None:
+        """Send the headers now if no event has carried them yet (a follower with nothing to
+        replay must still see its answer begin)."""
+        send = getattr(self._payload_writer, "send_headers", None)
+        if send is not None:
+            send()
+
+    def _set_user_timeout(self, request: web.BaseRequest) -> None:
+        """The kernel aborts the connection when what was sent stays unacknowledged for
+        `send_timeout` (a vanished peer), long before a write would wait on a full buffer."""
+        if _TCP_USER_TIMEOUT is None or request.transport is None:
+            return
+        sock = request.transport.get_extra_info("socket")
+        if sock is None or sock.family not in (socket.AF_INET, socket.AF_INET6):
+            return
+        self._saved_user_timeout = (sock, sock.getsockopt(socket.IPPROTO_TCP, _TCP_USER_TIMEOUT))
+        sock.setsockopt(socket.IPPROTO_TCP, _TCP_USER_TIMEOUT, int(self._write_timeout * 1000))
+
+    def _restore_user_timeout(self) -> None:
+        if self._saved_user_timeout is not None:
+            sock, saved = self._saved_user_timeout
+            self._saved_user_timeout = None
+            if sock.fileno() >= 0:
+                sock.setsockopt(socket.IPPROTO_TCP, _TCP_USER_TIMEOUT, saved)
+
+    async def write_eof(self, data: bytes = b"") -> None:
+        self.stop_streaming()
+        await super().write_eof(data)
+        self._restore_user_timeout()
+
+    def beat(self) -> None:
+        """The heartbeat's call: a ping, unless a send is under way (data is flowing, and a ping
+        must not fall between the pieces of a frame) or the last one still waits."""
+        if not self._sending and (self._ping_task is None or self._ping_task.done()):
+            self._ping_task = asyncio.get_running_loop().create_task(self._ping())
+
+    async def _ping(self) -> None:
+        try:
+            async with asyncio.timeout(self._write_timeout):
+                await self.write(PING)
+        except TimeoutError:
+            self.drop()
+        except (ConnectionResetError, RuntimeError):  # RuntimeError: written after the end
+            self.stop_streaming()
+
+    def stop_streaming(self) -> None:
+        """No more pings."""
+        if self._heartbeat is not None:
+            self._heartbeat.remove(self)
+        if self._ping_task is not None and not self._ping_task.done() and self._ping_task is not asyncio.current_task():
+            self._ping_task.cancel()
 
     def restore_transport(self) -> None:
         """The connection may serve further requests: give it back its own buffer limits."""
@@ -68,11 +145,15 @@ class EventStream(EventSourceResponse):
                 await self._send(b"", True, 0)
             return
         left = sum(len(e.frame) for e in fresh)
-        for piece, upto in _pieces(fresh):
-            left -= len(piece)
-            await self._send(piece, last and left == 0, left)
-            if upto:
-                self.last_sent = fresh[upto - 1].id
+        self._sending = True
+        try:
+            for piece, upto in _pieces(fresh):
+                left -= len(piece)
+                await self._send(piece, last and left == 0, left)
+                if upto:
+                    self.last_sent = fresh[upto - 1].id
+        finally:
+            self._sending = False
         self.metrics.events_sent += len(fresh)
 
     async def _send(self, data: bytes | memoryview, last: bool, left: int) -> None:
@@ -142,13 +223,16 @@ async def serve(
     try:
         await stream.prepare(request)
         stream.metrics.open_streams += 1
-        async with stream:  # stops the heartbeat task when the stream ends
+        try:
             if first is not None:
-                await stream.send_events([first])
+                await stream.send_events([first])  # with the headers, in one write
             else:
                 await _replay(stream, log, conversation_id)
+                stream.flush_headers()
             if turn is not None and subscriber is not None:
                 await _follow(stream, turn, subscriber)
+        finally:
+            stream.stop_streaming()
     except ConnectionError as exc:
         # The client went away or was dropped: the stream is over. The error sits in a cycle (the
         # socket's drain future holds it, its traceback the frames awaiting that future, and they
