@@ -121,7 +121,7 @@ class EventStream(web.StreamResponse):
                 await self.write(PING)
         except TimeoutError:
             self.drop()
-        except (ConnectionResetError, RuntimeError):  # RuntimeError: written after the end
+        except (ConnectionError, RuntimeError):  # RuntimeError: written after the end
             self.stop_streaming()
 
     def stop_streaming(self) -> None:
