@@ -100,6 +100,7 @@ async def one_run(engine: BuiltinEngine, case) -> tuple[float, float, dict]:
 def forget(engine: BuiltinEngine) -> None:
     engine._plans.clear()
     engine._answers.clear()
+    engine._forms.clear()
 
 
 async def measure(db: Path, runs: int) -> None:

@@ -16,7 +16,7 @@ from qbot.buffers import ClientBuffers
 from qbot.citations import setup_citations
 from qbot.config import Config
 from qbot.console import setup_console
-from qbot.convlog import ConversationLog
+from qbot.logbackend import open_log
 from qbot.engine import create_engine
 from qbot.evidence.store import EvidenceStore
 from qbot.guards import Guard, guard_middleware
@@ -78,7 +78,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     config.data_dir.mkdir(parents=True, exist_ok=True)
     store = await open_store(config)
     try:
-        conv_log = await ConversationLog.open(config.log_db)
+        conv_log = await open_log(config)
         try:
             app[STORE] = store
             app[LOG] = conv_log

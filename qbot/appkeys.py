@@ -8,7 +8,7 @@ from aiohttp import web
 from marshmallow import Schema
 
 from qbot.config import Config
-from qbot.convlog import ConversationLog
+from qbot.logapi import ConversationLog
 from qbot.metrics import Metrics
 from qbot.registry import Registered
 from qbot.turns import TurnRunner

@@ -9,7 +9,7 @@ big-endian, so no two different rows encode alike, and the previous hash is the 
 previous event's hash, or GENESIS for a conversation's first event. The hash is stored as 64
 lowercase hex digits in `events.hash`.
 
-The log's writer computes the hashes at commit time (qbot.convlog); `qbot verify` recomputes
+The log's writer computes the hashes at commit time (qbot.sqlitelog.writer); `qbot verify` recomputes
 every chain (qbot.verify). Events written before the chain existed (a log at schema version 1)
 are sealed when the log is upgraded: migration 0002 calls `seal_legacy_events`, which chains
 them, in id order, as they were found at that moment.

@@ -5,21 +5,21 @@ a page at a time, worked out again from the query the result records (qbot.engin
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from aiohttp import web
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
-from qbot.appkeys import CONFIG, ENGINE, LOG, STORE
+from qbot.apidoc import CONVERSATION_ID, json_answer, operation, refusals
+from qbot.appkeys import CONFIG, ENGINE, RUNNER, STORE
 from qbot.auth import visible_case
 from qbot.contract import DEFAULT_PAGE, MAX_EVENT_ID, MAX_OFFSET, MAX_PAGE
-from qbot.convlog import ConversationLog
 from qbot.domain_errors import ResultNotFound
 from qbot.engine.answer import Basis, Scope
 from qbot.engine.recompute import recompute
 from qbot.errors import refuse
-from qbot.events import dumps
+from qbot.events import Event, dumps
 from qbot.evidence.cited import Cited
 from qbot.routes import _conversation_id, _visible_conversation
 
@@ -36,7 +36,12 @@ class CitationQuery(Schema):
     limit = fields.Int(load_default=DEFAULT_PAGE, validate=validate.Range(1, MAX_PAGE))
 
 
-async def logged_result(log: ConversationLog, cid: str, event_id: int) -> tuple[dict[str, Any], str]:
+class LogReads(Protocol):
+    async def event(self, conversation_id: str, event_id: int) -> Event | None: ...
+    async def event_ids(self, conversation_id: str, name: str, limit: int = 50) -> list[int]: ...
+
+
+async def logged_result(log: LogReads, cid: str, event_id: int) -> tuple[dict[str, Any], str]:
     """(the data of result event `event_id`, its turn id); ResultNotFound names the result events."""
     event = await log.event(cid, event_id)
     if event is None or event.event != "result":
@@ -67,7 +72,7 @@ def record_json(scope: Scope, record: Cited) -> dict[str, Any]:
 
 async def citation_page(app: Any, conv: Any, event_id: int, row: int, offset: int, limit: int) -> dict[str, Any]:
     """The answer of the route, for a conversation the caller may see."""
-    log, store = app[LOG], app[STORE]
+    log, store = app[RUNNER], app[STORE]  # the runner answers for the log
     result, turn_id = await logged_result(log, conv.id, event_id)
     rows = result.get("rows") or []
     if row > len(rows):
@@ -89,6 +94,22 @@ async def citation_page(app: Any, conv: Any, event_id: int, row: int, offset: in
     }
 
 
+@operation({
+    "summary": "Every record behind one row of a result, a page at a time, newest first",
+    "description": "The records are worked out again from the query the `result` event records; `records` "
+                   "equals the row's `evidence[].records`. A page beyond the end is empty. When the evidence "
+                   "no longer gives the result's figures the answer is `409 result_changed`.",
+    "parameters": [CONVERSATION_ID, *(
+        {"name": name, "in": "query", "required": required, "description": description, "schema": schema}
+        for name, required, description, schema in (
+            ("event", True, "the id of a `result` event of this conversation",
+             {"type": "integer", "minimum": 1, "maximum": MAX_EVENT_ID}),
+            ("row", True, "the row, from 1 (as `evidence[].row`)", {"type": "integer", "minimum": 1}),
+            ("offset", False, "records to skip", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}),
+            ("limit", False, "records in the page",
+             {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": DEFAULT_PAGE})))],
+    "responses": {"200": json_answer("one page of the row's records", "Citations"), **refusals(400, 404, 409)},
+})
 async def get_citations(request: web.Request) -> web.Response:
     cid = _conversation_id(request)
     try:

@@ -22,7 +22,7 @@ from qbot import __version__
 from qbot.client.command import add_command as ask_command
 from qbot.cmdline import config_arguments, load_settings
 from qbot.config import ConfigError
-from qbot.convlog import LogInUse
+from qbot.logapi import LogInUse
 from qbot.evidence.cli import add_commands as evidence_commands
 from qbot.guards import is_loopback
 from qbot.logs import setup_logging

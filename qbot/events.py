@@ -53,6 +53,11 @@ class Event:
     def frame(self) -> bytes:
         """The event as SSE wire text (`id:`, `event:`, `data:` lines, blank line)."""
         if self._frame is None:
+            data = self.data
+            if "\n" not in data and "\r" not in data:  # JSON from dumps(): one data line
+                head = f"id: {self.id}\nevent: " if self.recorded else "event: "
+                self._frame = f"{head}{self.event}\ndata: {data}\n\n".encode()
+                return self._frame
             lines = [f"id: {self.id}"] if self.recorded else []
             lines.append(f"event: {self.event}")
             # JSON from dumps() is one line; split anyway so any stored text frames correctly.

@@ -22,6 +22,7 @@ from qbot.errors import refuse
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.", "ip6-localhost"})
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 JSON_TYPE = "application/json"
+KNOWN_HOSTS = 64  # Host values whose verdict is remembered
 
 
 def is_loopback(host: str) -> bool:
@@ -48,8 +49,19 @@ class Guard:
         self.loopback_only = is_loopback(bound_to)
         self.allowed_hosts = frozenset(h.lower().strip("[]") for h in allowed_hosts)
         self.cors_origins = frozenset(cors_origins)
+        self._hosts: dict[str | None, bool] = {}
 
     def host_allowed(self, host: str | None) -> bool:
+        """Remembered for the few Host values a server sees (parsing one costs more than the rest
+        of the checks); a flood of made-up ones is answered without filling memory."""
+        allowed = self._hosts.get(host)
+        if allowed is None:
+            allowed = self._host_allowed(host)
+            if len(self._hosts) < KNOWN_HOSTS:
+                self._hosts[host] = allowed
+        return allowed
+
+    def _host_allowed(self, host: str | None) -> bool:
         name = _hostname(host) if host else None
         if name is None:
             return False

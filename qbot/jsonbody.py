@@ -9,6 +9,7 @@ import json
 import re
 from typing import Any
 
+import orjson
 from aiohttp import web
 from aiohttp.web_protocol import RequestPayloadError
 
@@ -43,6 +44,8 @@ async def read_body(request: web.Request, timeout: float) -> bytes:
     """The raw body within `timeout` seconds (408 after it). After a body that cannot be read,
     the connection is closed: the rest of it would be read as the next request."""
     try:
+        if request.content.is_eof():  # all of it has arrived (the usual small body): no wait, no timer
+            return await request.read()
         async with asyncio.timeout(timeout):
             return await request.read()  # bounded by client_max_size: over it aiohttp answers 413
     except TimeoutError:
@@ -76,8 +79,22 @@ def parse_object(raw: bytes) -> dict[str, Any]:
         raise refuse("invalid_json", f"the body is not valid UTF-8 JSON: {str(exc)[:200]}") from None
     if not isinstance(body, dict):
         raise refuse("invalid_json", "the body must be a JSON object")
-    _check_values(body)
+    if _may_need_walk(raw, body):
+        _check_values(body)
     return body
+
+
+def _may_need_walk(raw: bytes, body: dict[str, Any]) -> bool:
+    """False when the walk of _check_values could find nothing: too few brackets in the raw text
+    to nest too deep, and no lone surrogate, which orjson refuses to encode (in C, several times
+    faster than the walk)."""
+    if raw.count(b"{") + raw.count(b"[") > MAX_DEPTH:
+        return True
+    try:
+        orjson.dumps(body)
+    except orjson.JSONEncodeError:
+        return True
+    return False
 
 
 def _too_deep() -> ApiError:

@@ -113,10 +113,10 @@ class TurnListener(Protocol):
     def committed(self, events: list[Event]) -> None:
         """Its events, in id order: start, appended, ending."""
 
-    def ended(self, row: ConversationRow) -> None:
+    def end_committed(self, row: ConversationRow) -> None:
         """Its ending is committed; `row` is the conversation as of that commit."""
 
-    def ending_failed(self, error: LogError) -> None:
+    def end_failed(self, error: LogError) -> None:
         """Its ending was not recorded (the caller may try again, with `TurnLog.end`)."""
 
 
@@ -136,8 +136,8 @@ class TurnLog(Protocol):
         """Wait while the log is far behind, so producers cannot outrun the disk."""
 
     def end(self, ending: TurnEnding) -> None:
-        """Queue the ending. `ended` or `ending_failed` follows; an ending queued before an earlier
-        append failed is dropped (`ending_failed`), so the caller renumbers it after `committed_id`."""
+        """Queue the ending. `end_committed` or `end_failed` follows; an ending queued before an
+        earlier append failed is dropped (`end_failed`), so the caller renumbers it after `committed_id`."""
 
 
 class ConversationLog(Protocol):

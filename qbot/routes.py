@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from aiohttp import web
 from marshmallow import ValidationError
 
 from qbot import __version__, logs
-from qbot.appkeys import CONFIG, LOG, METRICS, REGISTRY, RUNNER, STEP_SCHEMA, STORE
+from qbot.apidoc import (
+    CONVERSATION_ID,
+    EVENT_ID_PATTERN,
+    LAST_EVENT_ID_HEADER,
+    json_answer,
+    operation,
+    refusals,
+    sse_answer,
+)
+from qbot.appkeys import CONFIG, METRICS, REGISTRY, RUNNER, STEP_SCHEMA, STORE
 from qbot.auth import examiner, visible_case
-from qbot.domain_errors import ConversationBusy, ConversationNotFound, NoRunningTurn
 from qbot.errors import ApiError, refuse
 from qbot.events import dumps
-from qbot.ids import SAFE_ID, SAFE_ID_RULE
+from qbot.ids import SAFE_ID, SAFE_ID_PATTERN, SAFE_ID_RULE
 from qbot.jsonbody import parse_object, read_body
+from qbot.logapi import ConversationRow
 from qbot.openapi import SPEC, openapi_json
 from qbot.schemas import ListQuery, RenameSchema
 from qbot.streams import EventStream, serve
-from qbot.turns import Step
+from qbot.turn import Step
 
 LAST_EVENT_ID = re.compile(r"[0-9]{1,18}")
 CURSOR = re.compile(rf"[0-9T:.+-]{{10,40}}\|{SAFE_ID.pattern}")  # a page's `next`: updated_at|id
@@ -74,11 +82,8 @@ def _stream(request: web.Request) -> EventStream:
                        metrics=request.app[METRICS], buffers=request.app[RUNNER].buffers)
 
 
-async def _visible_conversation(request: web.Request, cid: str):
-    conv = await request.app[RUNNER].rows.get(cid)
-    if conv is None or conv.deleted or conv.owner != _owner(request):
-        raise ConversationNotFound(cid)
-    return conv
+async def _visible_conversation(request: web.Request, cid: str) -> ConversationRow:
+    return await request.app[RUNNER].visible(cid, _owner(request))
 
 
 def _schema_error(exc: ValidationError, where: str) -> ApiError:
@@ -86,6 +91,17 @@ def _schema_error(exc: ValidationError, where: str) -> ApiError:
     return refuse("invalid_request", f"invalid {where}: fields {', '.join(map(str, fields))}", exc.messages)
 
 
+@operation({
+    "summary": "One step of a conversation (confirm_type -1 question, 0 start, 3 filter, or a plugin's)",
+    "description": "Answers an event stream that ends with `done`. With `Last-Event-ID`, a POST that repeats "
+                   "the `confirm_type` and `question` of the conversation's running or last turn is a retry: "
+                   "it resumes that turn's events after the id instead of starting a new turn.",
+    "parameters": [CONVERSATION_ID, LAST_EVENT_ID_HEADER],
+    "requestBody": {"required": True,
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Step"}}}},
+    "responses": {"200": sse_answer("the turn's events, from `start` to `done`"),
+                  **refusals(400, 404, 408, 409, 413, 415, 429, 503)},
+})
 async def post_step(request: web.Request) -> web.StreamResponse:
     cid = _conversation_id(request)
     body = parse_object(await read_body(request, request.app[CONFIG].server.body_timeout))
@@ -104,14 +120,13 @@ async def post_step(request: web.Request) -> web.StreamResponse:
                      f"confirm_type {str(data['confirm_type'])[:20]} is not registered; registered: {known}",
                      {"registered": sorted(known)})
     runner = request.app[RUNNER]
-    log = request.app[LOG]
 
     # A fetch-event-source retry: same step, with Last-Event-ID: resume it instead of a new turn.
     after = _last_event_id(request)
     if after is not None:
-        resumed = await _resume_retry(request, cid, data, after)
-        if resumed is not None:
-            return resumed
+        resume_from = await runner.resume_point(cid, _owner(request), data["confirm_type"], data["question"], after)
+        if resume_from is not None:
+            return await _follow(request, cid, resume_from)
 
     schema = registered.schema
     form = data["confirm_form_data"] or {}
@@ -126,64 +141,66 @@ async def post_step(request: web.Request) -> web.StreamResponse:
         package_nodes=data["package_nodes"], form=form, request=body, owner=_owner(request)))
     stream = _stream(request)
     try:
-        await serve(request, stream, log, cid, start.id - 1, turn, subscriber, first=start)
+        await serve(request, stream, runner, cid, start.id - 1, turn.fanout, subscriber, first=start)
     finally:
-        if not turn.ended.is_set() and request.app[CONFIG].turns.on_disconnect == "cancel" and not turn.subscribers:
+        if (not turn.ended.is_set() and request.app[CONFIG].turns.on_disconnect == "cancel"
+                and not turn.fanout.subscribers):
             await runner.cancel(cid)
     return stream
-
-
-async def _resume_retry(request: web.Request, cid: str, data: dict[str, Any], after: int) -> web.StreamResponse | None:
-    log, runner = request.app[LOG], request.app[RUNNER]
-    conv = await runner.rows.get(cid)
-    if conv is None or conv.deleted or conv.owner != _owner(request):
-        return None
-    turns = await log.turns(cid)
-    if not turns:
-        return None
-    last = turns[-1]
-    if last.confirm_type != data["confirm_type"] or last.question != data["question"]:
-        return None
-    return await _follow(request, cid, max(after, last.first_event_id - 1))  # that turn's events only
 
 
 async def _follow(request: web.Request, cid: str, after: int) -> web.StreamResponse:
     """Replay after `after`, then follow the running turn, if any, to its done."""
     runner = request.app[RUNNER]
-    turn = runner.running.get(cid)
-    subscriber = runner.subscribe(turn) if turn else None
+    fanout, subscriber = runner.follow(cid)
     stream = _stream(request)
-    await serve(request, stream, request.app[LOG], cid, after, turn, subscriber)
+    await serve(request, stream, runner, cid, after, fanout, subscriber)
     return stream
 
 
+@operation({
+    "summary": "Resume: the events after Last-Event-ID, then the running turn live until its done",
+    "parameters": [CONVERSATION_ID, LAST_EVENT_ID_HEADER, {
+        "name": "last_event_id", "in": "query", "required": False,
+        "description": "as the `Last-Event-ID` header, which wins when both are given",
+        "schema": {"type": "string", "pattern": EVENT_ID_PATTERN}}],
+    "responses": {"200": sse_answer("the logged events after the given id, then the running turn's"),
+                  **refusals(400, 404)},
+})
 async def get_events(request: web.Request) -> web.StreamResponse:
     cid = _conversation_id(request)
     await _visible_conversation(request, cid)
     return await _follow(request, cid, _last_event_id(request) or 0)
 
 
+@operation({
+    "summary": "Cancel the running turn (its stream ends with done, state cancelled)",
+    "parameters": [CONVERSATION_ID],
+    "responses": {"200": json_answer("the stopped turn", "Stopped"), **refusals(400, 404, 409, 415)},
+})
 async def stop_turn(request: web.Request) -> web.Response:
     cid = _conversation_id(request)
-    await _visible_conversation(request, cid)
-    turn = await request.app[RUNNER].cancel(cid)
-    if turn is None:
-        raise NoRunningTurn(cid)
+    turn = await request.app[RUNNER].stop(cid, _owner(request))
     # Usually cancelled; a turn that was already writing its ending keeps that ending.
     return web.json_response({"conversation_id": cid, "turn_id": turn.id, "state": turn.outcome}, dumps=dumps)
 
 
+@operation({
+    "summary": "The conversation: state, expected confirm_types, pending form, turns",
+    "parameters": [CONVERSATION_ID],
+    "responses": {"200": json_answer("the conversation", "Conversation"), **refusals(400, 404)},
+})
 async def get_conversation(request: web.Request) -> web.Response:
     cid = _conversation_id(request)
-    conv = await _visible_conversation(request, cid)
     runner = request.app[RUNNER]
-    turns = await request.app[LOG].turns(cid)
+    conv = await _visible_conversation(request, cid)
+    turns = await runner.turns(cid)
     return web.json_response({
         "conversation_id": conv.id,
         "case_id": conv.case_id,
         "title": conv.title,
         "state": conv.state,
-        "running": cid in runner.running,
+        "running": runner.is_running(cid),
         "last_outcome": conv.last_outcome,
         "expect": runner.expect(conv.state),
         "pending_form": conv.pending.get("form"),
@@ -198,6 +215,18 @@ async def get_conversation(request: web.Request) -> web.Response:
     }, dumps=dumps)
 
 
+@operation({
+    "summary": "Conversations, newest first, paginated; of one case with `case_id`",
+    "parameters": [
+        {"name": "case_id", "in": "query", "required": False,
+         "description": "only this case's conversations", "schema": {"type": "string", "pattern": SAFE_ID_PATTERN}},
+        {"name": "limit", "in": "query", "required": False,
+         "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}},
+        {"name": "before", "in": "query", "required": False,
+         "description": "the `next` cursor of the previous page", "schema": {"type": "string"}},
+    ],
+    "responses": {"200": json_answer("one page", "ConversationList"), **refusals(400)},
+})
 async def list_conversations(request: web.Request) -> web.Response:
     try:
         limit = int(request.query.get("limit", "50"))
@@ -209,8 +238,7 @@ async def list_conversations(request: web.Request) -> web.Response:
     if before and not CURSOR.fullmatch(before):
         raise refuse("invalid_cursor", f"before {before[:80]!r} is not the `next` of a previous page "
                                        "(updated_at|conversation_id), URL-encoded; leave it out for the first page")
-    rows = await request.app[LOG].conversations(limit + 1, before, owner=_owner(request),
-                                                case_id=_case_filter(request))
+    rows = await request.app[RUNNER].conversations(limit + 1, before, _owner(request), _case_filter(request))
     page, more = rows[:limit], len(rows) > limit
     return web.json_response({
         "conversations": [{
@@ -230,6 +258,13 @@ def _case_filter(request: web.Request) -> str | None:
                      exc.messages) from None
 
 
+@operation({
+    "summary": "Give the conversation a new title (also while a turn runs)",
+    "parameters": [CONVERSATION_ID],
+    "requestBody": {"required": True,
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Rename"}}}},
+    "responses": {"200": json_answer("renamed", "Renamed"), **refusals(400, 404, 408, 413, 415, 503)},
+})
 async def rename_conversation(request: web.Request) -> web.Response:
     """A new title. Allowed while a turn runs: a title changes nothing the turn reads."""
     cid = _conversation_id(request)
@@ -238,25 +273,25 @@ async def rename_conversation(request: web.Request) -> web.Response:
         title = RENAME_SCHEMA.load(body)["title"]
     except ValidationError as exc:
         raise _schema_error(exc, "request body") from None
-    runner = request.app[RUNNER]
-    async with runner.lock(cid):  # not while a delete, or a turn's start, is being written
-        conv = await _visible_conversation(request, cid)
-        await runner.rename(conv, title)
+    await request.app[RUNNER].rename(cid, _owner(request), title)
     return web.json_response({"conversation_id": cid, "title": title}, dumps=dumps)
 
 
+@operation({
+    "summary": "Hide the conversation; its events stay in the log as the audit trail",
+    "parameters": [CONVERSATION_ID],
+    "responses": {"200": json_answer("deleted", "Deleted"), **refusals(400, 404, 409, 415)},
+})
 async def delete_conversation(request: web.Request) -> web.Response:
     cid = _conversation_id(request)
-    await _visible_conversation(request, cid)
-    runner = request.app[RUNNER]
-    async with runner.lock(cid):  # no turn may begin while the conversation is being deleted
-        if cid in runner.running:
-            raise ConversationBusy(f"conversation {cid} has a turn running; stop it first")
-        await request.app[LOG].delete(cid)
-        runner.rows.forget(cid)
+    await request.app[RUNNER].delete(cid, _owner(request))
     return web.json_response({"conversation_id": cid, "deleted": True}, dumps=dumps)
 
 
+@operation({
+    "summary": "The cases of the evidence store, the default one first",
+    "responses": {"200": json_answer("the cases", "CaseList")},
+})
 async def list_cases(request: web.Request) -> web.Response:
     auth, who = request.app[CONFIG].auth, _owner(request)
     cases = [c for c in await request.app[STORE].list_cases() if auth.may_see(who, c.id)]
@@ -264,6 +299,11 @@ async def list_cases(request: web.Request) -> web.Response:
         {"case_id": c.id, "name": c.name, "timezone": c.timezone} for c in cases]}, dumps=dumps)
 
 
+@operation({
+    "summary": "The case's node tree, for `package_nodes` (`default` names the default case)",
+    "parameters": [{"name": "case_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+    "responses": {"200": json_answer("the node tree", "NodeTree"), **refusals(404)},
+})
 async def list_nodes(request: web.Request) -> web.Response:
     """The case's node tree, for `package_nodes`: each node with its record count and time span."""
     store = request.app[STORE]
@@ -278,17 +318,26 @@ async def list_nodes(request: web.Request) -> web.Response:
     } for n in nodes]}, dumps=dumps)
 
 
+@operation({
+    "summary": "Counters and gauges in the Prometheus text format: turns, refusals, streams, events, log, evidence",
+    "responses": {"200": {"description": "the Prometheus text exposition format",
+                          "content": {"text/plain": {"schema": {"type": "string"}}}}},
+})
 async def metrics(request: web.Request) -> web.Response:
     await request.app[STORE].list_cases()  # the evidence counts as of now (at most a second old)
     body, content_type = request.app[METRICS].exposition()
     return web.Response(body=body, headers={"Content-Type": content_type})
 
 
+@operation({
+    "summary": "Liveness: status, version, running turns, registered handlers",
+    "responses": {"200": json_answer("serving", "Health"), "503": json_answer("draining (SIGTERM)", "Health")},
+})
 async def healthz(request: web.Request) -> web.Response:
     runner = request.app[RUNNER]
     return web.json_response({
         "status": "ok" if runner.accepting else "draining",
         "version": __version__,
-        "running_turns": len(runner.running),
+        "running_turns": runner.running_count,
         "handlers": {ct: r.handler.name for ct, r in request.app[REGISTRY].items()},
     }, status=200 if runner.accepting else 503, dumps=dumps)

@@ -1,47 +1,60 @@
-"""Sending a conversation's events to one client over Server-Sent-Events (aiohttp-sse): first what
-the log holds after the client's last id, then the running turn live until its `done`."""
+"""Sending a conversation's events to one client over Server-Sent-Events: first what the log holds
+after the client's last id, then the running turn live until its `done`."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Iterator, Sequence
+from typing import Protocol
 
 from aiohttp import web
 from aiohttp.abc import AbstractStreamWriter
 from aiohttp_sse import EventSourceResponse
 
 from qbot.buffers import ClientBuffers, Subscriber
-from qbot.convlog import ConversationLog
 from qbot.events import Event
 from qbot.metrics import Metrics
-from qbot.turns import Turn
+from qbot.fanout import Fanout
 
 # A stalled client holds at most about one page of the log in hand plus two writes in its
 # socket's user-space buffer (the transport's high-water mark is lowered to one write).
 REPLAY_PAGE = 64  # events read from the log at a time...
 REPLAY_PAGE_BYTES = 32 * 1024  # ...as many of them as fit in this (at least one)
 WRITE_CHUNK = 16 * 1024  # bytes per write
+PING = b": ping\n\n"
 
 logger = logging.getLogger(__name__)
+
+
+class EventSource(Protocol):
+    async def events_after(self, conversation_id: str, after: int, limit: int, max_bytes: int) -> list[Event]:
+        """A page of the logged events after `after` (qbot.logapi.ConversationLog.events_after)."""
 
 
 class EventStream(EventSourceResponse):
     """The contract's headers, and a batch of events in as few writes as fit in WRITE_CHUNK
     bytes: a turn's events often arrive together, and one write per batch saves a system call per
     event. A write the socket cannot take waits for it to drain (backpressure), at most
-    `send_timeout` seconds; meanwhile what the stream holds is counted in `buffers`."""
+    `send_timeout` seconds; meanwhile what the stream holds is counted in `buffers`.
+
+    aiohttp-sse sends the headers, sets the socket's TCP_USER_TIMEOUT and pings every
+    `ping_interval`; here the headers go out with the first event instead of in a write of their
+    own, and no ping falls between the pieces of a large frame."""
+
+    _send_headers_immediately = False  # aiohttp: the headers go out with the first body write
 
     def __init__(self, *, ping_interval: float, send_timeout: float, metrics: Metrics,
                  buffers: ClientBuffers) -> None:
         super().__init__(sep="\n", allow_all_methods=True, ping_interval=ping_interval, send_timeout=send_timeout)
-        self.metrics = metrics
-        self.buffers = buffers
         self.headers["Content-Type"] = "text/event-stream; charset=utf-8"
         self.headers["Cache-Control"] = "no-store"
+        self.metrics = metrics
+        self.buffers = buffers
         self._write_timeout = send_timeout
         self._writer: AbstractStreamWriter | None = None
         self._transport_limits: tuple[int, int] | None = None
+        self._sending = False  # a send is under way: no ping between its pieces
         self.last_sent = 0
         self.waited = False  # a write had to wait for the socket: the client read slowly
 
@@ -53,6 +66,29 @@ class EventStream(EventSourceResponse):
             self._transport_limits = transport.get_write_buffer_limits()[::-1]  # (high, low)
             transport.set_write_buffer_limits(high=WRITE_CHUNK)
         return writer
+
+    def flush_headers(self) -> None:
+        """Send the headers now if no event has carried them yet (a follower with nothing to
+        replay must still see its answer begin)."""
+        send = getattr(self._payload_writer, "send_headers", None)
+        if send is not None:
+            send()
+
+    async def _ping(self) -> None:
+        """aiohttp-sse's heartbeat, skipped while a send is under way (data is flowing, and a
+        ping must not fall between the pieces of a frame)."""
+        while True:
+            await asyncio.sleep(self._ping_interval)
+            if self._sending:
+                continue
+            try:
+                async with asyncio.timeout(self._write_timeout):
+                    await self.write(PING)
+            except TimeoutError:
+                self.drop()
+                return
+            except (ConnectionError, RuntimeError):  # RuntimeError: written after the end
+                return
 
     def restore_transport(self) -> None:
         """The connection may serve further requests: give it back its own buffer limits."""
@@ -68,11 +104,15 @@ class EventStream(EventSourceResponse):
                 await self._send(b"", True, 0)
             return
         left = sum(len(e.frame) for e in fresh)
-        for piece, upto in _pieces(fresh):
-            left -= len(piece)
-            await self._send(piece, last and left == 0, left)
-            if upto:
-                self.last_sent = fresh[upto - 1].id
+        self._sending = True
+        try:
+            for piece, upto in _pieces(fresh):
+                left -= len(piece)
+                await self._send(piece, last and left == 0, left)
+                if upto:
+                    self.last_sent = fresh[upto - 1].id
+        finally:
+            self._sending = False
         self.metrics.events_sent += len(fresh)
 
     async def _send(self, data: bytes | memoryview, last: bool, left: int) -> None:
@@ -126,14 +166,14 @@ def _pieces(events: Sequence[Event]) -> Iterator[tuple[bytes | memoryview, int]]
 async def serve(
     request: web.Request,
     stream: EventStream,
-    log: ConversationLog,
+    source: EventSource,
     conversation_id: str,
     after: int,
-    turn: Turn | None,
+    fanout: Fanout | None,
     subscriber: Subscriber | None,
     first: Event | None = None,
 ) -> None:
-    """Replay the logged events after `after`, then follow `turn` (if any) until its done; a client
+    """Replay the logged events after `after`, then follow the running turn's `fanout` (if any) until its done; a client
     that goes away ends it quietly. The subscriber is attached before the replay, so no event falls
     between the two; ids already sent are skipped. A new turn's own stream passes its `first`
     event instead: its subscriber was attached before the turn produced anything else, so there
@@ -142,13 +182,14 @@ async def serve(
     try:
         await stream.prepare(request)
         stream.metrics.open_streams += 1
-        async with stream:  # stops the heartbeat task when the stream ends
+        async with stream:  # stops the heartbeat task when the stream ends, and waits for it
             if first is not None:
-                await stream.send_events([first])
+                await stream.send_events([first])  # with the headers, in one write
             else:
-                await _replay(stream, log, conversation_id)
-            if turn is not None and subscriber is not None:
-                await _follow(stream, turn, subscriber)
+                await _replay(stream, source, conversation_id)
+                stream.flush_headers()
+            if fanout is not None and subscriber is not None:
+                await _follow(stream, fanout, subscriber)
     except ConnectionError as exc:
         # The client went away or was dropped: the stream is over. The error sits in a cycle (the
         # socket's drain future holds it, its traceback the frames awaiting that future, and they
@@ -165,8 +206,8 @@ async def serve(
             stream.restore_transport()
             if stream.waited:
                 stream.buffers.slow_client_left()
-        if turn is not None and subscriber is not None:
-            turn.unsubscribe(subscriber)
+        if fanout is not None and subscriber is not None:
+            fanout.unsubscribe(subscriber)
 
 
 def _forget_frames(exc: BaseException | None) -> None:
@@ -177,21 +218,21 @@ def _forget_frames(exc: BaseException | None) -> None:
         exc = exc.__cause__ or exc.__context__
 
 
-async def _replay(stream: EventStream, log: ConversationLog, conversation_id: str) -> None:
+async def _replay(stream: EventStream, source: EventSource, conversation_id: str) -> None:
     while True:
-        page = await log.events_after(conversation_id, stream.last_sent, REPLAY_PAGE, REPLAY_PAGE_BYTES)
+        page = await source.events_after(conversation_id, stream.last_sent, REPLAY_PAGE, REPLAY_PAGE_BYTES)
         if not page:
             return
         await stream.send_events(page)
 
 
-async def _follow(stream: EventStream, turn: Turn, subscriber: Subscriber) -> None:
+async def _follow(stream: EventStream, fanout: Fanout, subscriber: Subscriber) -> None:
     """Send the turn's events until its done. Ends early when the reader fell too far behind
     (it resumes from the log) or the turn ended without a recordable done."""
-    while not (turn.ended.is_set() and stream.last_sent >= turn.committed_id):
+    while not (fanout.ended.is_set() and stream.last_sent >= fanout.committed_id):
         events = await subscriber.take()
         if not events:
             if subscriber.overflowed:
                 stream.drop()
             return
-        await stream.send_events(events, last=turn.ended.is_set() and events[-1].id >= turn.committed_id)
+        await stream.send_events(events, last=fanout.ended.is_set() and events[-1].id >= fanout.committed_id)

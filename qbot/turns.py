@@ -1,6 +1,7 @@
 """The turn runner: each accepted step runs as its own task, independent of the connection that
-asked for it. Every event gets the conversation's next id, goes to the log, and once committed is
-offered to the turn's live subscribers (the POST's stream, resumed streams)."""
+asked for it. Every event gets the conversation's next id, goes to the log (qbot.logapi), and
+once committed is offered to the streams that follow the turn (qbot.fanout). The routes ask the
+runner for everything about conversations; it alone talks to the log."""
 
 from __future__ import annotations
 
@@ -9,87 +10,31 @@ import contextlib
 import logging
 import uuid
 import weakref
-from dataclasses import dataclass, replace
-from functools import partial
+from collections.abc import AsyncIterator
 from typing import Any
 
 from qbot import logs
 from qbot.auth import visible_case
 from qbot.buffers import ClientBuffers, Subscriber
 from qbot.config import Config
-from qbot.convlog import ConversationLog, ConversationRow, LogError, Write, utcnow
 from qbot.domain_errors import (ConversationBusy, ConversationDeleted, ConversationNotFound, InvalidState,
-                                LogUnavailable, ShuttingDown, TooManyTurns)
+                                LogUnavailable, NoRunningTurn, ShuttingDown, TooManyTurns)
 from qbot.engine import scope
 from qbot.events import CANCELLED, FAILED, HANDLER_EVENTS, Emit, Event, dumps
+from qbot.fanout import Fanout
 from qbot.handlers import STATE_NEW, TurnContext
+from qbot.logapi import ConversationLog, ConversationRow, Interrupted, LogError, TurnRow, TurnStart
 from qbot.metrics import Metrics
 from qbot.registry import Registered, expected_next
-from qbot.rows import ConversationRows
+from qbot.turn import Step, Turn
+from qbot.turn_ending import Outcome, TurnEnd
 
 log = logging.getLogger(__name__)
 
-FINAL_WRITE_PAUSES = (0.05, 0.25, 1.0)  # seconds before each new try to record a turn's ending
 RETRY_AFTER_SECONDS = 2  # told to clients refused for load
-
-
-class Turn:
-    def __init__(self, turn_id: str, conversation_id: str, confirm_type: int, handler_name: str,
-                 question: str, next_id: int):
-        self.id = turn_id
-        self.conversation_id = conversation_id
-        self.confirm_type = confirm_type
-        self.handler_name = handler_name
-        self.question = question
-        self.next_id = next_id
-        self.subscribers: set[Subscriber] = set()
-        self.task: asyncio.Task[None] | None = None
-        self.log_error: LogError | None = None
-        self.owner = ""  # the examiner whose step started it
-        self.committed_id = next_id - 1  # the last of its ids the log holds
-        self.outbox: Write | None = None  # its events the log has queued but not yet taken
-        self.row: ConversationRow | None = None  # its conversation's row once its start is committed
-        self.finishing = False
-        self.outcome: str | None = None
-        self.ended = asyncio.Event()
-        self.started = asyncio.get_running_loop().time()
-
-    def event(self, name: str, data: dict[str, Any] | str) -> Event:
-        """The turn's next event (data as a dict, or already encoded): ids run on across the
-        turns of a conversation."""
-        event = Event(self.next_id, name, data if isinstance(data, str) else dumps(data), self.id)
-        self.next_id += 1
-        return event
-
-    def publish(self, events: list[Event]) -> None:
-        """Called once the log has committed `events`."""
-        if not events:
-            return
-        self.committed_id = events[-1].id
-        for subscriber in self.subscribers:
-            subscriber.offer(events)
-
-    def subscribe(self, buffers: ClientBuffers, limit: int) -> Subscriber:
-        subscriber = Subscriber(buffers, limit)
-        self.subscribers.add(subscriber)
-        return subscriber
-
-    def unsubscribe(self, subscriber: Subscriber) -> None:
-        self.subscribers.discard(subscriber)
-
-
-@dataclass(frozen=True)
-class Step:
-    """A validated POST: which handler, with what."""
-
-    conversation_id: str
-    registered: Registered
-    question: str
-    case_id: str
-    package_nodes: list[Any]
-    form: dict[str, Any]
-    request: dict[str, Any]
-    owner: str = ""
+TITLE_CHARS = 200  # a new conversation's title: the start of its first question
+INTERRUPTED = ("turn_interrupted", "this turn stopped before its end could be recorded (the server stopped or the "
+                                   "log failed); ask again to continue")
 
 
 class TurnRunner:
@@ -101,31 +46,48 @@ class TurnRunner:
         self.engine = engine
         self.store = store
         self.running: dict[str, Turn] = {}
-        self.rows = ConversationRows(log_)
         self.metrics = metrics or Metrics()
         self.buffers = buffers or ClientBuffers(config.limits.slow_clients_bytes)
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self.accepting = True
 
-    def lock(self, conversation_id: str) -> asyncio.Lock:
-        """The lock under which a conversation's turns begin (one at a time)."""
-        lock = self._locks.get(conversation_id)
-        if lock is None:
-            lock = self._locks[conversation_id] = asyncio.Lock()
-        return lock
-
     def expect(self, state: str) -> list[int]:
         return expected_next(self.registry, state)
 
-    # -- starting ----------------------------------------------------------------------------
+    @contextlib.asynccontextmanager
+    async def _exclusive(self, conversation_id: str) -> AsyncIterator[None]:
+        """One at a time per conversation: a turn's start, a rename, a delete."""
+        lock = self._locks.get(conversation_id)
+        if lock is None:
+            lock = self._locks[conversation_id] = asyncio.Lock()
+        async with lock:
+            yield
 
-    def subscribe(self, turn: Turn) -> Subscriber:
-        """A new inbox of `turn`'s committed events for one stream."""
-        return turn.subscribe(self.buffers, self.config.turns.subscriber_buffer_bytes)
+    # -- beginning a turn ----------------------------------------------------------------------
 
     async def begin(self, step: Step) -> tuple[Turn, Subscriber, Event]:
         """Check the step against the conversation, record the turn and its `start` event, start
         the turn's task. Returns the turn, a subscriber for the caller's stream and the start event."""
+        self._admit(step)
+        async with self._exclusive(step.conversation_id):
+            conv = await self._claimable(step)
+            state = conv.state if conv else STATE_NEW
+            case = await visible_case(self.store, self.config.auth, step.owner,
+                                      step.case_id or (conv.case_id if conv else ""))
+            if step.package_nodes:  # refuse names of no node now, before a stream opens (UnknownNodes)
+                scope.restrict(await self.store.nodes(case.id), step.package_nodes)
+            turn_id = str(uuid.uuid4())
+            ctx = TurnContext(
+                conversation_id=step.conversation_id, turn_id=turn_id, confirm_type=step.registered.handler.confirm_type,
+                question=step.question, form=step.form, package_nodes=step.package_nodes, case=case, state=state,
+                pending=conv.pending if conv else {}, engine=self.engine, store=self.store, config=self.config)
+            # Nothing may fail between recording the start and launching the task that ends it.
+            turn, start, subscriber = await self._record_start(step, turn_id, conv, case.id, state)
+            self._launch(turn, step.registered, ctx)
+            return turn, subscriber, start
+
+    def _admit(self, step: Step) -> None:
+        """Refuse while shutting down, or when the server's or the examiner's turns are at their cap."""
         if not self.accepting:
             raise ShuttingDown()
         cid = step.conversation_id
@@ -138,132 +100,84 @@ class TurnRunner:
             if mine >= self.config.limits.max_turns_per_examiner:
                 raise TooManyTurns(f"your turns running: {mine}, the most one examiner may run at once",
                                    RETRY_AFTER_SECONDS)
-        async with self.lock(cid):
-            conv = await self.rows.get(cid)
-            if conv is not None and conv.owner != step.owner:
-                # Another examiner's: as if it did not exist (not busy, not deleted, no state),
-                # and never interrupted by a step of someone else's.
-                raise ConversationNotFound(cid)
-            if cid in self.running:
-                if self.config.turns.busy_policy == "reject":
-                    raise ConversationBusy(f"conversation {cid} has a turn running; wait for its done event, "
-                                           "stop it (POST …/stop) or resume it (GET …/events)")
-                await self.cancel(cid)
-                conv = await self.rows.get(cid)  # the cancelled turn's ending moved it on
-            handler = step.registered.handler
-            if conv is not None and conv.deleted:
-                raise ConversationDeleted(cid)
-            if conv is None and handler.allowed_states is not None:
-                raise ConversationNotFound(cid)
-            state = conv.state if conv else STATE_NEW
-            if handler.allowed_states is not None and state not in handler.allowed_states:
-                raise InvalidState(cid, state, self.expect(state), handler.confirm_type)
 
-            case_id = step.case_id or (conv.case_id if conv else "")
-            case = await visible_case(self.store, self.config.auth, step.owner, case_id)
-            if step.package_nodes:  # refuse names of no node now, before a stream opens (UnknownNodes)
-                scope.restrict(await self.store.nodes(case.id), step.package_nodes)
+    async def _claimable(self, step: Step) -> ConversationRow | None:
+        """The conversation's row if this step may start a turn in it (None: a new one); a turn
+        running here is refused or cancelled, as `turns.busy_policy` says."""
+        cid = step.conversation_id
+        conv = await self.log.conversation(cid)
+        if conv is not None and conv.owner != step.owner:
+            # Another examiner's: as if it did not exist (not busy, not deleted, no state),
+            # and never interrupted by a step of someone else's.
+            raise ConversationNotFound(cid)
+        if cid in self.running or (conv is not None and conv.running_elsewhere):
+            if self.config.turns.busy_policy == "reject" or cid not in self.running:
+                raise ConversationBusy(f"conversation {cid} has a turn running; wait for its done event, "
+                                       "stop it (POST …/stop) or resume it (GET …/events)")
+            await self.cancel(cid)
+            conv = await self.log.conversation(cid)  # the cancelled turn's ending moved it on
+        handler = step.registered.handler
+        if conv is not None and conv.deleted:
+            raise ConversationDeleted(cid)
+        if conv is None and handler.allowed_states is not None:
+            raise ConversationNotFound(cid)
+        state = conv.state if conv else STATE_NEW
+        if handler.allowed_states is not None and state not in handler.allowed_states:
+            raise InvalidState(cid, state, self.expect(state), handler.confirm_type)
+        return conv
 
-            now = utcnow()
-            statements: list[tuple[str, tuple[Any, ...]]] = []
-            events: list[Event] = []
-            next_id = conv.last_event_id + 1 if conv else 1
-            if conv is not None and conv.running_turn:
-                # A turn the log shows running, though none runs here: its end could not be
-                # recorded earlier. Close it first, so the log tells how it ended.
-                stale = Turn(conv.running_turn, cid, 0, "", "", next_id)
-                events += self._interrupted(stale, state, now, statements)
-                next_id = stale.next_id
-            turn = Turn(str(uuid.uuid4()), cid, handler.confirm_type, handler.name, step.question, next_id)
-            turn.owner = step.owner
-            start = turn.event("start", {
-                "conversation_id": cid, "turn_id": turn.id, "confirm_type": handler.confirm_type,
-                "handler": handler.name})
-            events.append(start)
-            if conv is None:
-                statements.append((
-                    "INSERT INTO conversations (id, owner, case_id, state, title, created_at, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)", (cid, step.owner, case.id, STATE_NEW, step.question[:200], now, now)))
-            else:
-                statements.append(("UPDATE conversations SET case_id = ?, updated_at = ? WHERE id = ?",
-                                   (case.id, now, cid)))
-            statements.append((
-                "INSERT INTO turns (id, conversation_id, confirm_type, handler, question, request, state, "
-                "first_event_id, started_at) VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?)",
-                (turn.id, cid, handler.confirm_type, handler.name, step.question, dumps(step.request), start.id, now)))
-            # The row once this write is committed; the turn's ending starts from it.
-            turn.row = ConversationRow(
-                id=cid, owner=step.owner, case_id=case.id, state=state,
-                pending_json=conv.pending_json if conv else "{}",
-                last_outcome=(FAILED if conv.running_turn else conv.last_outcome) if conv else None,
-                title=conv.title if conv else step.question[:200], created_at=conv.created_at if conv else now,
-                updated_at=now, deleted=False, last_event_id=start.id, running_turn=turn.id)
-
-            def started() -> None:
-                self.rows.committed(turn.row)
-                turn.publish([start])
-
-            # Registered before the write, so a resume that arrives meanwhile follows this turn.
-            subscriber = self.subscribe(turn)
-            self.running[cid] = turn
-            try:
-                await self.log.write(Write(cid, events, statements, on_commit=started))
-            except LogError as exc:
-                del self.running[cid]
-                turn.ended.set()
+    async def _record_start(self, step: Step, turn_id: str, conv: ConversationRow | None, case_id: str,
+                            state: str) -> tuple[Turn, Event, Subscriber]:
+        """Record the turn as running, with its `start` (after closing a turn left running, whose
+        end could not be recorded earlier). Its stream subscribes first, so that a resume arriving
+        meanwhile follows this turn too."""
+        cid, handler = step.conversation_id, step.registered.handler
+        next_id = conv.last_event_id + 1 if conv else 1
+        closes = None
+        if conv is not None and conv.running_turn:
+            closes = self._interrupted(conv.running_turn, next_id, state)
+            next_id += len(closes.events)
+        turn = Turn(turn_id, cid, handler.name, step.owner, next_id,
+                    Fanout(self.buffers, self.config.turns.subscriber_buffer_bytes, next_id - 1))
+        start = turn.event("start", {"conversation_id": cid, "turn_id": turn.id, "confirm_type": handler.confirm_type,
+                                     "handler": handler.name})
+        subscriber = turn.fanout.subscribe()
+        self.running[cid] = turn
+        try:
+            turn.log = await self.log.start_turn(TurnStart(
+                conversation_id=cid, turn_id=turn.id, owner=step.owner, case_id=case_id,
+                confirm_type=handler.confirm_type, handler=handler.name, question=step.question,
+                request_json=dumps(step.request), events=[start], title=step.question[:TITLE_CHARS],
+                closes=closes), turn)
+        except BaseException as exc:
+            del self.running[cid]
+            turn.fanout.end()
+            if isinstance(exc, LogError):
                 log.error("could not record the start of a turn of %s: %s", cid, exc, **logs.ids(cid, turn.id))
                 raise LogUnavailable() from exc
-            ctx = TurnContext(
-                conversation_id=cid, turn_id=turn.id, confirm_type=handler.confirm_type, question=step.question,
-                form=step.form, package_nodes=step.package_nodes, case=case, state=state,
-                pending=turn.row.pending,  # a copy: the remembered row must not change
-                engine=self.engine, store=self.store, config=self.config)
-            turn.task = asyncio.create_task(self._drive(turn, step.registered, ctx), name=f"turn-{turn.id}")
-            # A task cancelled before its first step never runs its body: end the turn anyway.
-            turn.task.add_done_callback(lambda _: self._ensure_finished(turn, ctx))
-            return turn, subscriber, start
+            raise
+        turn.end = TurnEnd(cid, turn.id, turn.log, self.expect, lambda outcome, unrecorded: self._over(
+            turn, outcome, unrecorded))
+        return turn, start, subscriber
 
-    def _ensure_finished(self, turn: Turn, ctx: TurnContext) -> None:
-        self._finish(turn, ctx, CANCELLED, None)
+    def _interrupted(self, turn_id: str, next_id: int, state: str) -> Interrupted:
+        """The events that close a turn that stopped without a recorded end."""
+        code, message = INTERRUPTED
+        return Interrupted(turn_id, [
+            Event(next_id, "error", dumps({"code": code, "message": message}), turn_id),
+            Event(next_id + 1, "done", dumps({"turn_id": turn_id, "state": FAILED, "expect": self.expect(state)}),
+                  turn_id)])
 
-    def _interrupted(self, turn: Turn, state: str, now: str, statements: list) -> list[Event]:
-        """Closing events and statements for a turn that stopped without a recorded end."""
-        error = turn.event("error", {
-            "code": "turn_interrupted",
-            "message": "this turn stopped before its end could be recorded (the server stopped or the log "
-                       "failed); ask again to continue"})
-        done = turn.event("done", {"turn_id": turn.id, "state": FAILED, "expect": self.expect(state)})
-        statements += [
-            ("UPDATE turns SET state = ?, last_event_id = ?, ended_at = ? WHERE id = ?", (FAILED, done.id, now, turn.id)),
-            ("UPDATE conversations SET last_outcome = ?, updated_at = ? WHERE id = ?", (FAILED, now, turn.conversation_id)),
-        ]
-        return [error, done]
+    def _launch(self, turn: Turn, registered: Registered, ctx: TurnContext) -> None:
+        turn.task = asyncio.create_task(self._drive(turn, registered, ctx), name=f"turn-{turn.id}")
+        # A task cancelled before its first step never runs its body: end the turn anyway.
+        turn.task.add_done_callback(lambda _: self._finish(turn, ctx, CANCELLED, None))
 
-    # -- running -----------------------------------------------------------------------------
-
-    def _on_log_error(self, turn: Turn, exc: BaseException) -> None:
-        turn.log_error = exc if isinstance(exc, LogError) else LogError(str(exc))
-
-    async def _emit(self, turn: Turn, emit: Emit) -> None:
-        if turn.log_error is not None:
-            raise turn.log_error
-        self.log.append(self._outbox(turn), turn.event(emit.event, emit.json()))
-        await self.log.room()
-
-    def _outbox(self, turn: Turn) -> Write:
-        """The turn's write still waiting in the log's queue, or a new one: the events a handler
-        yields in one burst are committed, and sent, together."""
-        write = turn.outbox
-        if write is None or write.taken:
-            write = turn.outbox = Write(turn.conversation_id, [], [],
-                                        on_error=lambda exc: self._on_log_error(turn, exc),
-                                        skip=lambda: turn.log_error is not None)
-            write.on_commit = partial(turn.publish, write.events)
-            self.log.submit(write)
-        return write
+    # -- running -------------------------------------------------------------------------------
 
     async def _drive(self, turn: Turn, registered: Registered, ctx: TurnContext) -> None:
         logs.TURN_ID.set(turn.id)  # this task's own context: its log lines name the turn
+        assert turn.log is not None
         error: tuple[str, str] | None = None
         deadline = asyncio.timeout(self.config.turns.max_turn_seconds)
         try:
@@ -273,7 +187,8 @@ class TurnRunner:
                         if not isinstance(emit, Emit) or emit.event not in HANDLER_EVENTS:
                             raise TypeError(f"handler {turn.handler_name} yielded {emit!r}; "
                                             f"yield qbot.events helpers ({', '.join(sorted(HANDLER_EVENTS))})")
-                        await self._emit(turn, emit)
+                        turn.log.append(turn.event(emit.event, emit.json()))
+                        await turn.log.room()
             outcome = ctx.next_state
         except asyncio.CancelledError:
             if (task := asyncio.current_task()) is not None:
@@ -298,132 +213,105 @@ class TurnRunner:
                                   f"the details under turn {turn.id}")
 
     def _finish(self, turn: Turn, ctx: TurnContext, outcome: str, error: tuple[str, str] | None) -> None:
-        """Queue the closing events and the conversation's new state, one transaction; only once
-        it is committed do clients see them, and the turn has ended. Runs once per turn, whatever
-        ended it; nothing waits for the commit here, so no stop or shutdown can interrupt it."""
-        if turn.finishing:
-            return
-        turn.finishing = True
-        self._write_ending(turn, ctx, outcome, error, 0)
+        assert turn.end is not None
+        pending = dumps(ctx.next_pending if ctx.next_pending is not None else ctx.pending)
+        turn.end.finish(Outcome(outcome, error, ctx.state, pending), turn.next_id)
 
-    def _write_ending(self, turn: Turn, ctx: TurnContext, outcome: str, error: tuple[str, str] | None,
-                      failures: int) -> None:
-        knew_log_failed = turn.log_error is not None
-        write = self._closing(turn, ctx, outcome, error)
-        # Dropped if an earlier event of the turn fails meanwhile: the ending is then
-        # renumbered after the last recorded event.
-        write.skip = lambda: turn.log_error is not None and not knew_log_failed
-
-        def failed(exc: BaseException) -> None:
-            if turn.log_error is not None and not knew_log_failed:
-                self._write_ending(turn, ctx, outcome, error, failures)
-                return
-            log.warning("recording the end of turn %s failed: %s", turn.id, exc,
-                        **logs.ids(turn.conversation_id, turn.id))
-            if failures < len(FINAL_WRITE_PAUSES):
-                asyncio.get_running_loop().call_later(
-                    FINAL_WRITE_PAUSES[failures], self._write_ending, turn, ctx, outcome, error, failures + 1)
-            else:
-                self._unrecordable(turn)
-
-        write.on_error = failed
-        self.log.submit(write)
-
-    def _unrecordable(self, turn: Turn) -> None:
-        """The log keeps failing. The turn's streams still end with an error and a done, marked
-        `recorded: false` and sent without ids (nothing with an id is missing from the log);
-        the turn, still `running` in the log, is closed there by the conversation's next step or
-        the next start."""
-        log.error("could not record the end of turn %s; its streams end unrecorded", turn.id,
-                  **logs.ids(turn.conversation_id, turn.id))
-        self.rows.forget(turn.conversation_id)
-        self.metrics.turn_ended(turn.handler_name, FAILED, asyncio.get_running_loop().time() - turn.started)
-        turn.outcome = FAILED
-        message = ("the conversation log cannot be written (is the disk full?): this turn's ending is not "
-                   "recorded, and its events after the last one with an id are lost; ask again once it can be")
-        ending = [Event(turn.committed_id + 1, "error", dumps(
-                      {"code": "log_unavailable", "message": message, "recorded": False}), turn.id, recorded=False),
-                  Event(turn.committed_id + 2, "done", dumps(
-                      {"turn_id": turn.id, "state": FAILED, "expect": self.expect(turn.row.state), "recorded": False}),
-                      turn.id, recorded=False)]
-        self._ended(turn)  # first: the streams see the turn ended when the ending arrives
-        for subscriber in turn.subscribers:
-            subscriber.offer(ending)
-            subscriber.close()
-
-    def _closing(self, turn: Turn, ctx: TurnContext, outcome: str, error: tuple[str, str] | None) -> Write:
-        """The write that ends a turn: error (if any) and done, the turn's and the conversation's
-        new state; its commit publishes the events and ends the turn."""
-        if turn.log_error is not None:
-            # Events after the one the log refused were dropped: number the ending after the
-            # last recorded event, so ids stay gapless.
-            turn.next_id = turn.committed_id + 1
-            outcome, error = FAILED, ("log_unavailable", "the conversation log could not record this turn; "
-                                                         "its recorded events end here")
-        succeeded = outcome not in (FAILED, CANCELLED)
-        state = outcome if succeeded else ctx.state
-        final = []
-        if error is not None:
-            final.append(turn.event("error", {"code": error[0], "message": error[1]}))
-        final.append(turn.event("done", {"turn_id": turn.id, "state": outcome, "expect": self.expect(state)}))
-        now = utcnow()
-        statements = [("UPDATE turns SET state = ?, last_event_id = ?, ended_at = ? WHERE id = ?",
-                       (outcome, final[-1].id, now, turn.id))]
-        pending = turn.row.pending_json  # kept when the turn fails
-        if succeeded:
-            pending = dumps(ctx.next_pending if ctx.next_pending is not None else ctx.pending)
-            statements.append(("UPDATE conversations SET state = ?, last_outcome = ?, pending = ?, updated_at = ? "
-                               "WHERE id = ?", (state, outcome, pending, now, turn.conversation_id)))
-        else:
-            statements.append(("UPDATE conversations SET last_outcome = ?, updated_at = ? WHERE id = ?",
-                               (outcome, now, turn.conversation_id)))
-
-        row = replace(turn.row, state=state, pending_json=pending, last_outcome=outcome, updated_at=now,
-                      last_event_id=final[-1].id, running_turn=None)
-
-        def publish() -> None:
-            self.rows.committed(row)
-            self.metrics.turn_ended(turn.handler_name, outcome, asyncio.get_running_loop().time() - turn.started)
-            turn.outcome = outcome
-            turn.publish(final)
-            self._ended(turn)
-
-        return Write(turn.conversation_id, final, statements, on_commit=publish)
-
-    def _ended(self, turn: Turn) -> None:
+    def _over(self, turn: Turn, outcome: str, unrecorded: list[Event] | None) -> None:
+        """The turn is over: recorded, or (`unrecorded`) with an ending the log would not take."""
+        self.metrics.turn_ended(turn.handler_name, outcome, asyncio.get_running_loop().time() - turn.started)
+        turn.outcome = outcome
         if self.running.get(turn.conversation_id) is turn:
             del self.running[turn.conversation_id]
-        # The turn's write and task refer back to it through their callbacks: drop them, so
-        # the turn and its events are freed as soon as nothing uses them, not at the next
-        # pass of the cyclic garbage collector.
-        turn.outbox = None
-        turn.task = None
-        turn.ended.set()
+        # The task refers back to the turn through its callback: drop it, so the turn and its
+        # events are freed as soon as nothing uses them, not at the next pass of the collector.
+        turn.task = turn.log = None
+        if unrecorded is None:
+            turn.fanout.end()
+        else:
+            turn.fanout.end_unrecorded(unrecorded)
 
-    # -- renaming ----------------------------------------------------------------------------
+    # -- what the routes ask -------------------------------------------------------------------
 
-    async def rename(self, conv: ConversationRow, title: str) -> None:
-        """Give a conversation a new title; call under its lock. A running turn goes on: its
-        ending, whenever it is written, carries the new title, so the row kept in memory never
-        goes back to the old one."""
-        turn = self.running.get(conv.id)
-        if turn is not None and turn.row is not None:
-            turn.row = replace(turn.row, title=title)  # before the write: an ending queued after it reads this
-        try:
-            await self.log.rename(conv.id, title)
-        except LogError as exc:
-            if turn is not None and turn.row is not None:
-                turn.row = replace(turn.row, title=conv.title)
-            raise LogUnavailable() from exc
-        # The newest row (a turn may have ended meanwhile), or the one read under the lock.
-        self.rows.committed(replace(self.rows.peek(conv.id) or conv, title=title))
+    async def visible(self, conversation_id: str, owner: str) -> ConversationRow:
+        """The conversation, if it exists, is not deleted and is `owner`'s; else not found."""
+        conv = await self.log.conversation(conversation_id)
+        if conv is None or conv.deleted or conv.owner != owner:
+            raise ConversationNotFound(conversation_id)
+        return conv
 
-    # -- stopping ----------------------------------------------------------------------------
+    @property
+    def running_count(self) -> int:
+        return len(self.running)
+
+    def is_running(self, conversation_id: str) -> bool:
+        return conversation_id in self.running
+
+    def follow(self, conversation_id: str) -> tuple[Fanout | None, Subscriber | None]:
+        """The running turn's fan-out and a new inbox on it (none when no turn runs)."""
+        turn = self.running.get(conversation_id)
+        return (turn.fanout, turn.fanout.subscribe()) if turn else (None, None)
+
+    async def events_after(self, conversation_id: str, after: int, limit: int, max_bytes: int) -> list[Event]:
+        return await self.log.events_after(conversation_id, after, limit, max_bytes)
+
+    async def event(self, conversation_id: str, event_id: int) -> Event | None:
+        return await self.log.event(conversation_id, event_id)
+
+    async def event_ids(self, conversation_id: str, name: str, limit: int = 50) -> list[int]:
+        return await self.log.event_ids(conversation_id, name, limit)
+
+    async def turns(self, conversation_id: str) -> list[TurnRow]:
+        return await self.log.turns(conversation_id)
+
+    async def conversations(self, limit: int, before: str | None, owner: str,
+                            case_id: str | None) -> list[ConversationRow]:
+        return await self.log.conversations(limit, before, owner=owner, case_id=case_id)
+
+    async def resume_point(self, conversation_id: str, owner: str, confirm_type: int, question: str,
+                           after: int) -> int | None:
+        """A fetch-event-source retry sends the same step again, with Last-Event-ID: the id to
+        follow that turn from, or None if the step is not the conversation's last turn."""
+        conv = await self.log.conversation(conversation_id)
+        if conv is None or conv.deleted or conv.owner != owner:
+            return None
+        turns = await self.log.turns(conversation_id)
+        if not turns or turns[-1].confirm_type != confirm_type or turns[-1].question != question:
+            return None
+        return max(after, turns[-1].first_event_id - 1)  # that turn's events only
+
+    async def rename(self, conversation_id: str, owner: str, title: str) -> None:
+        """A new title. Allowed while a turn runs: a title changes nothing the turn reads."""
+        async with self._exclusive(conversation_id):
+            await self.visible(conversation_id, owner)
+            try:
+                await self.log.rename(conversation_id, title)
+            except LogError as exc:
+                raise LogUnavailable() from exc
+
+    async def delete(self, conversation_id: str, owner: str) -> None:
+        await self.visible(conversation_id, owner)
+        async with self._exclusive(conversation_id):  # no turn may begin while it is being deleted
+            if conversation_id in self.running:
+                raise ConversationBusy(f"conversation {conversation_id} has a turn running; stop it first")
+            try:
+                await self.log.delete(conversation_id)
+            except LogError as exc:
+                raise LogUnavailable() from exc
+
+    async def stop(self, conversation_id: str, owner: str) -> Turn:
+        await self.visible(conversation_id, owner)
+        turn = await self.cancel(conversation_id)
+        if turn is None:
+            raise NoRunningTurn(conversation_id)
+        return turn
+
+    # -- stopping ------------------------------------------------------------------------------
 
     async def cancel(self, conversation_id: str) -> Turn | None:
         """Cancel the running turn, if any, and wait until its ending is recorded."""
         turn = self.running.get(conversation_id)
-        if turn is None or turn.task is None:
+        if turn is None or turn.task is None:  # none, or its start is still being recorded
             return None
         turn.task.cancel()
         await turn.ended.wait()
@@ -440,18 +328,17 @@ class TurnRunner:
             for wait in pending:
                 wait.cancel()
         while self.running:  # a turn begun meanwhile is caught by the next round
-            await asyncio.gather(*(self.cancel(cid) for cid in list(self.running)))
+            cancelled = await asyncio.gather(*(self.cancel(cid) for cid in list(self.running)))
+            if not any(cancelled):  # only starts still being recorded: their tasks come next
+                await asyncio.sleep(0.01)
 
     async def recover(self) -> int:
         """Close, as failed, turns that the log shows running: the process died under them."""
         closed = 0
-        for cid, turn_id in await self.log.running_turns():
+        for cid, turn_id in await self.log.interrupted_turns():
             conv = await self.log.conversation(cid)  # a turn's conversation always exists (foreign key)
             assert conv is not None
-            statements: list[tuple[str, tuple[Any, ...]]] = []
-            turn = Turn(turn_id, cid, 0, "", "", conv.last_event_id + 1)
-            events = self._interrupted(turn, conv.state, utcnow(), statements)
-            await self.log.write(Write(cid, events, statements))
+            await self.log.close_interrupted(cid, self._interrupted(turn_id, conv.last_event_id + 1, conv.state))
             log.warning("closed turn %s of conversation %s, left running by a previous process", turn_id, cid,
                         **logs.ids(cid, turn_id))
             closed += 1

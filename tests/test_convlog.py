@@ -7,8 +7,10 @@ import sqlite3
 
 import pytest
 
-from qbot import convlog
-from qbot.convlog import ConversationLog, LogError, Write
+from qbot.sqlitelog import queue as write_queue
+from qbot.logapi import LogError
+from qbot.sqlitelog.log import SqliteLog
+from qbot.sqlitelog.queue import Write
 from qbot.events import Event
 
 NEW_CONVERSATION = ("INSERT INTO conversations (id, state, created_at, updated_at) VALUES (?, 'new', 't', 't')")
@@ -18,7 +20,7 @@ NEW_TURN = ("INSERT INTO turns (id, conversation_id, confirm_type, handler, ques
 
 @pytest.fixture
 async def log(tmp_path):
-    opened = await ConversationLog.open(tmp_path / "qbot.db")
+    opened = await SqliteLog.open(tmp_path / "qbot.db")
     yield opened
     await opened.close()
 
@@ -32,20 +34,20 @@ def rows(path, sql):
 
 
 async def test_one_batch_keeps_parents_before_children(log, tmp_path, monkeypatch):
-    await log.write(Write(statements=[(NEW_CONVERSATION, ("old",))]))
+    await log.queue.write(Write(statements=[(NEW_CONVERSATION, ("old",))]))
     committed, retried = [], []
-    commit_alone = log._commit_alone
+    commit_alone = log.queue._commit_alone
 
     async def record_retry(write):
         retried.append(write)
         await commit_alone(write)
 
-    monkeypatch.setattr(log, "_commit_alone", record_retry)  # the batch must not need a retry
+    monkeypatch.setattr(log.queue, "_commit_alone", record_retry)  # the batch must not need a retry
     # Queued together, so they share a transaction: a turn of an existing conversation first,
     # then a new conversation with its turn. The new conversation's row must exist first.
-    log.submit(Write("old", [Event(1, "start", "{}", "t1")], [(NEW_TURN, ("t1", "old"))],
+    log.queue.submit(Write("old", [Event(1, "start", "{}", "t1")], [(NEW_TURN, ("t1", "old"))],
                      on_commit=lambda: committed.append("t1")))
-    await log.write(Write("new", [Event(1, "start", "{}", "t2")],
+    await log.queue.write(Write("new", [Event(1, "start", "{}", "t2")],
                           [(NEW_CONVERSATION, ("new",)), (NEW_TURN, ("t2", "new"))],
                           on_commit=lambda: committed.append("t2")))
     assert committed == ["t1", "t2"] and retried == []
@@ -53,14 +55,14 @@ async def test_one_batch_keeps_parents_before_children(log, tmp_path, monkeypatc
 
 
 async def test_a_failing_write_fails_alone(log, tmp_path):
-    await log.write(Write(statements=[(NEW_CONVERSATION, ("c",))]))
+    await log.queue.write(Write(statements=[(NEW_CONVERSATION, ("c",))]))
     outcome = {}
     for n in (1, 2, 3):
-        log.submit(Write("c", [Event(n, "message", "{}", "t")], on_commit=lambda n=n: outcome.setdefault(n, "ok"),
+        log.queue.submit(Write("c", [Event(n, "message", "{}", "t")], on_commit=lambda n=n: outcome.setdefault(n, "ok"),
                          on_error=lambda exc, n=n: outcome.setdefault(n, exc)))
     duplicate = Write("c", [Event(2, "message", "{}", "t")])  # id 2 again: the primary key refuses it
     with pytest.raises(LogError, match="UNIQUE constraint failed"):
-        await log.write(duplicate)
+        await log.queue.write(duplicate)
     assert outcome == {1: "ok", 2: "ok", 3: "ok"}
     assert rows(tmp_path / "qbot.db", "SELECT id FROM events ORDER BY id") == [(1,), (2,), (3,)]
 
@@ -68,17 +70,17 @@ async def test_a_failing_write_fails_alone(log, tmp_path):
 async def test_producers_wait_while_the_writer_is_far_behind(log, tmp_path, monkeypatch):
     """A handler that yields faster than the disk takes is made to wait, however its events are
     grouped into writes: what is queued stays bounded."""
-    monkeypatch.setattr(convlog, "HIGH_WATER", 100)
-    await log.write(Write(statements=[(NEW_CONVERSATION, ("fast",))]))
+    monkeypatch.setattr(write_queue, "HIGH_WATER", 100)
+    await log.queue.write(Write(statements=[(NEW_CONVERSATION, ("fast",))]))
     writes: list[Write] = []
     most = 0
     for n in range(1, 1001):
         if not writes or writes[-1].taken:
             writes.append(Write("fast", [], []))
-            log.submit(writes[-1])
-        log.append(writes[-1], Event(n, "message", "{}", "t"))
+            log.queue.submit(writes[-1])
+        log.queue.append(writes[-1], Event(n, "message", "{}", "t"))
         most = max(most, sum(len(w.events) for w in writes if not w.taken))
-        await log.room()
-    await log.flush()
-    assert most <= 100 and log.backlog == 0 and len(writes) >= 10
+        await log.queue.room()
+    await log.queue.flush()
+    assert most <= 100 and log.queue.backlog == 0 and len(writes) >= 10
     assert rows(tmp_path / "qbot.db", "SELECT count(*), max(id) FROM events") == [(1000, 1000)]

@@ -7,7 +7,7 @@ import asyncio
 import sqlite3
 
 from qbot.appkeys import REGISTRY, RUNNER
-from qbot.turns import Step
+from qbot.turn import Step
 from tests.support import SseParser, read_sse, step_body
 
 

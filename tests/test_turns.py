@@ -49,7 +49,7 @@ async def test_twenty_conversations_while_one_client_stops_reading(echo_plugin, 
         nonlocal most_buffered
         while True:
             turn = runner.running.get("stalled")
-            for subscriber in list(turn.subscribers) if turn else []:
+            for subscriber in list(turn.fanout.subscribers) if turn else []:
                 seen.add(subscriber)
                 most_buffered = max(most_buffered, subscriber.size)
             await asyncio.sleep(0.001)

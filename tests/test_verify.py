@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from qbot import logwriter
+from qbot.sqlitelog import writer as logwriter
 from qbot.chain import GENESIS, event_hash
-from qbot.convlog import ConversationLog, LogError, Write
+from qbot.logapi import LogError
+from qbot.sqlitelog.log import SqliteLog
+from qbot.sqlitelog.queue import Write
 from qbot.events import Event
 from qbot.migrate import apply_migrations, load_migrations
 from qbot.verify import check
@@ -161,26 +163,26 @@ def test_verify_without_a_chained_log(tmp_path):
 
 @pytest.fixture
 async def log(tmp_path):
-    opened = await ConversationLog.open(tmp_path / "qbot.db")
+    opened = await SqliteLog.open(tmp_path / "qbot.db")
     yield opened
     await opened.close()
 
 
 async def test_one_batch_chains_each_conversation(log, tmp_path, monkeypatch):
-    await log.write(Write(statements=[(NEW_CONVERSATION, (cid,)) for cid in "abc"]))
-    await log.write(Write("a", [Event(1, "start", '{"n":1}', "ta")]))  # `a` already has a head
+    await log.queue.write(Write(statements=[(NEW_CONVERSATION, (cid,)) for cid in "abc"]))
+    await log.queue.write(Write("a", [Event(1, "start", '{"n":1}', "ta")]))  # `a` already has a head
     inserts = []
-    commit = log._writer.commit
+    commit = log.queue._writer.commit
 
     async def count(statements, events, created_at):
         inserts.append(len(events))
         return await commit(statements, events, created_at)
 
-    monkeypatch.setattr(log._writer, "commit", count)
+    monkeypatch.setattr(log.queue._writer, "commit", count)
     # Interleaved conversations, one queued out of id order, all in one batch.
     for cid, event_id in [("b", 1), ("a", 2), ("c", 2), ("b", 2), ("c", 1), ("a", 3), ("b", 3)]:
-        log.submit(Write(cid, [Event(event_id, "message", f'{{"delta":"{cid}{event_id}"}}', "t" + cid)]))
-    await log.flush()
+        log.queue.submit(Write(cid, [Event(event_id, "message", f'{{"delta":"{cid}{event_id}"}}', "t" + cid)]))
+    await log.queue.flush()
     assert inserts == [7]  # the whole batch in one transaction
     for cid, count_ in (("a", 3), ("b", 3), ("c", 2)):
         assert_chained(tmp_path / "qbot.db", cid, count_)
@@ -189,17 +191,17 @@ async def test_one_batch_chains_each_conversation(log, tmp_path, monkeypatch):
 async def test_chain_continues_when_the_writer_forgets_heads(tmp_path, monkeypatch):
     path = tmp_path / "qbot.db"
     monkeypatch.setattr(logwriter, "CHAIN_HEADS", 2)  # only two heads in memory: the rest are read back
-    log = await ConversationLog.open(path)
+    log = await SqliteLog.open(path)
     try:
         for round_ in (1, 2, 3):
             for cid in "abcd":
-                await log.write(Write(cid, [Event(round_, "message", "{}", "t")]))
-        assert len(log._writer.heads) == 2
+                await log.queue.write(Write(cid, [Event(round_, "message", "{}", "t")]))
+        assert len(log.queue._writer.heads) == 2
     finally:
         await log.close()
-    log = await ConversationLog.open(path)  # and a new writer knows none
+    log = await SqliteLog.open(path)  # and a new writer knows none
     try:
-        await log.write(Write("a", [Event(4, "message", "{}", "t")]))
+        await log.queue.write(Write("a", [Event(4, "message", "{}", "t")]))
     finally:
         await log.close()
     for cid, count_ in (("a", 4), ("b", 3), ("c", 3), ("d", 3)):
@@ -208,10 +210,10 @@ async def test_chain_continues_when_the_writer_forgets_heads(tmp_path, monkeypat
 
 async def test_a_failed_batch_leaves_the_chain_whole(log, tmp_path):
     for n in (1, 2, 3):
-        log.submit(Write("c", [Event(n, "message", "{}", "t")]))
+        log.queue.submit(Write("c", [Event(n, "message", "{}", "t")]))
     with pytest.raises(LogError, match="UNIQUE constraint failed"):
-        await log.write(Write("c", [Event(2, "message", '{"again":1}', "t")]))
-    await log.write(Write("c", [Event(4, "message", "{}", "t")]))
+        await log.queue.write(Write("c", [Event(2, "message", '{"again":1}', "t")]))
+    await log.queue.write(Write("c", [Event(4, "message", "{}", "t")]))
     assert_chained(tmp_path / "qbot.db", "c", 4)
 
 
@@ -256,9 +258,9 @@ async def test_sealed_events_chain_on_into_new_ones(tmp_path, monkeypatch):
     conn.close()
     monkeypatch.undo()
 
-    log = await ConversationLog.open(path)  # upgrades, sealing event 1
+    log = await SqliteLog.open(path)  # upgrades, sealing event 1
     try:
-        await log.write(Write("old", [Event(2, "message", "{}", "t")]))
+        await log.queue.write(Write("old", [Event(2, "message", "{}", "t")]))
     finally:
         await log.close()
     assert_chained(path, "old", 2)

@@ -15,6 +15,7 @@ from importlib import resources
 
 from aiohttp import web
 
+from qbot.apidoc import json_answer, operation
 from qbot.config import ConfigError
 from qbot.errors import refuse
 
@@ -59,10 +60,24 @@ def setup_console(app: web.Application, prefix: str) -> list[web.AbstractRoute]:
     return [app.router.add_get("/", console_index), app.router.add_get(STATIC + "/{name}", console_file)]
 
 
+@operation({
+    "summary": "The web console's page (the console speaks only the routes above)",
+    "responses": {"200": {"description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}},
+                  "304": {"description": "not modified (If-None-Match)"}},
+})
 async def console_index(request: web.Request) -> web.StreamResponse:
     return _answer(request, request.app[FILES][""])
 
 
+@operation({
+    "summary": "One of the web console's scripts or style sheets, by name",
+    "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
+    "responses": {"200": {"description": "the file", "content": {
+                      "text/javascript": {"schema": {"type": "string"}}, "text/css": {"schema": {"type": "string"}},
+                      "image/svg+xml": {"schema": {"type": "string"}}}},
+                  "304": {"description": "not modified (If-None-Match)"},
+                  "404": json_answer("`not_found`: no such console file", "ErrorEnvelope")},
+})
 async def console_file(request: web.Request) -> web.StreamResponse:
     """Only the files found at start-up, by exact name: no path ever reaches the file system."""
     name = request.match_info["name"]

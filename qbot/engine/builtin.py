@@ -42,6 +42,7 @@ class BuiltinEngine:
         self.store = store
         self._people: dict[tuple[str, Any], People] = {}
         self._plans: LRUCache[tuple, Plan] = LRUCache(PLANS_KEPT)
+        self._forms: LRUCache[tuple, dict[str, str]] = LRUCache(PLANS_KEPT)
         self._answers: LRUCache[tuple, list[Step]] = LRUCache(
             ANSWER_BYTES_KEPT, getsizeof=_bytes)
 
@@ -122,9 +123,14 @@ class BuiltinEngine:
         return plan
 
     async def propose_form(self, plan: Plan, case: Case, package_nodes: list[Any]) -> dict[str, Any]:
-        query = Query.from_json(plan.query or {})
-        nodes = [n for n in await self.nodes_for(query, case, package_nodes) if n.path in plan.node_paths]
-        return forms.propose(query, nodes, timeexpr.describe(query.window))
+        # Remembered as plans are: the form depends only on the plan, the scope and the evidence.
+        key = (case.id, await self._version(case), dumps(plan.query or {}), tuple(plan.node_paths),
+               dumps(package_nodes))
+        if (form := self._forms.get(key)) is None:
+            query = Query.from_json(plan.query or {})
+            nodes = [n for n in await self.nodes_for(query, case, package_nodes) if n.path in plan.node_paths]
+            form = self._forms[key] = forms.propose(query, nodes, timeexpr.describe(query.window))
+        return dict(form)  # the caller's to change (its values are strings)
 
     # -- analysing ---------------------------------------------------------------------------
 

@@ -8,7 +8,6 @@ is ConversationNotFound, a case the examiner may not see CaseNotFound."""
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -25,7 +24,7 @@ from qbot.evidence.cited import Cited
 from qbot.evidence.records import Selection
 from qbot.evidence.store import Case, EvidenceStore
 from qbot.report.charts import Chart, charts_of
-from qbot.verify import check, connect_read_only
+from qbot.sqlitelog.snapshot import snapshot
 
 @dataclass
 class CitedRow:
@@ -67,31 +66,16 @@ class Dossier:
 
 
 def read_log(path: Any, cid: str, owner: str) -> tuple[dict[str, Any], list[Turn], int, str | None, str | None]:
-    """(conversation, turns with their events, events, head, chain problem) in one read transaction."""
-    conn = connect_read_only(path)
-    conn.row_factory = sqlite3.Row
-    try:
-        conn.execute("BEGIN")
-        row = conn.execute("SELECT * FROM conversations WHERE id = ?", (cid,)).fetchone()
-        if row is None or row["deleted_at"] is not None or row["owner"] != owner:
-            raise ConversationNotFound(cid)
-        turns = {r["id"]: Turn(r["id"], r["confirm_type"], r["handler"], r["question"], orjson.loads(r["request"]),
-                               r["state"], r["started_at"], r["ended_at"])
-                 for r in conn.execute("SELECT * FROM turns WHERE conversation_id = ? ORDER BY first_event_id",
-                                       (cid,))}
-        count = 0
-        for event_id, turn_id, name, data in conn.execute(
-                "SELECT id, turn_id, event, data FROM events WHERE conversation_id = ? ORDER BY id", (cid,)):
-            count += 1
-            if turn_id in turns:
-                turns[turn_id].events.append((event_id, name, orjson.loads(data)))
-        conn.row_factory = None
-        chain = check(conn, only=cid)
-        conn.execute("COMMIT")
-    finally:
-        conn.close()
-    broken = next((str(b) for b in chain.broken or ()), None)
-    return dict(row), list(turns.values()), count, (chain.heads or {}).get(cid), broken
+    """(conversation, turns with their events, events, head, chain problem), as of one moment."""
+    snap = snapshot(path, cid)
+    if snap is None or snap.conversation["deleted_at"] is not None or snap.conversation["owner"] != owner:
+        raise ConversationNotFound(cid)
+    turns = {r["id"]: Turn(r["id"], r["confirm_type"], r["handler"], r["question"], orjson.loads(r["request"]),
+                           r["state"], r["started_at"], r["ended_at"]) for r in snap.turns}
+    for event_id, turn_id, name, data in snap.events:
+        if turn_id in turns:
+            turns[turn_id].events.append((event_id, name, orjson.loads(data)))
+    return snap.conversation, list(turns.values()), len(snap.events), snap.head, snap.broken
 
 
 async def cite_rows(engine: Any, case: Case, turn: Turn, per_row: int | None,

@@ -11,6 +11,7 @@ import asyncio
 from aiohttp import web
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
+from qbot.apidoc import CONVERSATION_ID, operation, refusals
 from qbot.appkeys import CONFIG, ENGINE, STORE
 from qbot.errors import refuse
 from qbot.report.gather import gather
@@ -36,6 +37,22 @@ class ReportQuery(Schema):
     records = fields.Str(load_default=str(DEFAULT_RECORDS), validate=_records)
 
 
+@operation({
+    "summary": "The conversation's report (as `qbot report`), as a download: HTML or PDF",
+    "description": "One self-contained file: case, evidence files and sha256, every step, plan, submitted "
+                   "form, result, the records behind each row (the first `records`, or `all`), pictures, and "
+                   "the chain head with the command that verifies it.",
+    "parameters": [CONVERSATION_ID,
+                   {"name": "format", "in": "query", "required": False,
+                    "schema": {"type": "string", "enum": ["html", "pdf"], "default": "html"}},
+                   {"name": "records", "in": "query", "required": False,
+                    "description": "records listed under each result row: `all` or a count",
+                    "schema": {"type": "string", "pattern": "^(all|[0-9]{1,7})$", "default": "50"}}],
+    "responses": {"200": {"description": "the report, `Content-Disposition: attachment`", "content": {
+                      "text/html": {"schema": {"type": "string"}},
+                      "application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
+                  **refusals(400, 404, 503)},
+})
 async def get_report(request: web.Request) -> web.Response:
     cid = _conversation_id(request)
     try:

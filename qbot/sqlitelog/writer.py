@@ -27,14 +27,6 @@ INSERT_EVENT = ("INSERT INTO events (conversation_id, id, turn_id, event, data, 
 Statement = tuple[str, tuple[Any, ...]]
 
 
-def _statement_order(sql: str) -> int:
-    """Conversations are inserted before their turns, and rows before they are updated; other
-    statements keep the order they came in."""
-    if sql.startswith("INSERT INTO conversations"):
-        return 0
-    return 1 if sql.startswith("INSERT") else 2
-
-
 class BatchWriter:
     """One SQLite connection used only from one thread. `commit` runs a batch there and waits."""
 
@@ -58,9 +50,9 @@ class BatchWriter:
 
     async def commit(self, statements: Sequence[Statement], events: Sequence[tuple[str, Event]],
                      created_at: str) -> None:
-        """Run `statements` (grouped by text: parents before children, inserts before updates),
-        insert `events` (conversation id, event) chained to their conversations, and commit; on
-        any failure roll back and raise."""
+        """Run `statements` in order (each write's own, write after write), insert `events`
+        (conversation id, event) chained to their conversations, and commit; on any failure roll
+        back and raise."""
         await self._call(self._commit, statements, events, created_at)
 
     async def _call(self, function: Any, *args: Any) -> Any:
@@ -83,11 +75,8 @@ class BatchWriter:
         assert conn is not None, "the log's writer is closed"
         heads: dict[str, str] = {}
         try:
-            groups: dict[str, list[tuple[Any, ...]]] = {}
             for sql, params in statements:
-                groups.setdefault(sql, []).append(params)
-            for sql in sorted(groups, key=_statement_order):
-                conn.executemany(sql, groups[sql])
+                conn.execute(sql, params)
             if events:
                 rows = self._chain(conn, events, created_at, heads)
                 conn.executemany(INSERT_EVENT, rows)

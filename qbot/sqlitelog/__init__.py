@@ -1,0 +1,1 @@
+"""The conversation log on SQLite: qbot.sqlitelog.log.SqliteLog."""
