@@ -91,8 +91,15 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
             closed = await runner.recover()
             if closed:
                 log.warning("closed %d turn(s) interrupted by the previous shutdown", closed)
+            # A shared log (PostgreSQL): another instance may die at any time, not only before this start.
+            sweeper = (asyncio.create_task(runner.recover_forever(config.log.lease_seconds / 2))
+                       if runner.remote is not None else None)
             yield
+            if sweeper is not None:
+                sweeper.cancel()
             await runner.drain(0)
+            if runner.remote is not None:
+                await runner.remote.close()
             trimmer.cancel()
         finally:
             await conv_log.close()

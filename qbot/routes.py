@@ -152,7 +152,7 @@ async def post_step(request: web.Request) -> web.StreamResponse:
 async def _follow(request: web.Request, cid: str, after: int) -> web.StreamResponse:
     """Replay after `after`, then follow the running turn, if any, to its done."""
     runner = request.app[RUNNER]
-    fanout, subscriber = runner.follow(cid)
+    fanout, subscriber = await runner.follow(cid)
     stream = _stream(request)
     await serve(request, stream, runner, cid, after, fanout, subscriber)
     return stream
@@ -180,9 +180,9 @@ async def get_events(request: web.Request) -> web.StreamResponse:
 })
 async def stop_turn(request: web.Request) -> web.Response:
     cid = _conversation_id(request)
-    turn = await request.app[RUNNER].stop(cid, _owner(request))
+    turn_id, outcome = await request.app[RUNNER].stop(cid, _owner(request))
     # Usually cancelled; a turn that was already writing its ending keeps that ending.
-    return web.json_response({"conversation_id": cid, "turn_id": turn.id, "state": turn.outcome}, dumps=dumps)
+    return web.json_response({"conversation_id": cid, "turn_id": turn_id, "state": outcome}, dumps=dumps)
 
 
 @operation({
@@ -200,7 +200,7 @@ async def get_conversation(request: web.Request) -> web.Response:
         "case_id": conv.case_id,
         "title": conv.title,
         "state": conv.state,
-        "running": runner.is_running(cid),
+        "running": runner.is_running(cid) or conv.running_elsewhere,
         "last_outcome": conv.last_outcome,
         "expect": runner.expect(conv.state),
         "pending_form": conv.pending.get("form"),

@@ -43,6 +43,7 @@ class Turn:
         self.log: TurnLog | None = None
         self.end: TurnEnd | None = None
         self.outcome: str | None = None
+        self.stop_asked = False  # by another instance, maybe before the task was launched
         self.started = asyncio.get_running_loop().time()
 
     @property
@@ -72,3 +73,9 @@ class Turn:
     def end_failed(self, error: LogError) -> None:
         assert self.end is not None
         self.end.ending_failed(error)
+
+    def stop_requested(self) -> None:
+        """Another instance asked to stop this turn (its stop flag in the PostgreSQL log)."""
+        self.stop_asked = True
+        if self.task is not None:
+            self.task.cancel()

@@ -26,6 +26,7 @@ from qbot.handlers import STATE_NEW, TurnContext
 from qbot.logapi import ConversationLog, ConversationRow, Interrupted, LogError, TurnRow, TurnStart
 from qbot.metrics import Metrics
 from qbot.registry import Registered, expected_next
+from qbot.remote import RemoteTurns
 from qbot.turn import Step, Turn
 from qbot.turn_ending import Outcome, TurnEnd
 
@@ -50,6 +51,9 @@ class TurnRunner:
         self.buffers = buffers or ClientBuffers(config.limits.slow_clients_bytes)
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self.accepting = True
+        # Turns running on other instances (a shared PostgreSQL log): followed and stopped from here.
+        self.remote = (RemoteTurns(log_, self.buffers, config.turns.subscriber_buffer_bytes)
+                       if RemoteTurns.supported(log_) else None)
 
     def expect(self, state: str) -> list[int]:
         return expected_next(self.registry, state)
@@ -172,6 +176,8 @@ class TurnRunner:
         turn.task = asyncio.create_task(self._drive(turn, registered, ctx), name=f"turn-{turn.id}")
         # A task cancelled before its first step never runs its body: end the turn anyway.
         turn.task.add_done_callback(lambda _: self._finish(turn, ctx, CANCELLED, None))
+        if turn.stop_asked:  # a stop from another instance came with the start's commit
+            turn.task.cancel()
 
     # -- running -------------------------------------------------------------------------------
 
@@ -247,10 +253,18 @@ class TurnRunner:
     def is_running(self, conversation_id: str) -> bool:
         return conversation_id in self.running
 
-    def follow(self, conversation_id: str) -> tuple[Fanout | None, Subscriber | None]:
-        """The running turn's fan-out and a new inbox on it (none when no turn runs)."""
+    async def follow(self, conversation_id: str) -> tuple[Fanout | None, Subscriber | None]:
+        """The running turn's fan-out and a new inbox on it (none when no turn runs), here or,
+        through the log, on another instance."""
         turn = self.running.get(conversation_id)
-        return (turn.fanout, turn.fanout.subscribe()) if turn else (None, None)
+        if turn is not None:
+            return turn.fanout, turn.fanout.subscribe()
+        if self.remote is not None:
+            conv = await self.log.conversation(conversation_id)
+            if conv is not None and conv.running_elsewhere:
+                fanout = self.remote.fanout(conv)
+                return fanout, fanout.subscribe()
+        return None, None
 
     async def events_after(self, conversation_id: str, after: int, limit: int, max_bytes: int) -> list[Event]:
         return await self.log.events_after(conversation_id, after, limit, max_bytes)
@@ -292,19 +306,25 @@ class TurnRunner:
     async def delete(self, conversation_id: str, owner: str) -> None:
         await self.visible(conversation_id, owner)
         async with self._exclusive(conversation_id):  # no turn may begin while it is being deleted
-            if conversation_id in self.running:
+            conv = await self.log.conversation(conversation_id)
+            if conversation_id in self.running or (conv is not None and conv.running_elsewhere):
                 raise ConversationBusy(f"conversation {conversation_id} has a turn running; stop it first")
             try:
                 await self.log.delete(conversation_id)
             except LogError as exc:
                 raise LogUnavailable() from exc
 
-    async def stop(self, conversation_id: str, owner: str) -> Turn:
-        await self.visible(conversation_id, owner)
+    async def stop(self, conversation_id: str, owner: str) -> tuple[str, str | None]:
+        """Stop the running turn, here or on another instance: its id and how it ended."""
+        conv = await self.visible(conversation_id, owner)
         turn = await self.cancel(conversation_id)
-        if turn is None:
-            raise NoRunningTurn(conversation_id)
-        return turn
+        if turn is not None:
+            return turn.id, turn.outcome
+        if self.remote is not None and conv.running_elsewhere:
+            stopped = await self.remote.stop(conv)
+            if stopped is not None:
+                return stopped
+        raise NoRunningTurn(conversation_id)
 
     # -- stopping ------------------------------------------------------------------------------
 
@@ -333,13 +353,29 @@ class TurnRunner:
                 await asyncio.sleep(0.01)
 
     async def recover(self) -> int:
-        """Close, as failed, turns that the log shows running: the process died under them."""
+        """Close, as failed, turns that the log shows running: the process died under them (on a
+        shared log: an instance whose lease lapsed; one that renewed it meanwhile is left be)."""
         closed = 0
         for cid, turn_id in await self.log.interrupted_turns():
             conv = await self.log.conversation(cid)  # a turn's conversation always exists (foreign key)
             assert conv is not None
-            await self.log.close_interrupted(cid, self._interrupted(turn_id, conv.last_event_id + 1, conv.state))
+            try:
+                await self.log.close_interrupted(cid, self._interrupted(turn_id, conv.last_event_id + 1, conv.state))
+            except ConversationBusy:
+                continue
             log.warning("closed turn %s of conversation %s, left running by a previous process", turn_id, cid,
                         **logs.ids(cid, turn_id))
             closed += 1
         return closed
+
+    async def recover_forever(self, every: float) -> None:
+        """On a shared log: close the turns of instances that died, once their leases lapse."""
+        while True:
+            await asyncio.sleep(every)
+            try:
+                closed = await self.recover()
+            except Exception as exc:  # noqa: BLE001 - the database may be away; next round
+                log.warning("could not look for interrupted turns: %s", exc)
+                continue
+            if closed:
+                log.warning("closed %d turn(s) of an instance whose lease lapsed", closed)

@@ -20,10 +20,10 @@ class Heard:
     def committed(self, events: list[Event]) -> None:
         self.events += events
 
-    def ended(self, row: ConversationRow) -> None:
+    def end_committed(self, row: ConversationRow) -> None:
         self.rows.append(row)
 
-    def ending_failed(self, error: LogError) -> None:
+    def end_failed(self, error: LogError) -> None:
         self.failures.append(error)
 
     def stop_requested(self) -> None:

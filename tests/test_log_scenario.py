@@ -11,11 +11,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import asyncpg
 import orjson
 import pytest
 
 from qbot.events import Event, dumps
 from qbot.logapi import ConversationLog, ConversationRow, Interrupted, LogError, TurnEnding, TurnStart
+from qbot.pglog.log import PgLog
+from qbot.pglog.verify import check as check_pg
 from qbot.sqlitelog.log import SqliteLog
 from qbot.verify import check, connect_read_only
 
@@ -40,12 +43,28 @@ def sqlite_backend(tmp_path: Path) -> Backend:
     return Backend(lambda: SqliteLog.open(path), verify)
 
 
-BACKENDS = {"sqlite": sqlite_backend}
+def postgresql_backend(url: str) -> Backend:
+    """A fresh database of the test's own (tests/pg.py); each open is another instance's."""
+
+    async def verify() -> tuple[int, list]:
+        conn = await asyncpg.connect(url)
+        try:
+            async with conn.transaction(isolation="repeatable_read", readonly=True):
+                report = await check_pg(conn)
+        finally:
+            await conn.close()
+        return report.events, report.broken
+
+    return Backend(lambda: PgLog.open(url), verify)
+
+
+BACKENDS = {"sqlite": lambda request, tmp_path: sqlite_backend(tmp_path),
+            "postgresql": lambda request, tmp_path: postgresql_backend(request.getfixturevalue("pg_url"))}
 
 
 @pytest.fixture(params=sorted(BACKENDS))
 def backend(request, tmp_path) -> Backend:
-    return BACKENDS[request.param](tmp_path)
+    return BACKENDS[request.param](request, tmp_path)
 
 
 @dataclass

@@ -56,14 +56,14 @@ class PgTurnLog:
         self.committed_id = events[-1].id
         self._listener.committed(events)
 
-    def ended(self, row: ConversationRow) -> None:
+    def end_committed(self, row: ConversationRow) -> None:
         self.row = row
         self._outbox = None
         self._on_end(self)
-        self._listener.ended(row)
+        self._listener.end_committed(row)
 
-    def ending_failed(self, error: LogError) -> None:
-        self._listener.ending_failed(error)
+    def end_failed(self, error: LogError) -> None:
+        self._listener.end_failed(error)
 
     def append_failed(self, error: LogError) -> None:
         if self.failure is None:

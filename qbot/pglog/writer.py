@@ -188,12 +188,12 @@ class Writer:
             return False
         if write.ending is None:
             return True
-        write.turn.ending_failed(LogError("not written: an earlier write of its turn failed"))
+        write.turn.end_failed(LogError("not written: an earlier write of its turn failed"))
         return True
 
     def _failed(self, write: Write, error: LogError) -> None:
         if write.ending is not None:
-            write.turn.ending_failed(error)
+            write.turn.end_failed(error)
         else:
             write.turn.append_failed(error)
 
@@ -276,7 +276,7 @@ class Writer:
             if write.events:
                 write.turn.committed(write.events)
             if row is not None:
-                write.turn.ended(row)
+                write.turn.end_committed(row)
         for write, error in out.refused:
             self._failed(write, error)
         for cid, last in out.rings.items():
