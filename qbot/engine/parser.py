@@ -2,7 +2,8 @@
 for: claimed by a keyword, a person, a time expression or a word of the lexicon, or reported as
 not understood. What is not understood is never dropped: the engine asks or declines instead.
 
-Steps: normalise; quoted and introduced keywords; people by name; time (`timeexpr.scan`); people
+Steps: normalise; quoted and introduced keywords; people by name; call-length bounds
+(`thresholds.scan`); time (`timeexpr.scan`); people
 by number; the lexicon; then what is left over. A left-over run right before a message word is
 the topic searched for ("银行通知短信" → text contains 银行); any other is not understood."""
 
@@ -15,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from qbot.engine import lexicon as lx
-from qbot.engine import readings, timeexpr
+from qbot.engine import readings, thresholds, timeexpr
 from qbot.engine.normalize import normalize
 from qbot.engine.people import Mention, People
 
@@ -44,6 +45,7 @@ class Slots:
     topics: list[tuple[str, tuple[int, int]]] = field(default_factory=list)
     mentions: list[Mention] = field(default_factory=list)
     time: timeexpr.TimeSlots | None = None
+    bounds: list[thresholds.Bound] = field(default_factory=list)  # call-length bounds ("超过10分钟")
     unknown: list[str] = field(default_factory=list)
 
     def word(self, token: Token) -> str:
@@ -111,6 +113,14 @@ def slots(question: str, people: People, recent_days: int, newest: datetime | No
         for match in pattern.finditer(claims.masked()):
             found.tokens.append(Token("measure", "last" if pattern is lx.EARLY[0] else "first", match.span()))
             claims.claim(match.span())
+    for bound in thresholds.scan(claims.masked()):
+        if not claims.free(bound.span):
+            continue
+        if bound.seconds:
+            found.bounds.append(bound)
+        else:  # "通话10分钟的", "5分钟左右": a length that bounds nothing
+            found.unknown.append(text[bound.span[0]:bound.span[1]])
+        claims.claim(bound.span)
     found.time = timeexpr.scan(claims.masked(), recent_days, newest=newest, tz=tz)
     for span in found.time.spans:
         claims.claim(span)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from qbot.engine import lexicon as lx
+from qbot.engine import thresholds
 from qbot.engine.people import People
 from qbot.engine.query import Query, QueryError, Source
 
@@ -216,7 +217,8 @@ def _limit(found: Slots) -> int | None:
 
 def _shape(found: Slots, has_people: bool) -> tuple[str, str] | str:
     """(measure, group), or the reason the question says nothing to compute."""
-    measures = [t.value for t in found.of("measure")]
+    measures = [t.value for t in found.of("measure")
+                if not (t.value == "duration" and thresholds.bounds_word(found.text, t.span, found.bounds))]
     if "lookup" in measures and found.has("total", "rank", "contact_verb"):
         # "不管是手机号还是微信号，总共多少次来往": the numbers name the person, not a lookup
         measures = [m for m in measures if m != "lookup"]
@@ -274,6 +276,9 @@ def build(found: Slots, people: People, case: CaseSources) -> Reading:
         return decline(text, "问题同时问了呼入（收到）和呼出（发出）；请分开问，或说明两者都算。")
     statuses = tuple(dict.fromkeys([*(s for t in found.of("status") for s in t.value),
                                     *(("unanswered",) if found.has("callee_missed") else ())]))
+    seconds = thresholds.combined(found.bounds)
+    if isinstance(seconds, str):
+        return decline(text, seconds)
     shape = _shape(found, bool(found.mentions))
     if isinstance(shape, str):
         return decline(text, shape)
@@ -281,7 +286,7 @@ def build(found: Slots, people: People, case: CaseSources) -> Reading:
     if not sources:
         if measure == "lookup":
             sources = [Source("contacts")]
-        elif statuses or measure == "duration":
+        elif statuses or measure == "duration" or seconds:
             sources = [Source("calls")]
         elif hint := _kind_hint(found):  # "机主打电话给陈静几次": 打 names calls
             sources = [Source(hint)]
@@ -291,7 +296,9 @@ def build(found: Slots, people: People, case: CaseSources) -> Reading:
             return decline(text, "问题没有说明要看通话还是消息（短信、微信等）。")
     if measure == "lookup":
         sources = [Source("contacts")]
-    if statuses:
+    if seconds and any(t.value[0] == (lx.MESSAGES,) for t in found.of("source")):  # "超过10分钟的微信消息"
+        return decline(text, "通话时长条件（如“超过10分钟”）只适用于通话，消息没有时长；请只问通话。")
+    if statuses or seconds:
         sources = [s for s in sources if s.kind == "calls"] or [Source("calls")]
     if found.keywords:
         sources = [s for s in sources if s.kind == "messages"]
@@ -306,7 +313,7 @@ def build(found: Slots, people: People, case: CaseSources) -> Reading:
     try:
         base = Query(tuple(sources), measure=measure, group=group, direction=direction, statuses=statuses,
                      keywords=tuple(found.keywords), window=window, hours=time.hours if time else None,
-                     weekdays=time.weekdays if time else (),
+                     weekdays=time.weekdays if time else (), seconds=seconds,
                      order=next((t.value for t in found.of("rank")), "desc"), limit=_limit(found) or 10,
                      people=tuple(m.people[0] for m in named if len(m.people) == 1 and not m.guessed),
                      except_people=tuple(dict.fromkeys(left_out)))
@@ -335,15 +342,12 @@ def _each_or_sum(found: Slots, base: Query) -> Reading:
     ], reason="问题里有几个人：是分别统计每个人，还是合计？", about="people")
 
 
+_WHY = (("seconds", "通话时长条件只适用于通话，消息没有时长"), ("duration", "只有通话有时长，消息没有"),
+        ("statuses", "未接、拒接是通话的状态，消息没有"), ("contacts", "通讯录只能查询号码，不能与通话、消息一起统计"))
+
+
 def _why(exc: QueryError) -> str:
-    message = str(exc)
-    if "duration" in message:
-        return "只有通话有时长，消息没有"
-    if "statuses" in message:
-        return "未接、拒接是通话的状态，消息没有"
-    if "contacts" in message:
-        return "通讯录只能查询号码，不能与通话、消息一起统计"
-    return message
+    return next((why for word, why in _WHY if word in str(exc)), str(exc))
 
 
 def _ask_or_answer(found: Slots, base: Query, persons: list[tuple[str, ...]], sms_open: bool,

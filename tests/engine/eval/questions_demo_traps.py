@@ -83,7 +83,7 @@ ITEMS: list[Item] = [
     # -- quantity words that change the measure -----------------------------------------------
     Item("平均每天有多少次通话", DECLINE, "decline"),
     Item("最长的一次通话是跟谁打的", DECLINE, "measure"),
-    Item("通话超过10分钟的有几次", DECLINE, "measure"),
+    Item("通话超过10分钟的有几次", lambda t: t.total([r for r in t.select(ALL_CALLS) if r.dur > 600]), "measure"),
     Item("李娜的通话占全部通话的百分之几", DECLINE, "measure"),
     Item("通话次数第二多的联系人是谁", lambda t: t.ranking(t.select(ALL_CALLS)), "ranking"),
     Item("和机主通话次数最少的人是谁", lambda t: t.ranking(t.select(ALL_CALLS), order="asc"), "ranking"),

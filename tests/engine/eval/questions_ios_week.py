@@ -138,7 +138,7 @@ ITEMS: list[Item] = [
     Item("和谁聊天的时间最长", DECLINE, "decline"),
     Item("平均每次通话时长多少", DECLINE, "decline"),
     Item("郑雪单次最长的一通电话是多久", DECLINE, "decline"),
-    Item("超过30分钟的通话有多少通", DECLINE, "decline"),
+    Item("超过30分钟的通话有多少通", lambda t: t.total([r for r in t.select(C) if r.dur > 1800]), "measure"),
     Item("周强9月份的通话比8月份多了多少次", DECLINE, "decline"),
     Item("最近几天谁打过电话给机主", DECLINE, "decline"),
     Item("13999999999打来过电话吗", absent_number("13999999999"), "absent"),
