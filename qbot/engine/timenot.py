@@ -16,7 +16,8 @@ from qbot.engine.timewords import Hit
 
 _BEFORE = re.compile(r"(?:除了|除去|除开|除掉|刨除|刨去|不算|不含|不包括|不包含|排除|去掉|不要|不看|不是)(?:在)?\s*$")
 _AFTER_BEFORE = re.compile(r"\s*(?:的时候|时候|时段|期间)?\s*(?:以外|之外|除外)?")  # "除了周末以外"
-_AFTER = re.compile(r"\s*(?:的时候|时候|时段|期间)?\s*(?:以外|之外|除外|不算)")
+# 不算 after the word only where it ends the clause ("周末不算，…"): in "上个月不算周末" it is 周末's.
+_AFTER = re.compile(r"\s*(?:的时候|时候|时段|期间)?\s*(?:以外|之外|除外|不算(?=$|[,.。?!;\s]|的话))")
 _LIST_NEXT = re.compile(r"\s*(?:和|、|与|及|或|跟|以及|还有)(?!谁|哪|机主)")
 
 

@@ -351,7 +351,7 @@ _CATCH_ALL = re.compile(rf"(?:{NUM}|几|半)\s*个?(?:年|月份?|日|号(?![码
                         r"|[0-9]{1,2}\s*(?:点|时)")
 # Words that look like time but filter nothing: a question about when ("几点", "哪天"), a
 # frequency ("一周一次"), an order ("最后一次").
-_NEUTRAL = re.compile(rf"一天(?:中|里|当中|之中)|(?:一|每)(?:天|日|周|个?星期|个?礼拜|个?月|年)(?:{NUM}|几|多)次"
+_NEUTRAL = re.compile(rf"一[天周](?:中|里|当中|之中)|(?:一|每)(?:天|日|周|个?星期|个?礼拜|个?月|年)(?:{NUM}|几|多)次"
                       r"|每一?(?:天|日|周|星期|月|年|个月)|几点|哪一?天|哪个?(?:月|时段|时间段)"
                       r"|什么时候|何时|最后一次|第一次|首次|同时")
 
