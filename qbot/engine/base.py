@@ -31,6 +31,9 @@ class Plan:
     params: dict[str, Any] = field(default_factory=dict)  # who planned it, a model's notes, …
     query: dict[str, Any] | None = None  # the Query as JSON (qbot.engine.query)
     choices: list[dict[str, Any]] = field(default_factory=list)  # [{id, label, question, query}]
+    # Readings answered side by side ([{label, question, query}], `query`'s first): a question whose
+    # readings are each one cheap figure gets both, labelled, instead of a clarification.
+    readings: list[dict[str, Any]] = field(default_factory=list)
     reason: str = ""  # why it asks or declines
     unknown: list[str] = field(default_factory=list)  # words of the question not understood
 

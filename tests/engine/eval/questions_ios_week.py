@@ -9,8 +9,23 @@ Newest record 2024-10-09 (Wednesday); 国庆 2024-10-01..07, 中秋 2024-09-15..
 
 from __future__ import annotations
 
-from .truth import (ALL, ALL_CALLS, ALL_MESSAGES, CLARIFY, DECLINE, FACETIME, IMESSAGE, PHONE, SMS,
-                    WECHAT_CALLS, WECHAT_MSGS, Item, absent_number, absent_person)
+from .truth import (
+    ALL,
+    ALL_CALLS,
+    ALL_MESSAGES,
+    CLARIFY,
+    DECLINE,
+    FACETIME,
+    IMESSAGE,
+    PHONE,
+    SMS,
+    WECHAT_CALLS,
+    WECHAT_MSGS,
+    Item,
+    Readings,
+    absent_number,
+    absent_person,
+)
 
 C, M = ALL_CALLS, ALL_MESSAGES
 NOT_ANSWERED_BY_OWNER = ("missed", "rejected")  # 没接
@@ -25,10 +40,11 @@ def without(recs, *people):
 
 
 def sms_or_ask(answer):
-    """`answer(t, sources)` over SMS and over SMS + iMessage: the SMS answer when they agree, else CLARIFY."""
+    """`answer(t, sources)` over SMS and over SMS + iMessage: the SMS answer when they agree, else
+    both readings (asked about, or answered side by side)."""
     def expect(t):
         alone, both = answer(t, SMS), answer(t, SMS + IMESSAGE)
-        return alone if alone == both else CLARIFY
+        return alone if alone == both else Readings((alone, both))
     return expect
 
 
