@@ -55,9 +55,10 @@ def _json_copy(value: Any) -> Any:
 
 
 class Engine(Protocol):
-    async def plan(self, question: str, case: Case, package_nodes: list[Any]) -> Plan:
+    async def plan(self, question: str, case: Case, package_nodes: list[Any], previous: tuple[str, ...] = ()) -> Plan:
         """Understand the question against the case's node tree: a plan with its query, or the
         readings to ask about (`intent: clarify`), or why it cannot be answered (`unsupported`).
+        `previous`: the people the conversation's previous question was about (他 may mean one).
         The handlers turn the plan into events (`qbot_plugins.explain`)."""
 
     async def choose(self, plan: Plan, choice: str, case: Case, package_nodes: list[Any]) -> Plan:

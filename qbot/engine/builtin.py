@@ -65,17 +65,19 @@ class BuiltinEngine:
         nodes = scope.restrict(await self.store.nodes(case.id), package_nodes)
         return CaseSources(frozenset((n.kind, n.app) for n in nodes if n.count))
 
-    async def read(self, question: str, case: Case, package_nodes: Sequence[Any]) -> Reading:
+    async def read(self, question: str, case: Case, package_nodes: Sequence[Any], previous: tuple[str, ...] = ()
+                   ) -> Reading:
         nodes = scope.restrict(await self.store.nodes(case.id), package_nodes)
         newest = max((n.last for n in nodes if n.last), default=None)
         return parser.read(question, await self.people(case), await self.case_sources(case, package_nodes),
-                           self.config.recent_days, newest, ZoneInfo(case.timezone))
+                           self.config.recent_days, newest, ZoneInfo(case.timezone), previous)
 
-    async def plan(self, question: str, case: Case, package_nodes: list[Any]) -> Plan:
-        key = (await self._version(case), case.id, question, dumps(package_nodes))
+    async def plan(self, question: str, case: Case, package_nodes: list[Any], previous: tuple[str, ...] = ()) -> Plan:
+        key = (await self._version(case), case.id, question, dumps(package_nodes), previous)
         if (known := self._plans.get(key)) is None:
-            known = self._plans[key] = await self.plan_reading(question, await self.read(question, case, package_nodes),
-                                                               case, package_nodes)
+            reading = await self.read(question, case, package_nodes, previous)
+            known = self._plans[key] = pointed(await self.plan_reading(question, reading, case, package_nodes),
+                                               reading, previous)
         return Plan.from_json(known.to_json())  # a copy: callers may change theirs
 
     async def plan_reading(self, question: str, reading: Reading, case: Case, package_nodes: list[Any]) -> Plan:
@@ -233,6 +235,15 @@ class BuiltinEngine:
         nodes = scope.restrict(await self.store.nodes(case.id), package_nodes)
         return [n for n in nodes if any(n.kind == s.kind and (any_app or not s.app or n.app == s.app)
                                         for s in query.sources)]
+
+
+def pointed(plan: Plan, reading: Reading, previous: tuple[str, ...]) -> Plan:
+    """The plan, saying which word it read as the previous question's person ("他" = 张伟)."""
+    words = [w for w in reading.pointers if previous]
+    if words and plan.steps:
+        plan.steps.insert(1, "说明：问题中的" + "、".join(f"“{w}”" for w in words)
+                          + f"按上一个问题理解为{previous[0]}；如果不是，请写出姓名或号码重新提问。")
+    return plan
 
 
 def _bytes(steps: list[Step]) -> int:

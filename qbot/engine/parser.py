@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from qbot.engine import lexicon as lx
-from qbot.engine import readings, thresholds, timeexpr
+from qbot.engine import pronouns, readings, thresholds, timeexpr
 from qbot.engine.normalize import normalize
 from qbot.engine.people import Mention, People
 
@@ -92,8 +92,9 @@ _LEXICON_WORD = _lexicon_names()
 
 
 def slots(question: str, people: People, recent_days: int, newest: datetime | None = None,
-          tz: ZoneInfo | None = None) -> Slots:
-    """Every slot the question fills, and the runs of text nothing claimed."""
+          tz: ZoneInfo | None = None, previous: tuple[str, ...] = ()) -> Slots:
+    """Every slot the question fills, and the runs of text nothing claimed. `previous`: the people
+    the conversation's previous question was about, whom 他 / 这个人 may point at (`pronouns`)."""
     text = normalize(question)
     found = Slots(text)
     claims = _Claims(text)
@@ -127,6 +128,12 @@ def slots(question: str, people: People, recent_days: int, newest: datetime | No
     for mention in people.find(claims.masked(), names=False):
         found.mentions.append(mention)
         claims.claim(mention.span)
+    for span, refers, mention in pronouns.resolve(claims.masked(), found.mentions, previous):
+        if mention is not None and mention.people[0] in people.members:
+            found.mentions.append(mention)
+        elif refers != "named":  # "他" with no one to point at: never read as everyone
+            found.unknown.append(text[span[0]:span[1]])
+        claims.claim(span)
     for word in lx.WORDS:
         for match in word.pattern.finditer(claims.masked()):
             steps_over = "\\x00" in word.pattern.pattern  # only a pattern written to step over claims
@@ -195,14 +202,16 @@ def _gap_to_message_word(found: Slots, end: int) -> str | None:
 
 
 def read(question: str, people: People, case_sources: readings.CaseSources, recent_days: int,
-         newest: datetime | None = None, tz: ZoneInfo | None = None) -> readings.Reading:
+         newest: datetime | None = None, tz: ZoneInfo | None = None, previous: tuple[str, ...] = ()
+         ) -> readings.Reading:
     """The reading of a question: one query, choices to ask about, or why it cannot be answered."""
     if len(question) > MAX_QUESTION:
         return readings.decline(question, f"问题太长（{len(question)} 个字符，最多 {MAX_QUESTION} 个）；请只问一个问题。")
-    found = slots(question, people, recent_days, newest, tz)
+    found = slots(question, people, recent_days, newest, tz, previous)
     if not _MEANINGFUL.search(found.text):
         return readings.decline(found.text, "问题是空的：请用一句话说明要查什么，例如“机主最近和谁打电话最多？”。")
     reading = readings.build(found, people, case_sources)
+    reading.pointers = [m.text for m in found.mentions if pronouns.POINTERS.fullmatch(m.text)]
     if 0 < len(reading.unknown) <= NEAREST_AFTER:
         # The nearest question qbot can answer: this one without the words it did not understand.
         # Only offered, never answered: those words may have changed the meaning.
@@ -210,7 +219,7 @@ def read(question: str, people: People, case_sources: readings.CaseSources, rece
         for word in reading.unknown:
             rest = rest.replace(word, "", 1)
         if _MEANINGFUL.search(rest):
-            nearer = readings.build(slots(rest, people, recent_days, newest, tz), people, case_sources)
+            nearer = readings.build(slots(rest, people, recent_days, newest, tz, previous), people, case_sources)
             if nearer.outcome == "answer":
                 reading.nearest = rest.strip(" ,。?!")
     return reading

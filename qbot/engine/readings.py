@@ -48,6 +48,7 @@ class Reading:
     # What the choices differ in: "people" (which person), or "sources", "direction", "topic",
     # where two readings that give the same answer need not be asked about.
     about: str = ""
+    pointers: list[str] = field(default_factory=list)  # 他 / 这个人 read as the previous question's person
 
     @property
     def outcome(self) -> str:

@@ -5,7 +5,7 @@ the forms the rules were made for."""
 
 from __future__ import annotations
 
-from .truth import ALL, ALL_CALLS, ALL_MESSAGES, SMS, WECHAT_CALLS, WECHAT_MSGS, Item
+from .truth import ALL, ALL_CALLS, ALL_MESSAGES, DECLINE, SMS, WECHAT_CALLS, WECHAT_MSGS, Item
 
 C, M = ALL_CALLS, ALL_MESSAGES
 
@@ -25,4 +25,15 @@ ITEMS: list[Item] = [
     Item("晚上通话最集中的是哪天", lambda t: t.groups(t.select(C, hours=(18, 24)), "day"), "time"),
     Item("上个月不算周末，谁给机主发消息最多", lambda t: t.ranking(
         t.select(M, window=t.last_month(M), weekdays=(0, 1, 2, 3, 4), direction="in")), "time"),
+]
+
+# A word that points at a person, in a conversation's first question: nobody to point at. These
+# were answered about everyone (这个人 was a filler word).
+ITEMS += [
+    Item("这个人最后一次打来是什么时候", DECLINE, "decline"),
+    Item("那个人一共打了几次电话", DECLINE, "decline"),
+    Item("他给机主发过几条微信", DECLINE, "decline"),
+    Item("此人和机主的通话总时长", DECLINE, "decline"),
+    Item("15220246633这个人最后一次打来是什么时候",
+         lambda t: t.last(t.select(C, direction="in", people=("李娜",))), "merge"),
 ]
