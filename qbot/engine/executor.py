@@ -134,6 +134,9 @@ async def ranking(query: Query, scope: Scope, measures: set[str] = frozenset()) 
     selection = replace(scope.selection, persons_only=True)
     found = await scope.store.groups(selection, "counterpart_node")
     people = _merge_people(scope, found)
+    records_in = sum(p["records"] for p in people.values())
+    if query.at_least:  # "至少打过5次电话的人": each person's records, merged across identifiers
+        people = {name: p for name, p in people.items() if p["records"] >= query.at_least}
     key = "duration" if query.measure == "duration" else "records"
     other = "records" if key == "duration" else "duration"
     sign = -1 if query.order == "desc" else 1
@@ -155,7 +158,6 @@ async def ranking(query: Query, scope: Scope, measures: set[str] = frozenset()) 
         refs.append([r for cp in p["cps"] for r in cited.get(cp, [])][:20])
         items.append({"person": p["name"], "identifiers": merged, "value": p[key]})
     basis = [Basis(selection, "counterpart", tuple(p["cps"])) for p in shown]
-    records_in = sum(p["records"] for p in people.values())
     everything = sum(g.records for g in await scope.store.groups(scope.selection, "none"))
     counted = f"{_noun(query)}记录"
     notes = [f"其中 {everything - records_in} 条是群聊或没有号码的记录，不参与按联系人的统计。"] \

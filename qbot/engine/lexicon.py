@@ -38,7 +38,7 @@ CALLS_AND_MESSAGES = ((CALLS, MESSAGES), "")
 WORDS: list[Word] = [
     # -- before the kind words they follow: "通话量", "消息数" are totals, "…的人数" a count of people
     _w("total", None, r"(?<=[话息信录]) ?(?:数量|数|量)(?![据字])"),
-    _w("people_count", None, r"(?<=[的有])人数"),
+    _w("people_count", None, r"(?<=[的有])人数|(?<=的)(?:人|联系人)(?:一共|总共)?有?(?:几个|几位|多少个?|多少位)"),
     # "前五个人": the people a limit ranks (before the limit claims 前五个)
     _w("group", "person", r"(?:(?<=前[0-9一二两三四五六七八九十][个位名])|(?<=前[0-9一二两三四五六七八九十]{2}[个位名]))"
                           r"(?:联系人|人)"),

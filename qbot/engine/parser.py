@@ -15,8 +15,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from qbot.engine import atleast, pronouns, readings, thresholds, timeexpr
 from qbot.engine import lexicon as lx
-from qbot.engine import pronouns, readings, thresholds, timeexpr
 from qbot.engine.normalize import normalize
 from qbot.engine.people import Mention, People
 
@@ -46,6 +46,7 @@ class Slots:
     mentions: list[Mention] = field(default_factory=list)
     time: timeexpr.TimeSlots | None = None
     bounds: list[thresholds.Bound] = field(default_factory=list)  # call-length bounds ("超过10分钟")
+    at_least: int | None = None  # records a person needs to count ("至少打过5次电话的人")
     unknown: list[str] = field(default_factory=list)
 
     def word(self, token: Token) -> str:
@@ -122,6 +123,15 @@ def slots(question: str, people: People, recent_days: int, newest: datetime | No
         else:  # "通话10分钟的", "5分钟左右": a length that bounds nothing
             found.unknown.append(text[bound.span[0]:bound.span[1]])
         claims.claim(bound.span)
+    for count in atleast.scan(claims.masked()):
+        if not all(claims.free(span) for span in count.spans):
+            continue
+        if count.least is None or found.at_least is not None:  # "不到5次", or a second bound
+            found.unknown.append("".join(text[a:b] for a, b in count.spans))
+        else:
+            found.at_least = count.least
+        for span in count.spans:
+            claims.claim(span)
     found.time = timeexpr.scan(claims.masked(), recent_days, newest=newest, tz=tz)
     for span in found.time.spans:
         claims.claim(span)

@@ -59,6 +59,8 @@ def _changes(found: Slots, query: Query) -> dict | None:
         changes["people"] = tuple(m.people[0] for m in found.mentions)
     if found.keywords:
         changes["keywords"] = tuple(found.keywords)
+    if found.at_least is not None:  # "只看超过5次的联系人"
+        changes["at_least"] = found.at_least
     if found.bounds:  # "只看超过10分钟的通话"
         seconds = thresholds.combined(found.bounds)
         if isinstance(seconds, str):

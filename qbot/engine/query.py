@@ -14,7 +14,8 @@ meaning, and `describe` says it in words, so the plan the examiner reads is the 
   all their identifiers), `except_people` (people left out: "除了张伟以外"), `keywords` (message text contains every one), `window` (a `timeexpr` spec, local
   time), `hours` (local hours [from, to), wrapping past midnight), `weekdays` (0 Monday … 6 Sunday),
   `seconds` (a call's duration [least, most] in whole seconds, most null for no bound: "超过10分钟" =
-  [601, null]).
+  [601, null]), `at_least` (only people with at least this many records in the selection:
+  "至少打过5次电话的人"; a ranking or a count of people).
 - `group`: `none` (one figure), `person`, `day`, `month`, `hour`, `weekday`, `app`.
 - `order` (`desc`: largest first) and `limit` (rows shown in the ranking).
 """
@@ -65,6 +66,7 @@ class Query:
     hours: tuple[int, int] | None = None
     weekdays: tuple[int, ...] = ()
     seconds: tuple[int, int | None] | None = None
+    at_least: int | None = None
     order: str = "desc"
     limit: int = 10
 
@@ -84,7 +86,7 @@ class Query:
                 "people": list(self.people), "except_people": list(self.except_people),
                 "keywords": list(self.keywords), "window": dict(self.window),
                 "hours": list(self.hours) if self.hours else None, "weekdays": list(self.weekdays),
-                "seconds": list(self.seconds) if self.seconds else None, "order": self.order, "limit": self.limit}
+                "seconds": list(self.seconds) if self.seconds else None, "at_least": self.at_least, "order": self.order, "limit": self.limit}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Query:
@@ -103,6 +105,7 @@ class Query:
                        hours=(int(hours[0]), int(hours[1])) if hours else None,
                        weekdays=tuple(int(d) for d in data.get("weekdays") or ()),
                        seconds=(int(seconds[0]), None if seconds[1] is None else int(seconds[1])) if seconds else None,
+                       at_least=int(data["at_least"]) if data.get("at_least") is not None else None,
                        order=str(data.get("order", "desc")), limit=int(data.get("limit", 10)))
         except (KeyError, TypeError, IndexError, AttributeError) as exc:
             raise QueryError(f"malformed query ({exc.__class__.__name__}: {exc}); "
@@ -134,6 +137,9 @@ def check(query: Query) -> None:
         raise QueryError(f"seconds {list(query.seconds)} must be [least, most] call seconds, most null or not below least")
     if query.seconds is not None and query.kinds != ("calls",):
         raise QueryError("seconds bound a call's duration; messages have none, so give only call sources")
+    if query.at_least is not None and (query.at_least < 1 or query.group != "person" and query.measure != "people"):
+        raise QueryError(f"at_least {query.at_least} is a count of a person's records (1 or more), for a ranking "
+                         "(group person) or a count of people (measure people)")
     if not 1 <= query.limit <= MAX_LIMIT:
         raise QueryError(f"limit {query.limit} must be between 1 and {MAX_LIMIT}")
     contacts = "contacts" in query.kinds
@@ -174,6 +180,8 @@ def describe(query: Query, window_text: str) -> str:
         parts.append("星期：" + "、".join(WEEKDAY_NAMES[d] for d in query.weekdays))
     if query.seconds:
         parts.append("单次通话时长：" + seconds_words(query.seconds))
+    if query.at_least:
+        parts.append(f"只算记录不少于 {query.at_least} 条的联系人")
     parts.append("统计：" + measure_words(query))
     return "；".join(parts)
 

@@ -314,7 +314,7 @@ def build(found: Slots, people: People, case: CaseSources) -> Reading:
     try:
         base = Query(tuple(sources), measure=measure, group=group, direction=direction, statuses=statuses,
                      keywords=tuple(found.keywords), window=window, hours=time.hours if time else None,
-                     weekdays=time.weekdays if time else (), seconds=seconds,
+                     weekdays=time.weekdays if time else (), seconds=seconds, at_least=found.at_least,
                      order=next((t.value for t in found.of("rank")), "desc"), limit=_limit(found) or 10,
                      people=tuple(m.people[0] for m in named if len(m.people) == 1 and not m.guessed),
                      except_people=tuple(dict.fromkeys(left_out)))
@@ -343,7 +343,8 @@ def _each_or_sum(found: Slots, base: Query) -> Reading:
     ], reason="问题里有几个人：是分别统计每个人，还是合计？", about="people")
 
 
-_WHY = (("seconds", "通话时长条件只适用于通话，消息没有时长"), ("duration", "只有通话有时长，消息没有"),
+_WHY = (("at_least", "“至少N次”“超过N条”这类条件只用于按联系人的排名或人数"),
+        ("seconds", "通话时长条件只适用于通话，消息没有时长"), ("duration", "只有通话有时长，消息没有"),
         ("statuses", "未接、拒接是通话的状态，消息没有"), ("contacts", "通讯录只能查询号码，不能与通话、消息一起统计"))
 
 

@@ -5,7 +5,16 @@ the forms the rules were made for."""
 
 from __future__ import annotations
 
-from .truth import ALL, ALL_CALLS, ALL_MESSAGES, DECLINE, SMS, WECHAT_CALLS, WECHAT_MSGS, Item
+from .truth import (
+    ALL,
+    ALL_CALLS,
+    ALL_MESSAGES,
+    DECLINE,
+    SMS,
+    WECHAT_CALLS,
+    WECHAT_MSGS,
+    Item,
+)
 
 C, M = ALL_CALLS, ALL_MESSAGES
 
