@@ -83,6 +83,8 @@ WORDS: list[Word] = [
     _w("source_in", ALL_CALLS, r"来电|打来|打过来|打进来|呼入|接到(?:的)?电话|incoming"),
     _w("source_out", ALL_CALLS, r"打出去|打出|拨出|呼出|去电|拨打|致电|打给|拨给|呼叫|outgoing|(?<![a-z])owner call(?:ed|s)?(?![a-z])"),
     # -- measures (before the plain kind words they contain)
+    _w("measure", "average", r"平均(?:每(?:一)?(?:次|通|个))?(?:的)?(?:通话|电话)?(?:打)?(?:的)?(?:时长|时间|多长时间|多久)"
+                             r"|(?:通话|电话)?平均(?:通话)?(?:时长|时间)"),
     _w("measure", "duration", r"通话时长|通话总时长|总时长|时长|通话时间最长|时间最长|最长|最久|多久|多长时间|煲电话粥|"
                               r"聊得最久|聊得久|打得最长|打得最久|打得久|通话时间|longest|duration"),
     _w("measure", "first", FIRST),

@@ -6,7 +6,8 @@ meaning, and `describe` says it in words, so the plan the examiner reads is the 
 
 - `sources`: record kinds × apps. `Source("calls")` is every call app (phone, WeChat, FaceTime);
   `Source("messages", "短信")` only SMS.
-- `measure`: `count` (records), `duration` (call seconds), `first` / `last` (the earliest or
+- `measure`: `count` (records), `duration` (call seconds), `average` (seconds per call, one
+  figure rounded to 0.1), `first` / `last` (the earliest or
   latest record), `list` (the records themselves), `people` (distinct people), `lookup` (address
   book entries).
 - filters: `direction` (`in`: to the owner, `out`: from the owner), `statuses` of calls
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 KINDS = ("calls", "messages", "contacts")
-MEASURES = ("count", "duration", "first", "last", "list", "people", "lookup")
+MEASURES = ("count", "duration", "average", "first", "last", "list", "people", "lookup")
 GROUPS = ("none", "person", "day", "month", "hour", "weekday", "app")
 DIRECTIONS = ("", "in", "out")
 STATUSES = ("missed", "rejected", "answered", "unanswered")
@@ -149,7 +150,9 @@ def check(query: Query) -> None:
         raise QueryError("a person cannot be both in people and in except_people")
     if query.measure == "lookup" and not contacts:
         raise QueryError("measure lookup reads contacts; give sources [{kind: contacts}]")
-    if query.measure == "duration" and query.kinds != ("calls",):
+    if query.measure == "average" and query.group != "none":
+        raise QueryError("measure average is one figure (seconds per call); give group none")
+    if query.measure in ("duration", "average") and query.kinds != ("calls",):
         raise QueryError("measure duration is the seconds of calls; messages have no duration")
     if query.statuses and "calls" not in query.kinds:
         raise QueryError("statuses (missed, rejected, answered) are call states; the sources hold no calls")
@@ -194,7 +197,7 @@ def seconds_words(seconds: tuple[int, int | None]) -> str:
 
 
 def measure_words(query: Query) -> str:
-    what = {"count": "记录条数", "duration": "累计通话时长（秒）", "first": "最早一条记录", "last": "最近一条记录",
+    what = {"count": "记录条数", "duration": "累计通话时长（秒）", "average": "平均每次通话时长（秒）", "first": "最早一条记录", "last": "最近一条记录",
             "list": "逐条列出记录", "people": "涉及的不同联系人", "lookup": "通讯录中的号码与账号"}[query.measure]
     by = {"none": "", "person": "按联系人（同一人的号码与账号合并）", "day": "按日期", "month": "按月份",
           "hour": "按一天中的小时", "weekday": "按星期", "app": "按应用"}[query.group]

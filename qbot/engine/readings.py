@@ -236,7 +236,10 @@ def _shape(found: Slots, has_people: bool) -> tuple[str, str] | str:
         return ("last" if "last" in measures else "first"), "none"
     if found.has("people_count"):
         return "people", "none"
-    measure = "duration" if "duration" in measures else "count"
+    if "average" in measures and (found.has("each", "group", "rank", "limit", "daily") or groups or len(measures) > 1
+                                  or len(found.mentions) > 1):
+        return "平均通话时长只算一个数（所选通话平均每次多少秒）；按人、按天的平均、几个人的平均或平均值的排名还不能计算。"
+    measure = "average" if "average" in measures else "duration" if "duration" in measures else "count"
     time_groups = [g for g in groups if g != "person"]
     if time_groups:
         if len(set(time_groups)) > 1:
@@ -248,7 +251,7 @@ def _shape(found: Slots, has_people: bool) -> tuple[str, str] | str:
         return measure, "person"
     if found.has("people_group") or (groups and not found.has("total")):
         return "people", "none"
-    if found.has("total") or measure == "duration":
+    if found.has("total") or measure in ("duration", "average"):
         return measure, "none"
     if found.has("list", "when", "yesno") or has_people or found.keywords:
         return "list", "none"
@@ -287,7 +290,7 @@ def build(found: Slots, people: People, case: CaseSources) -> Reading:
     if not sources:
         if measure == "lookup":
             sources = [Source("contacts")]
-        elif statuses or measure == "duration" or seconds:
+        elif statuses or measure in ("duration", "average") or seconds:
             sources = [Source("calls")]
         elif hint := _kind_hint(found):  # "机主打电话给陈静几次": 打 names calls
             sources = [Source(hint)]
@@ -343,8 +346,7 @@ def _each_or_sum(found: Slots, base: Query) -> Reading:
     ], reason="问题里有几个人：是分别统计每个人，还是合计？", about="people")
 
 
-_WHY = (("at_least", "“至少N次”“超过N条”这类条件只用于按联系人的排名或人数"),
-        ("seconds", "通话时长条件只适用于通话，消息没有时长"), ("duration", "只有通话有时长，消息没有"),
+_WHY = (("at_least", "“至少N次”“超过N条”这类条件只用于按联系人的排名或人数"), ("duration", "只有通话有时长，消息没有"),
         ("statuses", "未接、拒接是通话的状态，消息没有"), ("contacts", "通讯录只能查询号码，不能与通话、消息一起统计"))
 
 

@@ -23,6 +23,7 @@ from .truth import (
     WECHAT_MSGS,
     Item,
     Readings,
+    Total,
     absent_number,
     absent_person,
 )
@@ -47,6 +48,11 @@ def sms_or_ask(answer):
         return alone if alone == both else Readings((alone, both))
     return expect
 
+
+
+def _average(recs):
+    """Seconds per call over the selected calls, rounded to 0.1 (docs/questions.md)."""
+    return Total(round(sum(r.dur for r in recs) / len(recs), 1))
 
 ITEMS: list[Item] = [
     # -- ordinary: what everyone asks -----------------------------------------------------------
@@ -152,7 +158,7 @@ ITEMS: list[Item] = [
     Item("0086-13800138000这个号码的微信消息有多少", lambda t: t.total(t.select(WECHAT_MSGS, people=("周强",))),
          "merge"),
     Item("和谁聊天的时间最长", DECLINE, "decline"),
-    Item("平均每次通话时长多少", DECLINE, "decline"),
+    Item("平均每次通话时长多少", lambda t: _average(t.select(C)), "measure"),
     Item("郑雪单次最长的一通电话是多久", DECLINE, "decline"),
     Item("超过30分钟的通话有多少通", lambda t: t.total([r for r in t.select(C) if r.dur > 1800]), "measure"),
     Item("周强9月份的通话比8月份多了多少次", DECLINE, "decline"),
