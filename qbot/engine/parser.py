@@ -65,6 +65,7 @@ class _Claims:
     def __init__(self, text: str) -> None:
         self.text = text
         self.taken = [False] * len(text)
+        self._chars = list(text)  # the text, claimed characters as \x00
         self._masked: str | None = text
 
     def free(self, span: tuple[int, int], matched: str = "") -> bool:
@@ -74,14 +75,15 @@ class _Claims:
                        for i, taken in enumerate(self.taken[span[0]:span[1]], start=span[0]))
 
     def claim(self, span: tuple[int, int]) -> None:
-        for i in range(*span):
-            self.taken[i] = True
+        a, b = span
+        self.taken[a:b] = [True] * (b - a)
+        self._chars[a:b] = ["\x00"] * (b - a)
         self._masked = None
 
     def masked(self) -> str:
         """The text with claimed characters hidden, so later patterns cannot reuse them."""
         if self._masked is None:
-            self._masked = "".join("\x00" if taken else ch for ch, taken in zip(self.text, self.taken))
+            self._masked = "".join(self._chars)
         return self._masked
 
 

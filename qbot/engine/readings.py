@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from qbot.engine import exclusions, thresholds
 from qbot.engine import lexicon as lx
-from qbot.engine import thresholds
 from qbot.engine.people import People
 from qbot.engine.query import Query, QueryError, Source
 
@@ -83,7 +83,7 @@ def _sources(found: Slots, case: CaseSources) -> tuple[list[Source], bool]:
     "微信里和谁通话"); in a list ("电话、短信、微信") it is an item of its own: every kind of that
     app, or the kind the verbs imply ("发了多少条微信")."""
     text = found.text
-    excluded = _excluded(found)
+    excluded = exclusions.tokens(found)
     apps, listed_apps = [], []
     for token in found.of("app"):
         if token in excluded:
@@ -126,55 +126,8 @@ def _sources(found: Slots, case: CaseSources) -> tuple[list[Source], bool]:
     for kind in dict.fromkeys(unbound):
         chosen += [Source(kind, app) for app in dict.fromkeys(apps)] if apps else [Source(kind)]
     if excluded:
-        chosen = _without(chosen, excluded, case)
+        chosen = exclusions.without(chosen, excluded, case.pairs)
     return list(dict.fromkeys(chosen)), sms_open
-
-
-_EXCLUDABLE = ("source", "source_in", "source_out", "app")
-_JOINERS = re.compile(r"[、和与及或,]|以及")
-
-
-def _excluded_spans(found: Slots) -> list[tuple[int, int]]:
-    """What 不含/除了/不算 leave out: the items right after the mark, joined by 、/和/与, up to
-    以外/之外, punctuation or the first word of another kind ("除了张伟和谁联系最多": 张伟 only)."""
-    spans = []
-    items = sorted([(t.span, t.tag) for t in found.tokens if t.tag in _EXCLUDABLE]
-                   + [(m.span, "person") for m in found.mentions])
-    for mark in found.of("exclude"):
-        at = mark.span[1]
-        for span, _ in items:
-            if span[0] < at:
-                continue
-            between = found.text[at:span[0]]
-            if between and not _JOINERS.fullmatch(between.strip()):
-                break
-            spans.append(span)
-            at = span[1]
-    return spans
-
-
-def _excluded(found: Slots) -> list[Token]:
-    spans = _excluded_spans(found)
-    return [t for t in found.tokens if t.tag in _EXCLUDABLE and t.span in spans]
-
-
-def excluded_people(found: Slots) -> list[str]:
-    spans = _excluded_spans(found)
-    return [p for m in found.mentions if m.span in spans for p in m.people]
-
-
-def _without(chosen: list[Source], excluded: list[Token], case: CaseSources) -> list[Source]:
-    """The sources with the excluded apps taken out; "every app" becomes the case's other apps."""
-    gone = {(kind, t.value if t.tag == "app" else t.value[1].rstrip("!")) for t in excluded
-            for kind in ((("calls", "messages") if t.tag == "app" else t.value[0]))}
-    kept = []
-    for source in chosen:
-        if source.app:
-            kept += [] if (source.kind, source.app) in gone else [source]
-        else:
-            kept += [Source(source.kind, app) for kind, app in sorted(case.pairs)
-                     if kind == source.kind and (kind, app) not in gone]
-    return kept
 
 
 def _direction(found: Slots) -> str | None:
@@ -274,6 +227,9 @@ def build(found: Slots, people: People, case: CaseSources) -> Reading:
     absent = [m.text for m in found.mentions if not m.people]
     if absent:
         return decline(text, "本案中没有" + "、".join(f"“{a}”" for a in absent) + "的记录或通讯录条目。")
+    if case.has("messages", "iMessage") and any(t.value[1] == "短信" for t in exclusions.tokens(found) if t.tag == "source"):
+        return decline(text, "本案的“短信”可以只指 SMS，也可以包括 iMessage，不知道要去掉哪些；"
+                             "请说“不含普通短信”，或“不含短信和imessage”。")
     sources, sms_open = _sources(found, case)
     direction = _direction(found)
     if direction is None:
@@ -308,10 +264,10 @@ def build(found: Slots, people: People, case: CaseSources) -> Reading:
         sources = [s for s in sources if s.kind == "messages"]
         if not sources:
             return decline(text, "关键词只能在消息正文中查找，通话记录没有正文。")
-    left_out = excluded_people(found)
-    if any(m.guessed or len(m.people) > 1 for m in found.mentions if m.span in _excluded_spans(found)):
+    left_out = exclusions.people(found)
+    if any(m.guessed or len(m.people) > 1 for m in found.mentions if m.span in exclusions.spans(found)):
         return decline(text, "要排除的人不能确定是谁；请写出全名或号码。")
-    named = [m for m in found.mentions if m.span not in _excluded_spans(found)]
+    named = [m for m in found.mentions if m.span not in exclusions.spans(found)]
     persons = [m.people for m in named]
     window = time.window if time else {"kind": "all"}
     try:

@@ -10,6 +10,7 @@ from .truth import (
     ALL_CALLS,
     ALL_MESSAGES,
     DECLINE,
+    PHONE,
     SMS,
     WECHAT_CALLS,
     WECHAT_MSGS,
@@ -45,4 +46,11 @@ ITEMS += [
     Item("此人和机主的通话总时长", DECLINE, "decline"),
     Item("15220246633这个人最后一次打来是什么时候",
          lambda t: t.last(t.select(C, direction="in", people=("李娜",))), "merge"),
+]
+
+# An app left out, then a comma and the kind word: only the app is left out.
+ITEMS += [
+    Item("不算微信电话，通话一共多少次", lambda t: t.total(t.select(PHONE)), "channels"),
+    Item("除了短信，消息一共多少条", lambda t: t.total(t.select(WECHAT_MSGS)), "channels"),
+    Item("不含微信，和谁通话最多", lambda t: t.ranking(t.select(PHONE)), "channels"),
 ]
