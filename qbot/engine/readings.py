@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from qbot.engine import exclusions, thresholds
+from qbot.engine import exclusions, pronouns, thresholds, timenot
 from qbot.engine import lexicon as lx
 from qbot.engine.people import People
 from qbot.engine.query import Query, QueryError, Source
@@ -219,6 +219,12 @@ def build(found: Slots, people: People, case: CaseSources) -> Reading:
     time = found.time
     words = list(dict.fromkeys([*found.unknown, *(time.unknown if time else ())]))
     unknown = [w for w in words if not any(w != other and w in other for other in words)]  # "案" in "案发前后"
+    if unknown and all(pronouns.POINTERS.fullmatch(w) for w in unknown):
+        return decline(text, f"问题中的“{unknown[0]}”指谁不能确定：只有紧跟在人名或号码之后，或上一个问题只关于一个人时，"
+                             "才按那个人理解。请写出姓名或号码，例如“张伟最后一次打来是什么时候”。", unknown)
+    if unknown and all(timenot.MARKED.search(w) for w in unknown):
+        return decline(text, f"“{unknown[0]}”无法按一个时间条件计算：只能去掉一天中的时段（如“除了晚上”）或星期（如“不算周末”），"
+                             "不能去掉一段日期或同时去掉几项；请直接说要看的日期、时段或星期。", unknown)
     if unknown:
         return decline(text, "我没能理解问题中的" + "、".join(f"“{w}”" for w in unknown) +
                        "，为避免答非所问，没有作答。请换一种说法，或说明具体的时间、人和数据。", unknown)

@@ -18,6 +18,8 @@ _BEFORE = re.compile(r"(?:除了|除去|除开|除掉|刨除|刨去|不算|不�
 _AFTER_BEFORE = re.compile(r"\s*(?:的时候|时候|时段|期间)?\s*(?:以外|之外|除外)?")  # "除了周末以外"
 # 不算 after the word only where it ends the clause ("周末不算，…"): in "上个月不算周末" it is 周末's.
 _AFTER = re.compile(r"\s*(?:的时候|时候|时段|期间)?\s*(?:以外|之外|除外|不算(?=$|[,.。?!;\s]|的话))")
+# A time word with its negation, as `negate` marks an unknown one ("除了3月", "周末和晚上以外")
+MARKED = re.compile(r"^(?:除了|除去|除开|除掉|刨除|刨去|不算|不含|不包括|不包含|排除|去掉|不要|不看|不是)|(?:以外|之外|除外|不算)$")
 _LIST_NEXT = re.compile(r"\s*(?:和|、|与|及|或|跟|以及|还有)(?!谁|哪|机主)")
 
 

@@ -53,10 +53,12 @@ async def test_a_pronoun_means_the_previous_questions_person(demo_case, serve) -
 async def test_a_pronoun_with_no_one_to_point_at_is_declined(demo_case, serve) -> None:
     db, case_id = demo_case
     api = await serve(db)
-    for question in ("他最后一次打给机主是什么时候", "这个人一共打来几次电话"):  # a conversation's first question
+    for question, word in (("他最后一次打给机主是什么时候", "他"), ("这个人一共打来几次电话", "这个人")):  # a first question
         kind, _, events = await _ask(api, uuid.uuid4().hex, case_id, question)
         assert kind == "declined", question
-        assert "他" in _said(events) or "这个人" in _said(events)  # the refusal names the word
+        reason = next(e.data["reason"] for e in events if e.event == "decline")
+        assert f"“{word}”" in reason, reason  # the refusal names the word
+        assert "请写出姓名或号码" in reason  # and what is accepted
     cid = uuid.uuid4().hex  # the previous question was about two people: whom would 他 mean?
     kind, _, _ = await _ask(api, cid, case_id, "张伟和李娜分别打来过几次电话")
     assert kind == "answered"
@@ -66,3 +68,13 @@ async def test_a_pronoun_with_no_one_to_point_at_is_declined(demo_case, serve) -
     await _ask(api, cid, case_id, "张伟打来过几次电话")
     kind, _, _ = await _ask(api, cid, case_id, "李娜给他打过几次电话")
     assert kind == "declined"
+
+
+async def test_a_negated_period_is_declined_saying_what_can_be_left_out(demo_case, serve) -> None:
+    db, case_id = demo_case
+    api = await serve(db)
+    for question, words in (("除了3月，通话一共多少次", "除了3月"), ("不算春节期间，短信有多少条", "不算春节期间")):
+        kind, _, events = await _ask(api, uuid.uuid4().hex, case_id, question)
+        assert kind == "declined"
+        reason = next(e.data["reason"] for e in events if e.event == "decline")
+        assert f"“{words}”" in reason and "除了晚上" in reason and "不算周末" in reason, reason
