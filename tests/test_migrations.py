@@ -74,3 +74,37 @@ def test_failed_migration_leaves_the_database_as_it_was(tmp_path, monkeypatch):
     with pytest.raises(MigrationError, match="_broken.sql failed"):
         migrate.apply_migrations(path, "log")
     assert schema_of(path) == before  # no half_done table, version unchanged
+
+
+def test_events_move_to_a_rowid_table_unchanged_and_still_append_only(tmp_path, monkeypatch):
+    """0003 rebuilds `events` as a rowid table: every row as it was (hashes included), the same
+    key, and the triggers that keep it append-only and hashed."""
+    from qbot import migrate
+
+    path = tmp_path / "qbot.db"
+    every = load_migrations("log")
+    monkeypatch.setattr(migrate, "load_migrations", lambda _set: every[:2])
+    assert apply_migrations(path, "log") == 2
+    conn = sqlite3.connect(path, isolation_level=None)
+    rows = [(cid, n, "t", "message", f'{{"n":{n}}}', "2026-01-01T00:00:00.000+00:00", f"h{cid}{n}")
+            for cid in ("b", "a", "c") for n in (1, 2, 3)]
+    conn.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    conn.close()
+    monkeypatch.undo()
+
+    assert apply_migrations(path, "log") == 3
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        assert conn.execute("SELECT * FROM events ORDER BY conversation_id, id").fetchall() == sorted(rows)
+        ddl = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'events'").fetchone()[0]
+        assert "WITHOUT ROWID" not in ddl.upper() and "PRIMARY KEY (conversation_id, id)" in ddl
+        with pytest.raises(sqlite3.IntegrityError):  # the key holds: one event per id
+            conn.execute("INSERT INTO events VALUES ('a', 1, 't', 'x', '{}', 't', 'h')")
+        for statement in ("UPDATE events SET data = '{}' WHERE conversation_id = 'a' AND id = 1",
+                          "DELETE FROM events WHERE conversation_id = 'a'",
+                          "INSERT INTO events VALUES ('a', 4, 't', 'x', '{}', 't', NULL)"):
+            with pytest.raises(sqlite3.IntegrityError if "NULL" in statement else sqlite3.DatabaseError):
+                conn.execute(statement)
+        assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == 9
+    finally:
+        conn.close()

@@ -69,10 +69,16 @@ class Answer:
     notes: list[str] = field(default_factory=list)  # extra Markdown paragraphs
     extra: dict[str, Any] = field(default_factory=dict)  # extra result fields
     basis: list[Basis] = field(default_factory=list)  # per row: every record it rests on (citations)
+    # A question with two cheap readings is answered in both: [{label, value, records, summary,
+    # query}], this answer's own reading first (see builtin.SIDE_BY_SIDE).
+    readings: list[dict[str, Any]] = field(default_factory=list)
 
     def machine(self, measure: str) -> dict[str, Any]:
         """`result.answer`: the shape, the measure, the figure and the named rows."""
-        return {"shape": self.shape, "measure": measure, "value": self.value, "rows": self.items}
+        machine = {"shape": self.shape, "measure": measure, "value": self.value, "rows": self.items}
+        if self.readings:
+            machine["readings"] = [{k: r[k] for k in ("label", "value", "records", "query")} for r in self.readings]
+        return machine
 
 
 def empty(shape: str, counted: str) -> Answer:

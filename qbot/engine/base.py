@@ -31,6 +31,9 @@ class Plan:
     params: dict[str, Any] = field(default_factory=dict)  # who planned it, a model's notes, …
     query: dict[str, Any] | None = None  # the Query as JSON (qbot.engine.query)
     choices: list[dict[str, Any]] = field(default_factory=list)  # [{id, label, question, query}]
+    # Readings answered side by side ([{label, question, query}], `query`'s first): a question whose
+    # readings are each one cheap figure gets both, labelled, instead of a clarification.
+    readings: list[dict[str, Any]] = field(default_factory=list)
     reason: str = ""  # why it asks or declines
     unknown: list[str] = field(default_factory=list)  # words of the question not understood
 
@@ -52,9 +55,10 @@ def _json_copy(value: Any) -> Any:
 
 
 class Engine(Protocol):
-    async def plan(self, question: str, case: Case, package_nodes: list[Any]) -> Plan:
+    async def plan(self, question: str, case: Case, package_nodes: list[Any], previous: tuple[str, ...] = ()) -> Plan:
         """Understand the question against the case's node tree: a plan with its query, or the
         readings to ask about (`intent: clarify`), or why it cannot be answered (`unsupported`).
+        `previous`: the people the conversation's previous question was about (他 may mean one).
         The handlers turn the plan into events (`qbot_plugins.explain`)."""
 
     async def choose(self, plan: Plan, choice: str, case: Case, package_nodes: list[Any]) -> Plan:

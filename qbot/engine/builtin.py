@@ -29,6 +29,9 @@ from qbot.evidence.store import Case, EvidenceStore, Node, to_ms
 
 UNSUPPORTED = "unsupported"
 SETTLED_BY_ANSWERS = ("sources", "direction", "topic")  # not "people": an answer names its person
+# Readings of what is counted, each one figure: answered side by side, labelled, not asked about.
+SIDE_BY_SIDE = ("sources", "direction")
+FORM_FIELDS = ("filter_tree", "filter_keyword", "analysis_prompt")
 CLARIFY = "clarify"
 # Plans and answers depend only on their inputs and the evidence, which does not change while the
 # store's version stays the same: the same question over the same scope is worked out once.
@@ -63,17 +66,19 @@ class BuiltinEngine:
         nodes = scope.restrict(await self.store.nodes(case.id), package_nodes)
         return CaseSources(frozenset((n.kind, n.app) for n in nodes if n.count))
 
-    async def read(self, question: str, case: Case, package_nodes: Sequence[Any]) -> Reading:
+    async def read(self, question: str, case: Case, package_nodes: Sequence[Any], previous: tuple[str, ...] = ()
+                   ) -> Reading:
         nodes = scope.restrict(await self.store.nodes(case.id), package_nodes)
         newest = max((n.last for n in nodes if n.last), default=None)
         return parser.read(question, await self.people(case), await self.case_sources(case, package_nodes),
-                           self.config.recent_days, newest, ZoneInfo(case.timezone))
+                           self.config.recent_days, newest, ZoneInfo(case.timezone), previous)
 
-    async def plan(self, question: str, case: Case, package_nodes: list[Any]) -> Plan:
-        key = (await self._version(case), case.id, question, dumps(package_nodes))
+    async def plan(self, question: str, case: Case, package_nodes: list[Any], previous: tuple[str, ...] = ()) -> Plan:
+        key = (await self._version(case), case.id, question, dumps(package_nodes), previous)
         if (known := self._plans.get(key)) is None:
-            known = self._plans[key] = await self.plan_reading(question, await self.read(question, case, package_nodes),
-                                                               case, package_nodes)
+            reading = await self.read(question, case, package_nodes, previous)
+            known = self._plans[key] = pointed(await self.plan_reading(question, reading, case, package_nodes),
+                                               reading, previous)
         return Plan.from_json(known.to_json())  # a copy: callers may change theirs
 
     async def plan_reading(self, question: str, reading: Reading, case: Case, package_nodes: list[Any]) -> Plan:
@@ -88,6 +93,14 @@ class BuiltinEngine:
                 plan.steps.insert(1, "说明：" + reading.reason + "按" + "、按".join(f"“{c.label}”" for c in reading.choices)
                                   + "计算，结果相同，因此不再询问。")
                 return plan
+        if reading.outcome == "clarify" and reading.about in SIDE_BY_SIDE and all(
+                c.query.group == "none" and c.query.measure in ("count", "duration") for c in reading.choices):
+            plan = await self.plan_query(question, reading.choices[0].query, case, package_nodes)
+            plan.readings = [{"label": c.label, "question": c.question, "query": c.query.to_json()}
+                             for c in reading.choices]
+            plan.steps.insert(1, "说明：" + reading.reason + "各种理解的结果不同，都计算并列给出："
+                              + "；".join(f"{i}. {c.label}" for i, c in enumerate(reading.choices, start=1)) + "。")
+            return plan
         if reading.outcome == "clarify":
             choices = [{"id": str(i), "label": c.label, "question": c.question, "query": c.query.to_json()}
                        for i, c in enumerate(reading.choices, start=1)]
@@ -144,9 +157,34 @@ class BuiltinEngine:
             if plan.node_paths else forms.Edits(query, [])
         query = edits.query
         the_scope = await self.scope(query, edits.nodes, case, edits.match)
-        if not edits.nodes:
-            return the_scope, empty(_shape_of(query), "记录"), query, edits
-        return the_scope, await executor.execute(query, the_scope, edits.measures), query, edits
+        answer = await executor.execute(query, the_scope, edits.measures) if edits.nodes else \
+            empty(_shape_of(query), "记录")
+        if plan.readings:
+            await self._side_by_side(plan, form, proposed, case, package_nodes, answer, edits)
+        return the_scope, answer, query, edits
+
+    async def _side_by_side(self, plan: Plan, form: dict[str, Any], proposed: dict[str, Any] | None, case: Case,
+                            package_nodes: list[Any], answer: Answer, edits: forms.Edits) -> None:
+        """The plan's other readings, each computed as it stands, beside the answer of its first; a
+        form the examiner edited is one reading of its own, and the note says which."""
+        labels = [r["label"] for r in plan.readings]
+        if proposed is None or any((form.get(k) or "") != (proposed.get(k) or "") for k in FORM_FIELDS):
+            edits.notes.append(f"这个问题有{len(labels)}种理解（" + "；".join(labels) + "）；表单已修改，"
+                               f"只按修改后的条件计算了一种，即“{labels[0]}”。")
+            return
+        answer.readings = [{"label": labels[0], "value": answer.value, "records": answer.records,
+                            "summary": answer.summary, "query": plan.query}]
+        for reading in plan.readings[1:]:
+            query = Query.from_json(reading["query"])
+            nodes = await self.nodes_for(query, case, package_nodes)
+            other = await executor.execute(query, await self.scope(query, nodes, case)) if nodes else \
+                empty(_shape_of(query), "记录")
+            answer.readings.append({"label": reading["label"], "value": other.value, "records": other.records,
+                                    "summary": other.summary, "query": query.to_json()})
+        answer.summary = f"按“{labels[0]}”：{answer.summary or '没有符合条件的记录'}"
+        edits.notes.append("这个问题有不同的理解，结果不同，都已计算：" + "；".join(
+            f"{i}. 按“{r['label']}”：{r['summary'] or '没有符合条件的记录'}" for i, r in enumerate(answer.readings, start=1))
+            + "。上面的表按第 1 种列出。")
 
     async def _reader(self, case: Case, package_nodes: Sequence[Any]) -> Any:
         """Reads a line as the parser reads a question of this case (for the prompt's edits)."""
@@ -177,7 +215,7 @@ class BuiltinEngine:
             direction=query.direction, statuses=query.statuses, counterparts=members if query.people else None,
             except_counterparts=tuple(cp for person in query.except_people for cp in people.members.get(person, [])),
             body_keywords=query.keywords, match=match, hours=query.hours, weekdays=query.weekdays,
-            offsets=tuple(offsets))
+            seconds=query.seconds, offsets=tuple(offsets))
         return Scope(self.store, case, nodes, window, people, selection, query.limit)
 
     async def analyse(self, plan: Plan, form: dict[str, Any], case: Case, package_nodes: list[Any],
@@ -203,6 +241,15 @@ class BuiltinEngine:
         nodes = scope.restrict(await self.store.nodes(case.id), package_nodes)
         return [n for n in nodes if any(n.kind == s.kind and (any_app or not s.app or n.app == s.app)
                                         for s in query.sources)]
+
+
+def pointed(plan: Plan, reading: Reading, previous: tuple[str, ...]) -> Plan:
+    """The plan, saying which word it read as the previous question's person ("他" = 张伟)."""
+    words = [w for w in reading.pointers if previous]
+    if words and plan.steps:
+        plan.steps.insert(1, "说明：问题中的" + "、".join(f"“{w}”" for w in words)
+                          + f"按上一个问题理解为{previous[0]}；如果不是，请写出姓名或号码重新提问。")
+    return plan
 
 
 def _bytes(steps: list[Step]) -> int:

@@ -49,9 +49,11 @@ def _channel(scope: Scope, node_id: int) -> str:
 async def total(query: Query, scope: Scope) -> Answer:
     """One figure (records or call seconds) for the whole selection, with a row per data node."""
     found = await scope.store.groups(scope.selection, "node")
-    by_duration = query.measure == "duration"
+    by_duration = query.measure in ("duration", "average")
     count, seconds = sum(g.records for g in found), sum(g.duration for g in found)
     value = seconds if by_duration else count
+    if query.measure == "average":  # seconds per call, over every call selected
+        value = round(seconds / count, 1) if count else 0
     calls = "calls" in query.kinds
     columns = ["数据", "记录数"] + (["通话总时长(秒)"] if calls else [])
     rows, refs, counts, basis = [], [], [], []
@@ -68,7 +70,8 @@ async def total(query: Query, scope: Scope) -> Answer:
         counts.append(count)
         basis.append(Basis(scope.selection, "node", tuple(g.key for g in found)))
     noun = _noun(query)
-    summary = (f"符合条件的通话累计 {seconds} 秒（{count} 次通话）" if by_duration else
+    summary = (f"符合条件的通话平均每次 {value} 秒（{count} 次通话，累计 {seconds} 秒）" if query.measure == "average"
+               else f"符合条件的通话累计 {seconds} 秒（{count} 次通话）" if by_duration else
                f"符合条件的{noun}共 {count} {'次' if noun == '通话' else '条'}")
     items = [{"key": row[0], "value": row[2] if by_duration else row[1]} for row in rows]
     return Answer("total", summary, columns, rows, refs, count, f"{noun}记录", value=value, items=items,
@@ -134,6 +137,9 @@ async def ranking(query: Query, scope: Scope, measures: set[str] = frozenset()) 
     selection = replace(scope.selection, persons_only=True)
     found = await scope.store.groups(selection, "counterpart_node")
     people = _merge_people(scope, found)
+    records_in = sum(p["records"] for p in people.values())
+    if query.at_least:  # "至少打过5次电话的人": each person's records, merged across identifiers
+        people = {name: p for name, p in people.items() if p["records"] >= query.at_least}
     key = "duration" if query.measure == "duration" else "records"
     other = "records" if key == "duration" else "duration"
     sign = -1 if query.order == "desc" else 1
@@ -155,7 +161,6 @@ async def ranking(query: Query, scope: Scope, measures: set[str] = frozenset()) 
         refs.append([r for cp in p["cps"] for r in cited.get(cp, [])][:20])
         items.append({"person": p["name"], "identifiers": merged, "value": p[key]})
     basis = [Basis(selection, "counterpart", tuple(p["cps"])) for p in shown]
-    records_in = sum(p["records"] for p in people.values())
     everything = sum(g.records for g in await scope.store.groups(scope.selection, "none"))
     counted = f"{_noun(query)}记录"
     notes = [f"其中 {everything - records_in} 条是群聊或没有号码的记录，不参与按联系人的统计。"] \

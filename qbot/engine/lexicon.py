@@ -36,6 +36,12 @@ ALL_MESSAGES = ((MESSAGES,), "")
 CALLS_AND_MESSAGES = ((CALLS, MESSAGES), "")
 
 WORDS: list[Word] = [
+    # -- before the kind words they follow: "通话量", "消息数" are totals, "…的人数" a count of people
+    _w("total", None, r"(?<=[话息信录]) ?(?:数量|数|量)(?![据字])"),
+    _w("people_count", None, r"(?<=[的有])人数|(?<=的)(?:人|联系人)(?:一共|总共)?有?(?:几个|几位|多少个?|多少位)"),
+    # "前五个人": the people a limit ranks (before the limit claims 前五个)
+    _w("group", "person", r"(?:(?<=前[0-9一二两三四五六七八九十][个位名])|(?<=前[0-9一二两三四五六七八九十]{2}[个位名]))"
+                          r"(?:联系人|人)"),
     # -- who did what to whom: direction through the owner's place in the sentence
     # "X没接机主的电话", "机主打给谁没人接": the other side did not answer the owner's call.
     _w("callee_missed", None, r"没(?:有)?接(?:听)?机主(?:的)?(?:电话|来电)?|没人接|无人接听|没有人接|对方没接|对方未接(?:听)?"),
@@ -51,6 +57,7 @@ WORDS: list[Word] = [
     # (hidden as \x00) or the asked-for person ("给谁打").
     _w("dir", "out", r"(?:给|向)(?=(?:\x00+|谁|哪些人|哪个人|哪位)(?:打|发|拨|回))|(?<=打电话|发短信|发消息|发微信)给(?!机主)"),
     # "机主发微信最多": a bare 发 before a message word has the owner as its subject; weaker than 收到.
+    _w("both_ways", None, r"收发(?=微信|短信|消息|信息|imessage)"),  # before 发: "收发消息" is both ways
     _w("send_verb", None, r"发(?=微信|短信|消息|信息|imessage)"),
     _w("dir_owner_calls", "out", r"(?<![跟和与给向同对])机主(?:一共|总共|共)?\x00*(?:一共|总共|共)?打(?:了|过)"),
     _w("groups_included", None, r"(?:群聊|群消息|群)(?:也算|也包括|都算)(?:进去|在内)?|(?:包括|含|算上)群(?:聊|消息)?(?:在内)?"),
@@ -74,8 +81,10 @@ WORDS: list[Word] = [
     _w("source", ((MESSAGES,), "微信"), r"微信(?:上)?(?:的)?(?:消息|聊天(?:记录)?|信息|文字)"),
     # -- sources with a direction built in
     _w("source_in", ALL_CALLS, r"来电|打来|打过来|打进来|呼入|接到(?:的)?电话|incoming"),
-    _w("source_out", ALL_CALLS, r"打出去|打出|拨出|呼出|去电|拨打|致电|打给|呼叫|outgoing|(?<![a-z])owner call(?:ed|s)?(?![a-z])"),
+    _w("source_out", ALL_CALLS, r"打出去|打出|拨出|呼出|去电|拨打|致电|打给|拨给|呼叫|outgoing|(?<![a-z])owner call(?:ed|s)?(?![a-z])"),
     # -- measures (before the plain kind words they contain)
+    _w("measure", "average", r"平均(?:每(?:一)?(?:次|通|个))?(?:的)?(?:通话|电话)?(?:打)?(?:的)?(?:时长|时间|多长时间|多久)"
+                             r"|(?:通话|电话)?平均(?:通话)?(?:时长|时间)"),
     _w("measure", "duration", r"通话时长|通话总时长|总时长|时长|通话时间最长|时间最长|最长|最久|多久|多长时间|煲电话粥|"
                               r"聊得最久|聊得久|打得最长|打得最久|打得久|通话时间|longest|duration"),
     _w("measure", "first", FIRST),
@@ -97,15 +106,17 @@ WORDS: list[Word] = [
     _w("group", "month", r"哪个月|每个月|每月|按月|哪几个月"),
     _w("group", "hour", r"(?:一天(?:中|里|当中|内)?(?:的)?)?(?:几点钟?|哪个钟点|什么钟点)|一天(?:中|里|当中|内)?(?:的)?什么时候|哪个时段|什么时段|哪个时间段|什么时间段|哪个小时|每小时|按小时|"
                         r"一天(?:中|里|当中)?(?:的)?(?:什么时候|哪个时候|什么时间)"),
-    _w("group", "weekday", r"星期几|周几|礼拜几|哪个星期几"),
+    _w("group", "weekday", r"(?:一周(?:中|里|当中|内)?(?:的)?)?(?:星期几|周几|礼拜几|哪个星期几)"),
     _w("group", "app", r"按(?:应用|渠道|app)|哪(?:个|些)(?:应用|app|渠道|软件|工具)|各(?:个)?(?:应用|渠道)|分(?:应用|渠道)"),
     _w("rank", "asc", r"最少|最不"),
     # "张伟和李娜谁打来的电话多": a comparison of the people named, answered as their ranking
     _w("rank", "desc", r"(?<=[话息信录天\x00])多(?=$|[?。,!]|吗|呢|一些|些)|更多|多一些"),
-    _w("rank", "desc", r"最多|最频繁|比较频繁|很频繁|频繁|最经常|经常|常常|最常|最勤|最密切|排名|排行|最活跃|(?<![a-z])most(?![a-z])"),
+    _w("rank", "desc", r"最多|最频繁|比较频繁|很频繁|频繁|最集中|最经常|经常|常常|最常|最勤|最密切|排名|排行|最活跃|(?<![a-z])most(?![a-z])"),
     _w("limit", None, r"排(?:在)?前\s*(\d+|[一二两三四五六七八九十]+)\s*(?:名|位|个)?|前\s*(\d+|[一二两三四五六七八九十]+)\s*(?:名|位|个)?|"
                       r"top\s*(\d+)"),
     _w("rank", "desc", r"排名第一|排第一|第一名"),
+    # "第二多", "排第三", "第一是谁": a place in the ranking, answered with the ranking that shows it
+    _w("rank", "desc", r"第[二三四五2-5]多|排(?:在)?第[一二三四五六七八九十0-9]{1,2}(?:名|位)?|(?<![0-9a-z])第一(?=是谁|是哪)"),
     _w("who_is", None, r"是谁|是哪个|是哪位|是什么人|(?<![a-z])who(?![a-z])"),
     _w("group", "person", r"谁|哪个人|哪位|什么人|哪个联系人|联系人|对方|对象"),
     _w("total", None, r"总次数|总条数|总量|总数|几多|(?:通话|消息|短信|微信|记录)(?:数量|数|量)|多少次|几次|多少通|几通|多少条|几条|多少|几个|总共|一共|总计|合计|共计|总数|数量|次数|条数|"

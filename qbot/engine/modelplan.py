@@ -248,7 +248,8 @@ def _query(data: dict[str, Any], question: Question, builtin: Query) -> Query:
                      group=_choice(data, "group", GROUPS, None), direction=_choice(data, "direction", ("in", "out"), ""),
                      statuses=tuple(dict.fromkeys(statuses)), people=tuple(people), keywords=tuple(keywords),
                      # the schema has no exclusions: the people the question leaves out stay out
-                     except_people=builtin.except_people,
+                     except_people=builtin.except_people, seconds=builtin.seconds,  # nor call-length bounds
+                     at_least=builtin.at_least,  # nor how many records a person needs
                      window=window, hours=hours, weekdays=weekdays, order=_choice(data, "order", ORDERS, "desc"),
                      limit=10 if limit is None else limit)
     except QueryError as exc:

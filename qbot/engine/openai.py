@@ -31,7 +31,7 @@ from qbot.config import EngineConfig
 from qbot.engine import claims, modelplan, render
 from qbot.engine.answer import Answer, Scope
 from qbot.engine.base import Plan
-from qbot.engine.builtin import CLARIFY, UNSUPPORTED, BuiltinEngine
+from qbot.engine.builtin import CLARIFY, UNSUPPORTED, BuiltinEngine, pointed
 from qbot.engine.client import ChatClient, ModelUnavailable
 from qbot.engine.modelplan import PlanRefused
 from qbot.engine.query import Query, describe
@@ -79,9 +79,9 @@ class OpenAIEngine:
 
     # -- understanding -----------------------------------------------------------------------
 
-    async def plan(self, question: str, case: Case, package_nodes: list[Any]) -> Plan:
-        reading = await self.builtin.read(question, case, package_nodes)  # also checks package_nodes
-        fallback = await self.builtin.plan_reading(question, reading, case, package_nodes)
+    async def plan(self, question: str, case: Case, package_nodes: list[Any], previous: tuple[str, ...] = ()) -> Plan:
+        reading = await self.builtin.read(question, case, package_nodes, previous)  # also checks package_nodes
+        fallback = pointed(await self.builtin.plan_reading(question, reading, case, package_nodes), reading, previous)
         fallback.params.update(planner="builtin", model=self.config.model)
         sources = await self.builtin.case_sources(case, package_nodes)
         try:

@@ -2,7 +2,8 @@
 for: claimed by a keyword, a person, a time expression or a word of the lexicon, or reported as
 not understood. What is not understood is never dropped: the engine asks or declines instead.
 
-Steps: normalise; quoted and introduced keywords; people by name; time (`timeexpr.scan`); people
+Steps: normalise; quoted and introduced keywords; people by name; call-length bounds
+(`thresholds.scan`); time (`timeexpr.scan`); people
 by number; the lexicon; then what is left over. A left-over run right before a message word is
 the topic searched for ("银行通知短信" → text contains 银行); any other is not understood."""
 
@@ -14,8 +15,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from qbot.engine import atleast, pronouns, readings, thresholds, timeexpr
 from qbot.engine import lexicon as lx
-from qbot.engine import readings, timeexpr
 from qbot.engine.normalize import normalize
 from qbot.engine.people import Mention, People
 
@@ -44,6 +45,8 @@ class Slots:
     topics: list[tuple[str, tuple[int, int]]] = field(default_factory=list)
     mentions: list[Mention] = field(default_factory=list)
     time: timeexpr.TimeSlots | None = None
+    bounds: list[thresholds.Bound] = field(default_factory=list)  # call-length bounds ("超过10分钟")
+    at_least: int | None = None  # records a person needs to count ("至少打过5次电话的人")
     unknown: list[str] = field(default_factory=list)
 
     def word(self, token: Token) -> str:
@@ -62,6 +65,7 @@ class _Claims:
     def __init__(self, text: str) -> None:
         self.text = text
         self.taken = [False] * len(text)
+        self._chars = list(text)  # the text, claimed characters as \x00
         self._masked: str | None = text
 
     def free(self, span: tuple[int, int], matched: str = "") -> bool:
@@ -71,14 +75,15 @@ class _Claims:
                        for i, taken in enumerate(self.taken[span[0]:span[1]], start=span[0]))
 
     def claim(self, span: tuple[int, int]) -> None:
-        for i in range(*span):
-            self.taken[i] = True
+        a, b = span
+        self.taken[a:b] = [True] * (b - a)
+        self._chars[a:b] = ["\x00"] * (b - a)
         self._masked = None
 
     def masked(self) -> str:
         """The text with claimed characters hidden, so later patterns cannot reuse them."""
         if self._masked is None:
-            self._masked = "".join("\x00" if taken else ch for ch, taken in zip(self.text, self.taken))
+            self._masked = "".join(self._chars)
         return self._masked
 
 
@@ -90,8 +95,9 @@ _LEXICON_WORD = _lexicon_names()
 
 
 def slots(question: str, people: People, recent_days: int, newest: datetime | None = None,
-          tz: ZoneInfo | None = None) -> Slots:
-    """Every slot the question fills, and the runs of text nothing claimed."""
+          tz: ZoneInfo | None = None, previous: tuple[str, ...] = ()) -> Slots:
+    """Every slot the question fills, and the runs of text nothing claimed. `previous`: the people
+    the conversation's previous question was about, whom 他 / 这个人 may point at (`pronouns`)."""
     text = normalize(question)
     found = Slots(text)
     claims = _Claims(text)
@@ -111,12 +117,35 @@ def slots(question: str, people: People, recent_days: int, newest: datetime | No
         for match in pattern.finditer(claims.masked()):
             found.tokens.append(Token("measure", "last" if pattern is lx.EARLY[0] else "first", match.span()))
             claims.claim(match.span())
+    for bound in thresholds.scan(claims.masked()):
+        if not claims.free(bound.span):
+            continue
+        if bound.seconds:
+            found.bounds.append(bound)
+        else:  # "通话10分钟的", "5分钟左右": a length that bounds nothing
+            found.unknown.append(text[bound.span[0]:bound.span[1]])
+        claims.claim(bound.span)
+    for count in atleast.scan(claims.masked()):
+        if not all(claims.free(span) for span in count.spans):
+            continue
+        if count.least is None or found.at_least is not None:  # "不到5次", or a second bound
+            found.unknown.append("".join(text[a:b] for a, b in count.spans))
+        else:
+            found.at_least = count.least
+        for span in count.spans:
+            claims.claim(span)
     found.time = timeexpr.scan(claims.masked(), recent_days, newest=newest, tz=tz)
     for span in found.time.spans:
         claims.claim(span)
     for mention in people.find(claims.masked(), names=False):
         found.mentions.append(mention)
         claims.claim(mention.span)
+    for span, refers, mention in pronouns.resolve(claims.masked(), found.mentions, previous):
+        if mention is not None and mention.people[0] in people.members:
+            found.mentions.append(mention)
+        elif refers != "named":  # "他" with no one to point at: never read as everyone
+            found.unknown.append(text[span[0]:span[1]])
+        claims.claim(span)
     for word in lx.WORDS:
         for match in word.pattern.finditer(claims.masked()):
             steps_over = "\\x00" in word.pattern.pattern  # only a pattern written to step over claims
@@ -185,14 +214,16 @@ def _gap_to_message_word(found: Slots, end: int) -> str | None:
 
 
 def read(question: str, people: People, case_sources: readings.CaseSources, recent_days: int,
-         newest: datetime | None = None, tz: ZoneInfo | None = None) -> readings.Reading:
+         newest: datetime | None = None, tz: ZoneInfo | None = None, previous: tuple[str, ...] = ()
+         ) -> readings.Reading:
     """The reading of a question: one query, choices to ask about, or why it cannot be answered."""
     if len(question) > MAX_QUESTION:
         return readings.decline(question, f"问题太长（{len(question)} 个字符，最多 {MAX_QUESTION} 个）；请只问一个问题。")
-    found = slots(question, people, recent_days, newest, tz)
+    found = slots(question, people, recent_days, newest, tz, previous)
     if not _MEANINGFUL.search(found.text):
         return readings.decline(found.text, "问题是空的：请用一句话说明要查什么，例如“机主最近和谁打电话最多？”。")
     reading = readings.build(found, people, case_sources)
+    reading.pointers = [m.text for m in found.mentions if pronouns.POINTERS.fullmatch(m.text)]
     if 0 < len(reading.unknown) <= NEAREST_AFTER:
         # The nearest question qbot can answer: this one without the words it did not understand.
         # Only offered, never answered: those words may have changed the meaning.
@@ -200,7 +231,7 @@ def read(question: str, people: People, case_sources: readings.CaseSources, rece
         for word in reading.unknown:
             rest = rest.replace(word, "", 1)
         if _MEANINGFUL.search(rest):
-            nearer = readings.build(slots(rest, people, recent_days, newest, tz), people, case_sources)
+            nearer = readings.build(slots(rest, people, recent_days, newest, tz, previous), people, case_sources)
             if nearer.outcome == "answer":
                 reading.nearest = rest.strip(" ,。?!")
     return reading

@@ -25,7 +25,7 @@ def name_of(query: Query) -> str:
         return "activity_period"
     if query.group == "hour":
         return "activity_hour"
-    if query.group != "person" or query.direction or query.keywords or query.weekdays:
+    if query.group != "person" or query.direction or query.keywords or query.weekdays or query.seconds or query.at_least:
         return "query"
     if kinds == {"calls"}:
         if query.statuses and set(query.statuses) <= {"missed", "rejected"}:

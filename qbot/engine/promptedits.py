@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from qbot.engine import readings
+from qbot.engine import readings, thresholds
 from qbot.engine.query import Query, QueryError
 
 if TYPE_CHECKING:
@@ -59,7 +59,15 @@ def _changes(found: Slots, query: Query) -> dict | None:
         changes["people"] = tuple(m.people[0] for m in found.mentions)
     if found.keywords:
         changes["keywords"] = tuple(found.keywords)
-    if "duration" in [t.value for t in found.of("measure")] and query.measure == "count":
+    if found.at_least is not None:  # "只看超过5次的联系人"
+        changes["at_least"] = found.at_least
+    if found.bounds:  # "只看超过10分钟的通话"
+        seconds = thresholds.combined(found.bounds)
+        if isinstance(seconds, str):
+            return None
+        changes["seconds"] = seconds
+    if any(t.value == "duration" and not thresholds.bounds_word(found.text, t.span, found.bounds)
+           for t in found.of("measure")) and query.measure == "count":
         changes["measure"] = "duration"
     return changes
 

@@ -6,13 +6,17 @@ meaning, and `describe` says it in words, so the plan the examiner reads is the 
 
 - `sources`: record kinds × apps. `Source("calls")` is every call app (phone, WeChat, FaceTime);
   `Source("messages", "短信")` only SMS.
-- `measure`: `count` (records), `duration` (call seconds), `first` / `last` (the earliest or
+- `measure`: `count` (records), `duration` (call seconds), `average` (seconds per call, one
+  figure rounded to 0.1), `first` / `last` (the earliest or
   latest record), `list` (the records themselves), `people` (distinct people), `lookup` (address
   book entries).
 - filters: `direction` (`in`: to the owner, `out`: from the owner), `statuses` of calls
   (`missed`, `rejected`, `answered`, `unanswered`), `people` (person names, each one person with
   all their identifiers), `except_people` (people left out: "除了张伟以外"), `keywords` (message text contains every one), `window` (a `timeexpr` spec, local
-  time), `hours` (local hours [from, to), wrapping past midnight), `weekdays` (0 Monday … 6 Sunday).
+  time), `hours` (local hours [from, to), wrapping past midnight), `weekdays` (0 Monday … 6 Sunday),
+  `seconds` (a call's duration [least, most] in whole seconds, most null for no bound: "超过10分钟" =
+  [601, null]), `at_least` (only people with at least this many records in the selection:
+  "至少打过5次电话的人"; a ranking or a count of people).
 - `group`: `none` (one figure), `person`, `day`, `month`, `hour`, `weekday`, `app`.
 - `order` (`desc`: largest first) and `limit` (rows shown in the ranking).
 """
@@ -23,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 KINDS = ("calls", "messages", "contacts")
-MEASURES = ("count", "duration", "first", "last", "list", "people", "lookup")
+MEASURES = ("count", "duration", "average", "first", "last", "list", "people", "lookup")
 GROUPS = ("none", "person", "day", "month", "hour", "weekday", "app")
 DIRECTIONS = ("", "in", "out")
 STATUSES = ("missed", "rejected", "answered", "unanswered")
@@ -62,6 +66,8 @@ class Query:
     window: dict[str, Any] = field(default_factory=lambda: {"kind": "all"}, hash=False, compare=False)
     hours: tuple[int, int] | None = None
     weekdays: tuple[int, ...] = ()
+    seconds: tuple[int, int | None] | None = None
+    at_least: int | None = None
     order: str = "desc"
     limit: int = 10
 
@@ -81,7 +87,7 @@ class Query:
                 "people": list(self.people), "except_people": list(self.except_people),
                 "keywords": list(self.keywords), "window": dict(self.window),
                 "hours": list(self.hours) if self.hours else None, "weekdays": list(self.weekdays),
-                "order": self.order, "limit": self.limit}
+                "seconds": list(self.seconds) if self.seconds else None, "at_least": self.at_least, "order": self.order, "limit": self.limit}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Query:
@@ -90,7 +96,7 @@ class Query:
             raise QueryError("a query is a JSON object")
         try:
             sources = tuple(Source(str(s["kind"]), str(s.get("app") or "")) for s in data["sources"])
-            hours = data.get("hours")
+            hours, seconds = data.get("hours"), data.get("seconds")
             return cls(sources=sources, measure=str(data.get("measure", "count")), group=str(data.get("group", "none")),
                        direction=str(data.get("direction") or ""), statuses=tuple(data.get("statuses") or ()),
                        people=tuple(str(p) for p in data.get("people") or ()),
@@ -99,6 +105,8 @@ class Query:
                        window=dict(data.get("window") or {"kind": "all"}),
                        hours=(int(hours[0]), int(hours[1])) if hours else None,
                        weekdays=tuple(int(d) for d in data.get("weekdays") or ()),
+                       seconds=(int(seconds[0]), None if seconds[1] is None else int(seconds[1])) if seconds else None,
+                       at_least=int(data["at_least"]) if data.get("at_least") is not None else None,
                        order=str(data.get("order", "desc")), limit=int(data.get("limit", 10)))
         except (KeyError, TypeError, IndexError, AttributeError) as exc:
             raise QueryError(f"malformed query ({exc.__class__.__name__}: {exc}); "
@@ -125,6 +133,14 @@ def check(query: Query) -> None:
         one_of("weekdays", day, tuple(range(7)))
     if query.hours is not None and not all(0 <= h <= 24 for h in query.hours):
         raise QueryError(f"hours {list(query.hours)} must be two local hours between 0 and 24")
+    if query.seconds is not None and not (0 <= query.seconds[0] and (query.seconds[1] is None
+                                                                      or query.seconds[0] <= query.seconds[1])):
+        raise QueryError(f"seconds {list(query.seconds)} must be [least, most] call seconds, most null or not below least")
+    if query.seconds is not None and query.kinds != ("calls",):
+        raise QueryError("seconds bound a call's duration; messages have none, so give only call sources")
+    if query.at_least is not None and (query.at_least < 1 or query.group != "person" and query.measure != "people"):
+        raise QueryError(f"at_least {query.at_least} is a count of a person's records (1 or more), for a ranking "
+                         "(group person) or a count of people (measure people)")
     if not 1 <= query.limit <= MAX_LIMIT:
         raise QueryError(f"limit {query.limit} must be between 1 and {MAX_LIMIT}")
     contacts = "contacts" in query.kinds
@@ -134,7 +150,9 @@ def check(query: Query) -> None:
         raise QueryError("a person cannot be both in people and in except_people")
     if query.measure == "lookup" and not contacts:
         raise QueryError("measure lookup reads contacts; give sources [{kind: contacts}]")
-    if query.measure == "duration" and query.kinds != ("calls",):
+    if query.measure == "average" and query.group != "none":
+        raise QueryError("measure average is one figure (seconds per call); give group none")
+    if query.measure in ("duration", "average") and query.kinds != ("calls",):
         raise QueryError("measure duration is the seconds of calls; messages have no duration")
     if query.statuses and "calls" not in query.kinds:
         raise QueryError("statuses (missed, rejected, answered) are call states; the sources hold no calls")
@@ -163,12 +181,23 @@ def describe(query: Query, window_text: str) -> str:
         parts.append(f"时段：每天 {query.hours[0]:02d}:00–{query.hours[1] % 24:02d}:00（案件时区）")
     if query.weekdays:
         parts.append("星期：" + "、".join(WEEKDAY_NAMES[d] for d in query.weekdays))
+    if query.seconds:
+        parts.append("单次通话时长：" + seconds_words(query.seconds))
+    if query.at_least:
+        parts.append(f"只算记录不少于 {query.at_least} 条的联系人")
     parts.append("统计：" + measure_words(query))
     return "；".join(parts)
 
 
+def seconds_words(seconds: tuple[int, int | None]) -> str:
+    least, most = seconds
+    if most is None:
+        return f"不少于 {least} 秒"
+    return f"不超过 {most} 秒" if least == 0 else f"{least}–{most} 秒"
+
+
 def measure_words(query: Query) -> str:
-    what = {"count": "记录条数", "duration": "累计通话时长（秒）", "first": "最早一条记录", "last": "最近一条记录",
+    what = {"count": "记录条数", "duration": "累计通话时长（秒）", "average": "平均每次通话时长（秒）", "first": "最早一条记录", "last": "最近一条记录",
             "list": "逐条列出记录", "people": "涉及的不同联系人", "lookup": "通讯录中的号码与账号"}[query.measure]
     by = {"none": "", "person": "按联系人（同一人的号码与账号合并）", "day": "按日期", "month": "按月份",
           "hour": "按一天中的小时", "weekday": "按星期", "app": "按应用"}[query.group]

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from qbot.engine import exclusions, pronouns, thresholds, timenot
 from qbot.engine import lexicon as lx
 from qbot.engine.people import People
 from qbot.engine.query import Query, QueryError, Source
@@ -47,6 +48,7 @@ class Reading:
     # What the choices differ in: "people" (which person), or "sources", "direction", "topic",
     # where two readings that give the same answer need not be asked about.
     about: str = ""
+    pointers: list[str] = field(default_factory=list)  # 他 / 这个人 read as the previous question's person
 
     @property
     def outcome(self) -> str:
@@ -81,7 +83,7 @@ def _sources(found: Slots, case: CaseSources) -> tuple[list[Source], bool]:
     "微信里和谁通话"); in a list ("电话、短信、微信") it is an item of its own: every kind of that
     app, or the kind the verbs imply ("发了多少条微信")."""
     text = found.text
-    excluded = _excluded(found)
+    excluded = exclusions.tokens(found)
     apps, listed_apps = [], []
     for token in found.of("app"):
         if token in excluded:
@@ -124,55 +126,8 @@ def _sources(found: Slots, case: CaseSources) -> tuple[list[Source], bool]:
     for kind in dict.fromkeys(unbound):
         chosen += [Source(kind, app) for app in dict.fromkeys(apps)] if apps else [Source(kind)]
     if excluded:
-        chosen = _without(chosen, excluded, case)
+        chosen = exclusions.without(chosen, excluded, case.pairs)
     return list(dict.fromkeys(chosen)), sms_open
-
-
-_EXCLUDABLE = ("source", "source_in", "source_out", "app")
-_JOINERS = re.compile(r"[、和与及或,]|以及")
-
-
-def _excluded_spans(found: Slots) -> list[tuple[int, int]]:
-    """What 不含/除了/不算 leave out: the items right after the mark, joined by 、/和/与, up to
-    以外/之外, punctuation or the first word of another kind ("除了张伟和谁联系最多": 张伟 only)."""
-    spans = []
-    items = sorted([(t.span, t.tag) for t in found.tokens if t.tag in _EXCLUDABLE]
-                   + [(m.span, "person") for m in found.mentions])
-    for mark in found.of("exclude"):
-        at = mark.span[1]
-        for span, _ in items:
-            if span[0] < at:
-                continue
-            between = found.text[at:span[0]]
-            if between and not _JOINERS.fullmatch(between.strip()):
-                break
-            spans.append(span)
-            at = span[1]
-    return spans
-
-
-def _excluded(found: Slots) -> list[Token]:
-    spans = _excluded_spans(found)
-    return [t for t in found.tokens if t.tag in _EXCLUDABLE and t.span in spans]
-
-
-def excluded_people(found: Slots) -> list[str]:
-    spans = _excluded_spans(found)
-    return [p for m in found.mentions if m.span in spans for p in m.people]
-
-
-def _without(chosen: list[Source], excluded: list[Token], case: CaseSources) -> list[Source]:
-    """The sources with the excluded apps taken out; "every app" becomes the case's other apps."""
-    gone = {(kind, t.value if t.tag == "app" else t.value[1].rstrip("!")) for t in excluded
-            for kind in ((("calls", "messages") if t.tag == "app" else t.value[0]))}
-    kept = []
-    for source in chosen:
-        if source.app:
-            kept += [] if (source.kind, source.app) in gone else [source]
-        else:
-            kept += [Source(source.kind, app) for kind, app in sorted(case.pairs)
-                     if kind == source.kind and (kind, app) not in gone]
-    return kept
 
 
 def _direction(found: Slots) -> str | None:
@@ -216,7 +171,8 @@ def _limit(found: Slots) -> int | None:
 
 def _shape(found: Slots, has_people: bool) -> tuple[str, str] | str:
     """(measure, group), or the reason the question says nothing to compute."""
-    measures = [t.value for t in found.of("measure")]
+    measures = [t.value for t in found.of("measure")
+                if not (t.value == "duration" and thresholds.bounds_word(found.text, t.span, found.bounds))]
     if "lookup" in measures and found.has("total", "rank", "contact_verb"):
         # "不管是手机号还是微信号，总共多少次来往": the numbers name the person, not a lookup
         measures = [m for m in measures if m != "lookup"]
@@ -233,7 +189,10 @@ def _shape(found: Slots, has_people: bool) -> tuple[str, str] | str:
         return ("last" if "last" in measures else "first"), "none"
     if found.has("people_count"):
         return "people", "none"
-    measure = "duration" if "duration" in measures else "count"
+    if "average" in measures and (found.has("each", "group", "rank", "limit", "daily") or groups or len(measures) > 1
+                                  or len(found.mentions) > 1):
+        return "平均通话时长只算一个数（所选通话平均每次多少秒）；按人、按天的平均、几个人的平均或平均值的排名还不能计算。"
+    measure = "average" if "average" in measures else "duration" if "duration" in measures else "count"
     time_groups = [g for g in groups if g != "person"]
     if time_groups:
         if len(set(time_groups)) > 1:
@@ -245,7 +204,7 @@ def _shape(found: Slots, has_people: bool) -> tuple[str, str] | str:
         return measure, "person"
     if found.has("people_group") or (groups and not found.has("total")):
         return "people", "none"
-    if found.has("total") or measure == "duration":
+    if found.has("total") or measure in ("duration", "average"):
         return measure, "none"
     if found.has("list", "when", "yesno") or has_people or found.keywords:
         return "list", "none"
@@ -260,6 +219,12 @@ def build(found: Slots, people: People, case: CaseSources) -> Reading:
     time = found.time
     words = list(dict.fromkeys([*found.unknown, *(time.unknown if time else ())]))
     unknown = [w for w in words if not any(w != other and w in other for other in words)]  # "案" in "案发前后"
+    if unknown and all(pronouns.POINTERS.fullmatch(w) for w in unknown):
+        return decline(text, f"问题中的“{unknown[0]}”指谁不能确定：只有紧跟在人名或号码之后，或上一个问题只关于一个人时，"
+                             "才按那个人理解。请写出姓名或号码，例如“张伟最后一次打来是什么时候”。", unknown)
+    if unknown and all(timenot.MARKED.search(w) for w in unknown):
+        return decline(text, f"“{unknown[0]}”无法按一个时间条件计算：只能去掉一天中的时段（如“除了晚上”）或星期（如“不算周末”），"
+                             "不能去掉一段日期或同时去掉几项；请直接说要看的日期、时段或星期。", unknown)
     if unknown:
         return decline(text, "我没能理解问题中的" + "、".join(f"“{w}”" for w in unknown) +
                        "，为避免答非所问，没有作答。请换一种说法，或说明具体的时间、人和数据。", unknown)
@@ -268,12 +233,18 @@ def build(found: Slots, people: People, case: CaseSources) -> Reading:
     absent = [m.text for m in found.mentions if not m.people]
     if absent:
         return decline(text, "本案中没有" + "、".join(f"“{a}”" for a in absent) + "的记录或通讯录条目。")
+    if case.has("messages", "iMessage") and any(t.value[1] == "短信" for t in exclusions.tokens(found) if t.tag == "source"):
+        return decline(text, "本案的“短信”可以只指 SMS，也可以包括 iMessage，不知道要去掉哪些；"
+                             "请说“不含普通短信”，或“不含短信和imessage”。")
     sources, sms_open = _sources(found, case)
     direction = _direction(found)
     if direction is None:
         return decline(text, "问题同时问了呼入（收到）和呼出（发出）；请分开问，或说明两者都算。")
     statuses = tuple(dict.fromkeys([*(s for t in found.of("status") for s in t.value),
                                     *(("unanswered",) if found.has("callee_missed") else ())]))
+    seconds = thresholds.combined(found.bounds)
+    if isinstance(seconds, str):
+        return decline(text, seconds)
     shape = _shape(found, bool(found.mentions))
     if isinstance(shape, str):
         return decline(text, shape)
@@ -281,7 +252,7 @@ def build(found: Slots, people: People, case: CaseSources) -> Reading:
     if not sources:
         if measure == "lookup":
             sources = [Source("contacts")]
-        elif statuses or measure == "duration":
+        elif statuses or measure in ("duration", "average") or seconds:
             sources = [Source("calls")]
         elif hint := _kind_hint(found):  # "机主打电话给陈静几次": 打 names calls
             sources = [Source(hint)]
@@ -291,22 +262,24 @@ def build(found: Slots, people: People, case: CaseSources) -> Reading:
             return decline(text, "问题没有说明要看通话还是消息（短信、微信等）。")
     if measure == "lookup":
         sources = [Source("contacts")]
-    if statuses:
+    if seconds and any(t.value[0] == (lx.MESSAGES,) for t in found.of("source")):  # "超过10分钟的微信消息"
+        return decline(text, "通话时长条件（如“超过10分钟”）只适用于通话，消息没有时长；请只问通话。")
+    if statuses or seconds:
         sources = [s for s in sources if s.kind == "calls"] or [Source("calls")]
     if found.keywords:
         sources = [s for s in sources if s.kind == "messages"]
         if not sources:
             return decline(text, "关键词只能在消息正文中查找，通话记录没有正文。")
-    left_out = excluded_people(found)
-    if any(m.guessed or len(m.people) > 1 for m in found.mentions if m.span in _excluded_spans(found)):
+    left_out = exclusions.people(found)
+    if any(m.guessed or len(m.people) > 1 for m in found.mentions if m.span in exclusions.spans(found)):
         return decline(text, "要排除的人不能确定是谁；请写出全名或号码。")
-    named = [m for m in found.mentions if m.span not in _excluded_spans(found)]
+    named = [m for m in found.mentions if m.span not in exclusions.spans(found)]
     persons = [m.people for m in named]
     window = time.window if time else {"kind": "all"}
     try:
         base = Query(tuple(sources), measure=measure, group=group, direction=direction, statuses=statuses,
                      keywords=tuple(found.keywords), window=window, hours=time.hours if time else None,
-                     weekdays=time.weekdays if time else (),
+                     weekdays=time.weekdays if time else (), seconds=seconds, at_least=found.at_least,
                      order=next((t.value for t in found.of("rank")), "desc"), limit=_limit(found) or 10,
                      people=tuple(m.people[0] for m in named if len(m.people) == 1 and not m.guessed),
                      except_people=tuple(dict.fromkeys(left_out)))
@@ -335,15 +308,12 @@ def _each_or_sum(found: Slots, base: Query) -> Reading:
     ], reason="问题里有几个人：是分别统计每个人，还是合计？", about="people")
 
 
+_WHY = (("at_least", "“至少N次”“超过N条”这类条件只用于按联系人的排名或人数"), ("duration", "只有通话有时长，消息没有"),
+        ("statuses", "未接、拒接是通话的状态，消息没有"), ("contacts", "通讯录只能查询号码，不能与通话、消息一起统计"))
+
+
 def _why(exc: QueryError) -> str:
-    message = str(exc)
-    if "duration" in message:
-        return "只有通话有时长，消息没有"
-    if "statuses" in message:
-        return "未接、拒接是通话的状态，消息没有"
-    if "contacts" in message:
-        return "通讯录只能查询号码，不能与通话、消息一起统计"
-    return message
+    return next((why for word, why in _WHY if word in str(exc)), str(exc))
 
 
 def _ask_or_answer(found: Slots, base: Query, persons: list[tuple[str, ...]], sms_open: bool,

@@ -40,7 +40,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from qbot.engine import holidays
+from qbot.engine import holidays, timenot
 from qbot.engine.timewords import Hit, cn_number, hits
 
 __all__ = ["TimeSlots", "Unresolvable", "Window", "cn_number", "describe", "offsets", "parse", "resolve", "scan"]
@@ -88,15 +88,21 @@ def scan(text: str, recent_days: int, *, newest: datetime | None = None, tz: Zon
     weekdays: set[int] = set()
     spans: list[tuple[int, int]] = []
     unknown: list[str] = []
-    for hit in sorted(chosen, key=lambda h: h.start):
+    negated: set[str] = set()  # "hours" / "weekdays" a negation filled: nothing else may add to them
+    for found in sorted(chosen, key=lambda h: h.start):
+        hit = timenot.negate(text, found) or found
         words = text[hit.start:hit.end]
         if hit.neutral:
             continue
         both_hours = hit.hours is not None and hours is not None
         merged = _merge(hours, hit.hours) if both_hours else hours or hit.hours  # type: ignore[arg-type]
-        if hit.unknown or (hit.window is not None and window is not None) or (both_hours and merged is None):
+        mixed = (both_hours and (hit is not found or "hours" in negated)) or (
+            hit.weekdays and weekdays and (hit is not found or "weekdays" in negated))
+        if hit.unknown or (hit.window is not None and window is not None) or (both_hours and merged is None) or mixed:
             unknown.append(words)  # "3月和5月", "上午和晚上": a second window, hours apart
             continue
+        if hit is not found:
+            negated.add("hours" if hit.hours is not None else "weekdays")
         if hit.window is not None:
             window, window_at = hit.window, (hit.start, hit.end)
         hours = merged

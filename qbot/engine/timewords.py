@@ -137,16 +137,24 @@ def _month_part(m: re.Match[str], _: int) -> dict[str, Any] | None:
     return {"kind": "month_part", "year": year_of(m), "month": month, "part": part} if 1 <= month <= 12 else None
 
 
+# After "5.20" or "1/3" these make it an amount, a length or a share, not a date.
+_NOT_DAY = r"(?:\s*(?:元|块|万|亿|%|倍|小时|钟头|分|秒|岁|个|次|条|人|米|公里)|[a-z])"
+
+
 def _point(sfx: str) -> str:
-    """A date: "2024年3月5日", "今年3月", "三月五号", "2024-03-05", "2024/3"; groups end in `sfx`."""
+    """A date: "2024年3月5日", "今年3月", "三月五号", "2024-03-05", "2024/3", "9.27", "10/1"; groups
+    end in `sfx`."""
     y = _Y.replace("?P<yw>", f"?P<yw{sfx}>").replace("?P<yn>", f"?P<yn{sfx}>")
     return (rf"(?:(?:{y}\s*(?:的)?\s*)?(?P<m{sfx}>{NUM})\s*月份?(?:\s*(?P<d{sfx}>{NUM})\s*[日号](?![码线楼卡]))?"
             rf"|(?<![0-9])(?P<iy{sfx}>(?:19|20)[0-9]{{2}})[-/.](?P<im{sfx}>[0-9]{{1,2}})"
-            rf"(?:[-/.](?P<id{sfx}>[0-9]{{1,2}}))?(?![0-9-]))")
+            rf"(?:[-/.](?P<id{sfx}>[0-9]{{1,2}}))?(?![0-9]|-(?!(?:19|20)[0-9]{{2}}[-/.]|[0-9]{{1,2}}[/.][0-9]))"
+            rf"|(?<![0-9./:占约近超过于])(?P<sm{sfx}>[0-9]{{1,2}})[/.](?P<sd{sfx}>[0-9]{{1,2}})(?![0-9]|[./:][0-9]|{_NOT_DAY}))")
 
 
 def _read_point(m: re.Match[str], sfx: str) -> list[Any] | None:
-    if m.group(f"iy{sfx}"):
+    if m.group(f"sm{sfx}"):  # "9.27", "10/1": month and day, the year not named
+        point = [None, int(m.group(f"sm{sfx}")), int(m.group(f"sd{sfx}"))]
+    elif m.group(f"iy{sfx}"):
         day = m.group(f"id{sfx}")
         point = [int(m.group(f"iy{sfx}")), int(m.group(f"im{sfx}")), int(day) if day else None]
     else:
@@ -229,6 +237,8 @@ _WINDOWS: list[tuple[re.Pattern[str], Callable[[re.Match[str], int], dict[str, A
     (re.compile(rf"(?:(?:从|自)\s*)?{_point('a')}{SEP}{_point('b')}"), _dates),
     (re.compile(rf"(?:(?:从|自)\s*)?{_point('a')}{SEP}(?P<dend>{NUM})\s*[日号]"), _dates),
     (re.compile(_point("a")), _dates),
+    (re.compile(rf"{_point('a')}\s*(?:的)?(?:那一?天|这一?天|当天|那日|当日)"),  # "6月18号那天": one day only
+     lambda m, days: s if (s := _dates(m, days)) and s["from"][2] and s["from"] == s["to"] else None),
     (re.compile(rf"(?:(?:从|自)\s*)?{_YP}(?P<m1>{NUM})\s*(?:月份?)?{SEP}(?P<m2>{NUM})\s*月份?"), _month_range),
     (re.compile(rf"{_YP}(?P<m>{NUM})\s*月\s*(?P<d1>{NUM})\s*[日号]?{SEP}(?P<d2>{NUM})\s*[日号]"), _day_range),
     (re.compile(rf"(?:{_YP}(?P<m>{NUM})\s*月份?|{_MONTH_AGO}(?:的)?)(?P<p>上旬|中旬|下旬|初|底|末)"), _month_part),
@@ -341,7 +351,7 @@ _CATCH_ALL = re.compile(rf"(?:{NUM}|几|半)\s*个?(?:年|月份?|日|号(?![码
                         r"|[0-9]{1,2}\s*(?:点|时)")
 # Words that look like time but filter nothing: a question about when ("几点", "哪天"), a
 # frequency ("一周一次"), an order ("最后一次").
-_NEUTRAL = re.compile(rf"一天(?:中|里|当中|之中)|(?:一|每)(?:天|日|周|个?星期|个?礼拜|个?月|年)(?:{NUM}|几|多)次"
+_NEUTRAL = re.compile(rf"一[天周](?:中|里|当中|之中)|(?:一|每)(?:天|日|周|个?星期|个?礼拜|个?月|年)(?:{NUM}|几|多)次"
                       r"|每一?(?:天|日|周|星期|月|年|个月)|几点|哪一?天|哪个?(?:月|时段|时间段)"
                       r"|什么时候|何时|最后一次|第一次|首次|同时")
 

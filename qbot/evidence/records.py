@@ -46,6 +46,7 @@ class Selection:
     match: str = ""  # the form's keyword: message text contains it, or the counterpart's name/number does
     hours: tuple[int, int] | None = None  # local [from, to), wrapping past midnight
     weekdays: tuple[int, ...] = ()
+    seconds: tuple[int, int | None] | None = None  # call duration [least, most]; messages are left out when set
     persons_only: bool = False  # leave out group chats and records with no counterpart
     offsets: tuple[tuple[int, int], ...] = ((MIN_MS, 0),)  # [(from_ms, offset_ms)], the first from -inf
 
@@ -144,6 +145,9 @@ def _part(sel: Selection, table: str) -> tuple[str, list]:
     if calls and sel.statuses:
         where.append(f"status IN ({marks(sel.statuses)})")
         params += list(sel.statuses)
+    if calls and sel.seconds is not None:
+        where.append("duration >= ?" + ("" if sel.seconds[1] is None else " AND duration <= ?"))
+        params += [v for v in sel.seconds if v is not None]
     if sel.counterparts is not None:
         where.append(f"counterpart_id IN ({marks(sel.counterparts)})" if sel.counterparts else "0")
         params += list(sel.counterparts)
@@ -175,7 +179,7 @@ def selection_sql(sel: Selection) -> tuple[str, list]:
         sql, more = _part(sel, "calls")
         parts.append(sql)
         params += more
-    if sel.message_nodes and not sel.statuses:
+    if sel.message_nodes and not sel.statuses and sel.seconds is None:
         sql, more = _part(sel, "messages")
         parts.append(sql)
         params += more

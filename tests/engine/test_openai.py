@@ -305,8 +305,8 @@ async def test_a_plan_answering_a_question_the_builtin_reading_declines_is_refus
 
 @pytest.mark.parametrize("model_asks", [False, True], ids=["model-answers", "model-asks-too"])
 async def test_a_question_the_builtin_reading_asks_back_keeps_its_choices(start_openai, standin, model_asks):
-    question = "机主打了几次电话给张伟？"
-    answer = reading(group="none", direction="out", window=None, people=["张伟"])
+    question = "机主打了电话最多的是谁？"  # a ranking in each reading: asked about, not answered side by side
+    answer = reading(direction="out", window=None)
     standin.queue(plan_reply(clarify=[answer, {**answer, "direction": None}] if model_asks else None, **answer))
     running = await start_openai()
     expected = (await builtin_answer(running, question))["plan"]
@@ -320,6 +320,19 @@ async def test_a_question_the_builtin_reading_asks_back_keeps_its_choices(start_
     clarify = of(first, "clarify")[0]
     assert clarify["choices"] == [{k: c[k] for k in ("id", "label", "question")} for c in expected.choices]
     assert first[-1].data["state"] == "awaiting_choice"
+
+
+async def test_a_model_plan_of_one_reading_keeps_the_readings_side_by_side(start_openai, standin):
+    # Each reading is one figure: the builtin plan answers both; a model plan picking one is refused.
+    question = "机主打了几次电话给张伟？"
+    answer = reading(group="none", direction="out", window=None, people=["张伟"])
+    standin.queue(plan_reply(**answer))
+    running = await start_openai()
+    expected = (await builtin_answer(running, question))["plan"]
+    assert [r["label"] for r in expected.readings] == ["只算机主打出去的电话", "机主的全部通话（打出和接听）"]
+    _, first, _ = await running.api.step(str(uuid.uuid4()), -1, question)
+    assert of(first, "status")[0]["message"].startswith(REFUSED)
+    assert not of(first, "clarify") and of(first, "confirm")
 
 
 async def test_the_model_asks_back_and_the_examiners_choice_is_analysed(start_openai, standin):

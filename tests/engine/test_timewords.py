@@ -202,11 +202,11 @@ def test_no_days_off(name, year):
 def test_imports_nothing_else_from_qbot():
     """The time modules stand alone: pure functions over the text and the newest record."""
     engine = Path(timeexpr.__file__).parent
-    for module in ("timeexpr.py", "timewords.py", "holidays.py"):
+    for module in ("timeexpr.py", "timewords.py", "timenot.py", "holidays.py"):
         tree = ast.parse((engine / module).read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("qbot"):
                 assert node.module == "qbot.engine" or node.module.startswith("qbot.engine.time"), module
-                assert {a.name for a in node.names} <= {"holidays", "timewords", "Hit", "cn_number", "hits"}
+                assert {a.name for a in node.names} <= {"holidays", "timewords", "timenot", "Hit", "cn_number", "hits"}
             if isinstance(node, ast.Import):
                 assert not any(a.name.startswith("qbot") for a in node.names), module

@@ -15,8 +15,21 @@ import aiohttp
 
 from tests.support import Api, Sse
 
-from .truth import (CATEGORIES, CLARIFY, Groups, Item, Lookup, People, Ranking, Record, Records,
-                    Sentinel, Total, Truth)
+from .truth import (
+    CATEGORIES,
+    CLARIFY,
+    Groups,
+    Item,
+    Lookup,
+    People,
+    Ranking,
+    Readings,
+    Record,
+    Records,
+    Sentinel,
+    Total,
+    Truth,
+)
 
 OUTCOMES = ("right", "wrong", "clarified", "declined")
 
@@ -106,10 +119,31 @@ def _got(answer: dict) -> str:
     return _short(f"{answer.get('shape')} value={answer.get('value')} rows={json.dumps(rows[:3], ensure_ascii=False)}")
 
 
+def side_by_side(answer: dict) -> list[dict] | None:
+    """The readings an answer gives side by side, each labelled and the first its own; None when
+    it gives one reading (or readings that are not so shown)."""
+    readings = answer.get("readings")
+    if not isinstance(readings, list) or len(readings) < 2:
+        return None
+    if not all(isinstance(r, dict) and str(r.get("label") or "").strip() for r in readings):
+        return None
+    return readings if readings[0].get("value") == answer.get("value") else None
+
+
 def mismatch(expect: Any, answer: dict) -> str:
-    """"" when the answer shows what the truth says; else what differs."""
+    """"" when the answer shows what the truth says; else what differs. Readings side by side
+    show it when one of them, labelled, is the truth's."""
     rows = _rows(answer)
+    if isinstance(expect, Readings):
+        shown, wanted = side_by_side(answer), [getattr(a, "value", a) for a in expect.answers]
+        if shown is None:
+            return f"the readings {wanted} asked about or answered side by side"
+        return "" if sorted(map(str, (r.get("value") for r in shown))) == sorted(map(str, wanted)) \
+            else f"readings {wanted}"
     if isinstance(expect, (Total, Records, People)):
+        if (shown := side_by_side(answer)) is not None:
+            values = [r.get("value") for r in shown]
+            return "" if expect.value in values else f"value {expect.value} among the readings {values}"
         return "" if answer.get("value") == expect.value else f"value {expect.value}"
     if isinstance(expect, Ranking):
         truth = dict(expect.rows)
@@ -146,6 +180,8 @@ def mismatch(expect: Any, answer: dict) -> str:
 def classify(expect: Any, reply: Reply) -> tuple[str, str]:
     if reply.kind == "broken":
         return "wrong", f"{reply.why}; expected {_short(repr(expect), 120)}"
+    if isinstance(expect, Readings) and reply.kind == "clarified":
+        return "right", ""
     if isinstance(expect, Sentinel):
         wanted = "clarified" if expect == CLARIFY else "declined"
         if reply.kind == wanted:

@@ -15,8 +15,24 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from .truth import (ALL, ALL_CALLS, ALL_MESSAGES, DECLINE, PHONE, SMS, WECHAT_CALLS, WECHAT_MSGS, Item,
-                    Ranking, Total, Truth, absent_number, absent_person, ambiguous)
+from .truth import (
+    ALL,
+    ALL_CALLS,
+    ALL_MESSAGES,
+    DECLINE,
+    PHONE,
+    SMS,
+    WECHAT_CALLS,
+    WECHAT_MSGS,
+    Item,
+    People,
+    Ranking,
+    Total,
+    Truth,
+    absent_number,
+    absent_person,
+    ambiguous,
+)
 
 
 def without(ranking: Ranking, *names: str) -> Ranking:
@@ -83,11 +99,12 @@ ITEMS: list[Item] = [
     # -- quantity words that change the measure -----------------------------------------------
     Item("平均每天有多少次通话", DECLINE, "decline"),
     Item("最长的一次通话是跟谁打的", DECLINE, "measure"),
-    Item("通话超过10分钟的有几次", DECLINE, "measure"),
+    Item("通话超过10分钟的有几次", lambda t: t.total([r for r in t.select(ALL_CALLS) if r.dur > 600]), "measure"),
     Item("李娜的通话占全部通话的百分之几", DECLINE, "measure"),
     Item("通话次数第二多的联系人是谁", lambda t: t.ranking(t.select(ALL_CALLS)), "ranking"),
     Item("和机主通话次数最少的人是谁", lambda t: t.ranking(t.select(ALL_CALLS), order="asc"), "ranking"),
-    Item("至少打过5次电话的人有几个", DECLINE, "decline"),
+    Item("至少打过5次电话的人有几个", lambda t: People(sum(n >= 5 for _, n in t.ranking(t.select(ALL_CALLS)).rows)),
+         "measure"),
 
     # -- time near-misses --------------------------------------------------------------------
     Item("最近一次和张伟通话是什么时候", lambda t: t.last(t.select(ALL_CALLS, people=("张伟",))), "time"),

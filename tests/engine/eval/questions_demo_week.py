@@ -126,7 +126,7 @@ ITEMS: list[Item] = [
     Item("平均每天有多少个通话", DECLINE, "decline"),
     Item("这个月的通话比上个月多了多少", DECLINE, "decline"),
     Item("时间最长的那一次通话是和谁打的", DECLINE, "decline"),
-    Item("通话时长超过10分钟的电话有多少个", DECLINE, "decline"),
+    Item("通话时长超过10分钟的电话有多少个", lambda t: t.total([r for r in t.select(C) if r.dur > 600]), "measure"),
     Item("和谁聊天聊得时间最长", DECLINE, "decline"),
     Item("夜间通话占全部通话的百分之多少", DECLINE, "decline"),
     Item("欧阳娜娜打来过几次电话", absent_person("欧阳"), "absent"),

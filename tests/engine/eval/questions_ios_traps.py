@@ -81,7 +81,7 @@ ITEMS: list[Item] = [
     # -- quantity words that change the measure -----------------------------------------------
     Item("平均每周有多少通电话", DECLINE, "decline"),
     Item("和郑雪最长的一次微信通话有多久", DECLINE, "measure"),
-    Item("超过一小时的通话有几次", DECLINE, "measure"),
+    Item("超过一小时的通话有几次", lambda t: t.total([r for r in t.select(ALL_CALLS) if r.dur > 3600]), "measure"),
     Item("吴昊的来电占所有来电的比例是多少", DECLINE, "measure"),
     Item("通话次数排第三的联系人", lambda t: t.ranking(t.select(ALL_CALLS)), "ranking"),
     Item("微信上聊得最少的好友是谁", lambda t: t.ranking(t.select(WECHAT_MSGS), order="asc"), "ranking"),

@@ -9,8 +9,24 @@ Newest record 2024-10-09 (Wednesday); 国庆 2024-10-01..07, 中秋 2024-09-15..
 
 from __future__ import annotations
 
-from .truth import (ALL, ALL_CALLS, ALL_MESSAGES, CLARIFY, DECLINE, FACETIME, IMESSAGE, PHONE, SMS,
-                    WECHAT_CALLS, WECHAT_MSGS, Item, absent_number, absent_person)
+from .truth import (
+    ALL,
+    ALL_CALLS,
+    ALL_MESSAGES,
+    CLARIFY,
+    DECLINE,
+    FACETIME,
+    IMESSAGE,
+    PHONE,
+    SMS,
+    WECHAT_CALLS,
+    WECHAT_MSGS,
+    Item,
+    Readings,
+    Total,
+    absent_number,
+    absent_person,
+)
 
 C, M = ALL_CALLS, ALL_MESSAGES
 NOT_ANSWERED_BY_OWNER = ("missed", "rejected")  # 没接
@@ -25,12 +41,18 @@ def without(recs, *people):
 
 
 def sms_or_ask(answer):
-    """`answer(t, sources)` over SMS and over SMS + iMessage: the SMS answer when they agree, else CLARIFY."""
+    """`answer(t, sources)` over SMS and over SMS + iMessage: the SMS answer when they agree, else
+    both readings (asked about, or answered side by side)."""
     def expect(t):
         alone, both = answer(t, SMS), answer(t, SMS + IMESSAGE)
-        return alone if alone == both else CLARIFY
+        return alone if alone == both else Readings((alone, both))
     return expect
 
+
+
+def _average(recs):
+    """Seconds per call over the selected calls, rounded to 0.1 (docs/questions.md)."""
+    return Total(round(sum(r.dur for r in recs) / len(recs), 1))
 
 ITEMS: list[Item] = [
     # -- ordinary: what everyone asks -----------------------------------------------------------
@@ -136,9 +158,9 @@ ITEMS: list[Item] = [
     Item("0086-13800138000这个号码的微信消息有多少", lambda t: t.total(t.select(WECHAT_MSGS, people=("周强",))),
          "merge"),
     Item("和谁聊天的时间最长", DECLINE, "decline"),
-    Item("平均每次通话时长多少", DECLINE, "decline"),
+    Item("平均每次通话时长多少", lambda t: _average(t.select(C)), "measure"),
     Item("郑雪单次最长的一通电话是多久", DECLINE, "decline"),
-    Item("超过30分钟的通话有多少通", DECLINE, "decline"),
+    Item("超过30分钟的通话有多少通", lambda t: t.total([r for r in t.select(C) if r.dur > 1800]), "measure"),
     Item("周强9月份的通话比8月份多了多少次", DECLINE, "decline"),
     Item("最近几天谁打过电话给机主", DECLINE, "decline"),
     Item("13999999999打来过电话吗", absent_number("13999999999"), "absent"),

@@ -15,7 +15,20 @@ from tests.support import PREFIX, Api
 
 from .harness import Reply, ask, classify
 from .test_eval import load_items
-from .truth import CLARIFY, DECLINE, Groups, Lookup, People, Ranking, Record, Records, Sentinel, Total, Truth
+from .truth import (
+    CLARIFY,
+    DECLINE,
+    Groups,
+    Lookup,
+    People,
+    Ranking,
+    Readings,
+    Record,
+    Records,
+    Sentinel,
+    Total,
+    Truth,
+)
 
 FORM = {"formName": "filter", "filter_tree": "基本信息类别下电话应用的通话记录"}
 ANSWER = {"shape": "total", "measure": "count", "value": 7, "rows": []}
@@ -100,6 +113,15 @@ def test_comparison_against_every_item(ios_case, testdata_case) -> None:
         truth = Truth(str(db), case_id)
         for item in load_items(case):
             expect = item.expect(truth) if callable(item.expect) else item.expect
+            if isinstance(expect, Readings):
+                assert classify(expect, Reply("clarified")) == ("right", ""), item
+                assert classify(expect, Reply("answered", ANSWER))[0] == "wrong", item
+                if all(isinstance(a, (Total, Records, People)) for a in expect.answers):
+                    values = [a.value for a in expect.answers]
+                    assert classify(expect, Reply("answered", both(*values))) == ("right", ""), item
+                    assert classify(expect, Reply("answered", both(values[0], values[0] + 1)))[0] == "wrong", item
+                    assert classify(expect, Reply("answered", {**both(*values), "readings": None}))[0] == "wrong"
+                continue
             if isinstance(expect, Sentinel):
                 wanted = "clarified" if expect == CLARIFY else "declined"
                 assert classify(expect, Reply(wanted)) == ("right", ""), item
@@ -114,6 +136,24 @@ def test_comparison_against_every_item(ios_case, testdata_case) -> None:
                 assert outcome == "wrong" and why, (item, off)
             checked += 1
     assert checked > 60
+
+
+def both(*values, labels=("甲种理解", "乙种理解", "丙种理解")) -> dict:
+    """A total answered in several readings side by side, the first its own."""
+    return {"shape": "total", "value": values[0], "rows": [],
+            "readings": [{"label": label, "value": v} for label, v in zip(labels, values)]}
+
+
+def test_readings_side_by_side() -> None:
+    # One of the readings is the truth's: right; none is, or the readings are unlabelled: wrong.
+    assert classify(Total(7), Reply("answered", both(3, 7))) == ("right", "")
+    assert classify(Total(7), Reply("answered", both(7, 3))) == ("right", "")
+    assert classify(Total(7), Reply("answered", both(3, 4)))[0] == "wrong"
+    assert classify(Total(7), Reply("answered", both(3, 7, labels=("一", " "))))[0] == "wrong"
+    # every reading shown, each once
+    assert classify(Readings((Total(3), Total(7))), Reply("answered", both(7, 3))) == ("right", "")
+    assert classify(Readings((Total(3), Total(7))), Reply("answered", both(3, 8)))[0] == "wrong"
+    assert classify(Readings((Total(3), Total(7))), Reply("answered", both(3, 7, 9)))[0] == "wrong"
 
 
 def test_ranking_ties_may_come_in_any_order() -> None:

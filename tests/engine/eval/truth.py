@@ -74,10 +74,18 @@ class Sentinel:
         return self.name.upper()
 
 
+@dataclass(frozen=True)
+class Readings:
+    """Two or more readings with different answers: qbot asks, or, where each reading is one
+    figure, answers every one side by side, labelled (`result.answer.readings`)."""
+
+    answers: tuple[Any, ...]
+
+
 CLARIFY = Sentinel("clarify")  # two readings with different answers: qbot must ask
 DECLINE = Sentinel("decline")  # no analysis for it, or it names what the case lacks: qbot must say so
 
-Expect = Union[Total, Ranking, Record, Records, Groups, People, Lookup, Sentinel]
+Expect = Union[Total, Ranking, Record, Records, Groups, People, Lookup, Sentinel, Readings]
 
 
 @dataclass(frozen=True)
@@ -318,10 +326,11 @@ def absent_person(name: str) -> Callable[[Truth], Sentinel]:
     return expect
 
 
-def ambiguous(*readings: Callable[[Truth], Expect]) -> Callable[[Truth], Sentinel]:
-    """CLARIFY, after checking that the readings really give different answers."""
-    def expect(t: Truth) -> Sentinel:
+def ambiguous(*readings: Callable[[Truth], Expect]) -> Callable[[Truth], Readings]:
+    """The readings' answers, after checking that they really differ: qbot must ask, or answer
+    each one side by side."""
+    def expect(t: Truth) -> Readings:
         answers = [reading(t) for reading in readings]
         assert len(set(answers)) == len(answers), f"readings agree: {answers}"
-        return CLARIFY
+        return Readings(tuple(answers))
     return expect
