@@ -8,6 +8,7 @@ new one would meet again)."""
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import sys
@@ -16,6 +17,7 @@ from collections.abc import Callable
 
 STARTUP_SECONDS = 10.0  # a worker that dies sooner is taken to have failed to start
 RESPAWN_PAUSE = 1.0
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def sqlite_refusal(workers: int) -> str:
@@ -30,10 +32,12 @@ def supervise(count: int, serve_one: Callable[[], int]) -> int:
     stopping = False
 
     def spawn() -> None:
+        parent = os.getpid()
         pid = os.fork()
         if pid == 0:  # the worker: the parent's handlers are not its own
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
+            _end_with(parent)
             code = 1
             try:
                 code = serve_one()
@@ -80,6 +84,18 @@ def supervise(count: int, serve_one: Callable[[], int]) -> int:
         time.sleep(RESPAWN_PAUSE)
         spawn()
     return status
+
+
+def _end_with(parent: int) -> None:
+    """A worker whose parent dies (kill -9 of the supervisor) gets SIGTERM instead of serving on
+    unsupervised, holding the port (Linux's PR_SET_PDEATHSIG)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # it died before the request was made
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _signal(pid: int, signum: int) -> None:

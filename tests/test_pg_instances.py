@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import socket
 from pathlib import Path
 
 import aiohttp
@@ -156,5 +157,17 @@ async def test_workers_share_one_port_and_one_log(instances, session, pg_url):
     conn = await asyncpg.connect(pg_url)
     try:
         assert await conn.fetchval("SELECT count(DISTINCT instance_id) FROM turns") == 2
+        # kill -9 of the supervisor: its workers end too, the port is free again.
+        server.kill()
+        for _ in range(100):
+            if not await conn.fetchval("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                       "AND pid <> pg_backend_pid()"):
+                break
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError("the workers outlived their supervisor")
     finally:
         await conn.close()
+    with socket.socket() as probe:  # refused while any worker still listens (closed ones' TIME_WAIT aside)
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind(("127.0.0.1", server.port))
