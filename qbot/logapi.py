@@ -14,9 +14,9 @@ new backend runs the same test."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import orjson
 
@@ -119,6 +119,9 @@ class TurnListener(Protocol):
     def end_failed(self, error: LogError) -> None:
         """Its ending was not recorded (the caller may try again, with `TurnLog.end`)."""
 
+    def stop_requested(self) -> None:
+        """Another process asked the turn to stop (a shared log only)."""
+
 
 class TurnLog(Protocol):
     """One running turn's writes. Returned by `ConversationLog.start_turn`."""
@@ -156,13 +159,16 @@ class ConversationLog(Protocol):
         """Record the conversation (created if new; else its case and updated_at), the closing of
         `start.closes`, the turn as running and its events, in one commit; then `listener`
         hears of the events. Raises `ConversationBusy` if another process's turn holds the
-        conversation, `LogError` if it cannot be written."""
+        conversation or the log moved on since the row the caller read, `LogError` if it cannot
+        be written."""
 
     async def interrupted_turns(self) -> list[tuple[str, str]]:
         """(conversation_id, turn_id) of running turns no live process holds: to close at start-up."""
 
     async def close_interrupted(self, conversation_id: str, closes: Interrupted) -> None:
-        """Record `closes`' events and the turn as failed (conversation: last_outcome failed)."""
+        """Record `closes`' events and the turn as failed (conversation: last_outcome failed).
+        Nothing happens for a turn already closed; `ConversationBusy` if its lease was renewed
+        meanwhile (a shared log)."""
 
     # -- conversations -------------------------------------------------------------------------
 
@@ -192,3 +198,16 @@ class ConversationLog(Protocol):
     async def event_ids(self, conversation_id: str, name: str, limit: int = 50) -> list[int]:
         """The ids of the conversation's newest `limit` events named `name`, in order."""
 
+
+@runtime_checkable
+class SharedLog(ConversationLog, Protocol):
+    """A log that several processes serve from (PostgreSQL): a turn may run in another one, and
+    is followed and stopped from here through the log."""
+
+    async def request_stop(self, conversation_id: str) -> str | None:
+        """Ask the process running the conversation's turn to stop it: the turn's id, or None
+        when none runs."""
+
+    def follow(self, conversation_id: str, after: int) -> AsyncIterator[list[Event]]:
+        """Pages of the conversation's events after id `after`, as they are committed, ending
+        with the running turn's `done` (at once when none runs and nothing is left)."""

@@ -10,21 +10,21 @@ import logging
 
 from qbot.buffers import ClientBuffers
 from qbot.fanout import Fanout
-from qbot.logapi import ConversationRow
+from qbot.logapi import ConversationRow, SharedLog
 
 log = logging.getLogger(__name__)
 
 
 class RemoteTurns:
-    def __init__(self, conversation_log, buffers: ClientBuffers, inbox_bytes: int) -> None:
+    def __init__(self, conversation_log: SharedLog, buffers: ClientBuffers, inbox_bytes: int) -> None:
         self._log = conversation_log
         self._buffers = buffers
         self._inbox_bytes = inbox_bytes
         self._following: dict[str, tuple[Fanout, asyncio.Task[None]]] = {}
 
     @staticmethod
-    def supported(conversation_log) -> bool:
-        return hasattr(conversation_log, "request_stop")
+    def supported(conversation_log: object) -> bool:
+        return isinstance(conversation_log, SharedLog)
 
     def fanout(self, row: ConversationRow) -> Fanout:
         """The fan-out of the turn running elsewhere in `row`'s conversation, fed while it runs."""
@@ -37,10 +37,8 @@ class RemoteTurns:
         return fanout
 
     async def _feed(self, conversation_id: str, fanout: Fanout) -> None:
-        from qbot.pglog.follow import follow
-
         try:
-            async for page in follow(self._log, conversation_id, fanout.committed_id):
+            async for page in self._log.follow(conversation_id, fanout.committed_id):
                 fanout.publish(page)
             fanout.end()
         except Exception as exc:  # noqa: BLE001 - the followers resume from the log with Last-Event-ID

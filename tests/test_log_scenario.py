@@ -87,6 +87,9 @@ class Heard:
         self.failures.append(error)
         self.ended.set()
 
+    def stop_requested(self) -> None:
+        raise AssertionError("no one asks this scenario's turns to stop")
+
 
 def event(event_id: int, name: str, turn: str, **data) -> Event:
     return Event(event_id, name, dumps(data), turn)

@@ -8,9 +8,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 from qbot.events import Event
-from qbot.pglog.log import PgLog
+
+if TYPE_CHECKING:
+    from qbot.pglog.log import PgLog
 
 POLL_SECONDS = 2.0
 PAGE_EVENTS = 500

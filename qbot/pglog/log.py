@@ -19,11 +19,12 @@ import asyncpg
 
 from qbot.chain import GENESIS
 from qbot.domain_errors import ConversationBusy, ConversationNotFound
-from qbot.events import FAILED
+from qbot.events import FAILED, Event
 from qbot.logapi import Interrupted, LogError, TurnListener, TurnStart
 from qbot.pglog import chaining
 from qbot.pglog.connect import instance_id, open_pool, unreachable
 from qbot.pglog.doorbell import Doorbell, PgDoorbell
+from qbot.pglog.follow import follow
 from qbot.pglog.reads import Reads, conversation_row
 from qbot.pglog.schema import migrate
 from qbot.pglog.turnlog import PgTurnLog
@@ -200,6 +201,9 @@ class PgLog(Reads):
         self._running.pop(closes.turn_id, None)
 
     # -- stops and followers elsewhere -----------------------------------------------------------
+
+    def follow(self, conversation_id: str, after: int) -> AsyncIterator[list[Event]]:
+        return follow(self, conversation_id, after)
 
     async def request_stop(self, conversation_id: str) -> str | None:
         """Set the stop flag of the conversation's running turn and ring its owner; the turn's

@@ -78,6 +78,4 @@ class PgTurnLog:
         if self.stopping:
             return
         self.stopping = True
-        stop = getattr(self._listener, "stop_requested", None)
-        if stop is not None:
-            stop()
+        self._listener.stop_requested()
