@@ -7,11 +7,11 @@ import sqlite3
 
 import pytest
 
-from qbot.sqlitelog import queue as write_queue
+from qbot import backlog
+from qbot.events import Event
 from qbot.logapi import LogError
 from qbot.sqlitelog.log import SqliteLog
 from qbot.sqlitelog.queue import Write
-from qbot.events import Event
 
 NEW_CONVERSATION = ("INSERT INTO conversations (id, state, created_at, updated_at) VALUES (?, 'new', 't', 't')")
 NEW_TURN = ("INSERT INTO turns (id, conversation_id, confirm_type, handler, question, request, state, "
@@ -70,7 +70,7 @@ async def test_a_failing_write_fails_alone(log, tmp_path):
 async def test_producers_wait_while_the_writer_is_far_behind(log, tmp_path, monkeypatch):
     """A handler that yields faster than the disk takes is made to wait, however its events are
     grouped into writes: what is queued stays bounded."""
-    monkeypatch.setattr(write_queue, "HIGH_WATER", 100)
+    monkeypatch.setattr(backlog, "HIGH_WATER", 100)
     await log.queue.write(Write(statements=[(NEW_CONVERSATION, ("fast",))]))
     writes: list[Write] = []
     most = 0

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import asyncpg
 
+from qbot.backlog import Backlog
 from qbot.chain import GENESIS
 from qbot.events import Event
 from qbot.logapi import ConversationRow, LogError, TurnEnding
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 512  # writes folded into one transaction
-HIGH_WATER = 20_000  # queued events before producers are made to wait
 
 # One round trip before the writes: renews the leases of the turns written, telling whether to ring
 # (someone elsewhere follows) and whether a stop was asked for; rows of turns this instance no
@@ -95,9 +95,7 @@ class Writer:
         self._ring = ring
         self._queue: deque[Write] = deque()
         self._wakeup = asyncio.Event()
-        self._room = asyncio.Event()
-        self._room.set()
-        self._queued_events = 0
+        self._backlog = Backlog()
         self.heads = chaining.Heads()
         self.commits = 0
         self._task = asyncio.create_task(self._loop(), name="qbot-pglog-writer")
@@ -113,17 +111,14 @@ class Writer:
         self.queued(len(write.events))
 
     def queued(self, count: int) -> None:
-        self._queued_events += count
-        if self._queued_events >= HIGH_WATER:
-            self._room.clear()
+        self._backlog.queued(count)
 
     @property
     def backlog(self) -> int:
-        return self._queued_events
+        return self._backlog.events
 
     async def room(self) -> None:
-        if not self._room.is_set():
-            await self._room.wait()
+        await self._backlog.room()
 
     async def flush(self) -> None:
         """Wait until everything queued before now is committed (or failed)."""
@@ -137,12 +132,7 @@ class Writer:
             await self._wakeup.wait()
             self._wakeup.clear()
             while self._queue:
-                batch = [self._queue.popleft() for _ in range(min(MAX_BATCH, len(self._queue)))]
-                for write in batch:
-                    write.taken = True
-                    self._queued_events -= len(write.events)
-                if self._queued_events < HIGH_WATER // 2:
-                    self._room.set()
+                batch = self._backlog.take(self._queue, MAX_BATCH)
                 writes = [w for w in batch if w.done is None]
                 try:
                     await self._write(writes)

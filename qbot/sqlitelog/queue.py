@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from qbot.backlog import Backlog
 from qbot.events import Event
 from qbot.logapi import LogError
 from qbot.sqlitelog.writer import BatchWriter
@@ -20,7 +21,6 @@ from qbot.sqlitelog.writer import BatchWriter
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 512  # writes folded into one transaction
-HIGH_WATER = 20_000  # queued events before producers are made to wait
 
 
 def utcnow() -> str:
@@ -65,9 +65,7 @@ class WriteQueue:
         self._writer = writer
         self._queue: deque[Write] = deque()
         self._wakeup = asyncio.Event()
-        self._room = asyncio.Event()
-        self._room.set()
-        self._queued_events = 0
+        self._backlog = Backlog()
         self._task: asyncio.Task[None] | None = asyncio.create_task(self._write_loop(), name="qbot-log-writer")
         self.commits = 0  # transactions committed (for /metrics)
 
@@ -83,28 +81,22 @@ class WriteQueue:
         """Queue a write; its callbacks run after the commit that holds it."""
         self._queue.append(write)
         self._wakeup.set()
-        self._queued(len(write.events))
+        self._backlog.queued(len(write.events))
 
     def append(self, write: Write, event: Event) -> None:
         """Add an event to a queued write that the writer has not taken yet."""
         assert not write.taken, "the writer has taken this write"
         write.events.append(event)  # type: ignore[attr-defined]  # a list, for writes that grow
-        self._queued(1)
-
-    def _queued(self, count: int) -> None:
-        self._queued_events += count
-        if self._queued_events >= HIGH_WATER:
-            self._room.clear()
+        self._backlog.queued(1)
 
     @property
     def backlog(self) -> int:
         """Events queued that the writer has not taken yet."""
-        return self._queued_events
+        return self._backlog.events
 
     async def room(self) -> None:
         """Wait while the writer is far behind, so producers cannot outrun the disk."""
-        if not self._room.is_set():
-            await self._room.wait()
+        await self._backlog.room()
 
     async def write(self, write: Write) -> None:
         """Queue a write and wait for its commit; raises LogError if it failed."""
@@ -120,12 +112,7 @@ class WriteQueue:
             await self._wakeup.wait()
             self._wakeup.clear()
             while self._queue:
-                batch = [self._queue.popleft() for _ in range(min(MAX_BATCH, len(self._queue)))]
-                for write in batch:
-                    write.taken = True
-                    self._queued_events -= len(write.events)
-                if self._queued_events < HIGH_WATER // 2:
-                    self._room.set()
+                batch = self._backlog.take(self._queue, MAX_BATCH)
                 batch = [write for write in batch if not self._dropped(write)]
                 try:
                     await self._commit(batch)
