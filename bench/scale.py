@@ -16,6 +16,7 @@ import os
 import sys
 import tempfile
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -26,37 +27,31 @@ from compare import DEFAULT_PEERS, FASTAPI_MODULES, Server, free_port
 TICK = os.sysconf("SC_CLK_TCK")
 
 
+def _stats() -> Iterator[str]:
+    """The `/proc/PID/stat` text of every live process."""
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    yield f.read()
+            except OSError:
+                continue  # it ended meanwhile
+
+
+def _cpu(stat: str) -> int:
+    """User + system clock ticks of one process's stat text (fields after the command name)."""
+    fields = stat.rpartition(")")[2].split()
+    return int(fields[11]) + int(fields[12])
+
+
 def tree_cpu(session: int) -> float:
     """CPU seconds of the live processes of a session (the server and its workers)."""
-    total = 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rpartition(")")[2].split()
-        except OSError:
-            continue
-        if int(fields[3]) == session:
-            total += int(fields[11]) + int(fields[12])
-    return total / TICK
+    return sum(_cpu(stat) for stat in _stats() if int(stat.rpartition(")")[2].split()[3]) == session) / TICK
 
 
 def postgres_cpu() -> float:
     """CPU seconds of PostgreSQL's processes (the backends serve every qbot connection)."""
-    total = 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                raw = f.read()
-        except OSError:
-            continue
-        if raw.partition("(")[2].startswith("postgres"):
-            fields = raw.rpartition(")")[2].split()
-            total += int(fields[11]) + int(fields[12])
-    return total / TICK
+    return sum(_cpu(stat) for stat in _stats() if stat.partition("(")[2].startswith("postgres")) / TICK
 
 
 async def measure(label: str, argv: list[str], port: int, workdir: Path, a: argparse.Namespace) -> dict:

@@ -23,6 +23,7 @@ from qbot.pglog.verify import check
 from tests.pglog_support import Heard, ending, interrupted, message, turn_start
 from tests.tcpcut import Cuttable
 from tests.test_process import ROOT, qbot_env
+from tests.test_turns import wait_until
 
 
 @pytest.fixture
@@ -247,10 +248,7 @@ async def test_the_doorbell_rings_elsewhere_only_while_someone_there_follows(ope
     async with b.watching("bell"):
         turn.append(message(start.turn_id, 3))
         await a._writer.flush()
-        for _ in range(50):
-            if rings:
-                break
-            await asyncio.sleep(0.02)
+        await wait_until(lambda: rings, timeout=1.0)
         assert rings == [("bell", 3)]
         assert [e.id for e in await b.events_after("bell", 2, 10, 10_000)] == [3]  # committed before the ring
 
@@ -304,10 +302,7 @@ async def test_a_follower_on_another_instance_reads_each_commit_when_the_doorbel
             pages.append(([e.id for e in page], loop.time()))
 
     task = asyncio.create_task(follower())
-    for _ in range(100):
-        if pages:
-            break
-        await asyncio.sleep(0.01)
+    await wait_until(lambda: pages, timeout=1.0)
     assert pages[0][0] == [1]
     committed_at = []
     for n in (2, 3):
@@ -375,10 +370,7 @@ async def test_the_doorbell_listens_again_after_its_connection_was_lost(pg_url, 
         async with listener.watching("deaf"):
             turn.append(message(start.turn_id, 2))
             await owner._writer.flush()
-            for _ in range(100):
-                if rings:
-                    break
-                await asyncio.sleep(0.02)
+            await wait_until(lambda: rings, timeout=2.0)
         assert rings == [("deaf", 2)]
     finally:
         await listener.close()
