@@ -23,22 +23,24 @@ class RowCache:
     def __init__(self, read: Callable[[str], Awaitable[ConversationRow | None]]) -> None:
         self._read = read
         self._rows: LRUCache[str, ConversationRow] = LRUCache(ROWS_KEPT)
+        # Ids read and found absent: a first question's step asks twice (the runner, then the
+        # start), and nothing but this process can create them meanwhile.
+        self._absent: LRUCache[str, bool] = LRUCache(ROWS_KEPT)
         self._changes = 0  # committed changes so far: a read that overlapped one is not kept
 
     async def get(self, conversation_id: str) -> ConversationRow | None:
         row = self._rows.get(conversation_id)
-        if row is not None:
+        if row is not None or conversation_id in self._absent:
             return row
         changes = self._changes
         row = await self._read(conversation_id)
         if changes != self._changes:  # a change committed meanwhile: newer than what the read found
             return self._rows.get(conversation_id) or row
-        if row is not None:
+        if row is None:
+            self._absent[conversation_id] = True
+        else:
             self._rows[conversation_id] = row
         return row
-
-    def peek(self, conversation_id: str) -> ConversationRow | None:
-        return self._rows.get(conversation_id)
 
     def started(self, base: ConversationRow | None, start: TurnStart, state: str, now: str) -> ConversationRow:
         """The row once `start` is committed, from the row before it (None: a new conversation)."""
@@ -54,6 +56,7 @@ class RowCache:
     def committed(self, row: ConversationRow) -> None:
         """The log has committed `row`; call from the commit's callback."""
         self._changes += 1
+        self._absent.pop(row.id, None)
         self._rows[row.id] = row
 
     def ended(self, fallback: ConversationRow, ending: TurnEnding, now: str) -> ConversationRow:
@@ -80,4 +83,5 @@ class RowCache:
     def forget(self, conversation_id: str) -> None:
         """The log's row is unknown (a write failed, or it changed by another path)."""
         self._changes += 1
+        self._absent.pop(conversation_id, None)
         self._rows.pop(conversation_id, None)
