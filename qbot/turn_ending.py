@@ -30,6 +30,21 @@ UNRECORDABLE = ("the conversation log cannot be written (is the disk full?): thi
                 "recorded, and its events after the last one with an id are lost; ask again once it can be")
 
 
+def closing_events(turn_id: str, first_id: int, error: tuple[str, str] | None, state: str, expect: list[int],
+                   recorded: bool = True) -> list[Event]:
+    """A turn's last events, numbered from `first_id`: its error (code, message) if any, then its
+    done in `state`. Unrecorded ones say so, and are sent without ids."""
+    extra = {} if recorded else {"recorded": False}
+    events = []
+    if error is not None:
+        code, message = error
+        events.append(Event(first_id, "error", dumps({"code": code, "message": message, **extra}), turn_id,
+                            recorded=recorded))
+    events.append(Event(first_id + len(events), "done", dumps(
+        {"turn_id": turn_id, "state": state, "expect": expect, **extra}), turn_id, recorded=recorded))
+    return events
+
+
 class Phase(enum.Enum):
     RUNNING = "running"
     WRITING = "writing"
@@ -96,12 +111,7 @@ class TurnEnd:
             # last recorded event, so ids stay gapless.
             outcome, next_id = Outcome(FAILED, LOG_FAILED, outcome.state), self._log.committed_id + 1
         state = outcome.outcome if outcome.succeeded else outcome.state
-        events = []
-        if outcome.error is not None:
-            code, message = outcome.error
-            events.append(Event(next_id, "error", dumps({"code": code, "message": message}), self._turn_id))
-        events.append(Event(next_id + len(events), "done", dumps(
-            {"turn_id": self._turn_id, "state": outcome.outcome, "expect": self._expect(state)}), self._turn_id))
+        events = closing_events(self._turn_id, next_id, outcome.error, outcome.outcome, self._expect(state))
         if not outcome.succeeded:
             return TurnEnding(outcome.outcome, events)
         return TurnEnding(outcome.outcome, events, state=state, pending_json=outcome.pending_json)
@@ -134,12 +144,8 @@ class TurnEnd:
         log.error("could not record the end of turn %s; its streams end unrecorded", self._turn_id,
                   **logs.ids(self._cid, self._turn_id))
         self.phase = Phase.UNRECORDABLE
-        after = self._log.committed_id
-        ending = [Event(after + 1, "error", dumps({"code": "log_unavailable", "message": UNRECORDABLE,
-                                                   "recorded": False}), self._turn_id, recorded=False),
-                  Event(after + 2, "done", dumps({"turn_id": self._turn_id, "state": FAILED,
-                                                  "expect": self._expect(self._outcome.state), "recorded": False}),
-                        self._turn_id, recorded=False)]
+        ending = closing_events(self._turn_id, self._log.committed_id + 1, ("log_unavailable", UNRECORDABLE), FAILED,
+                                self._expect(self._outcome.state), recorded=False)
         self._over(FAILED, ending)
 
     def _over(self, outcome: str, unrecorded: list[Event] | None) -> None:

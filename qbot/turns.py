@@ -28,7 +28,7 @@ from qbot.metrics import Metrics
 from qbot.registry import Registered, expected_next
 from qbot.remote import RemoteTurns
 from qbot.turn import Step, Turn
-from qbot.turn_ending import Outcome, TurnEnd
+from qbot.turn_ending import Outcome, TurnEnd, closing_events
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +82,8 @@ class TurnRunner:
                 scope.restrict(await self.store.nodes(case.id), step.package_nodes)
             turn_id = str(uuid.uuid4())
             ctx = TurnContext(
-                conversation_id=step.conversation_id, turn_id=turn_id, confirm_type=step.registered.handler.confirm_type,
-                question=step.question, form=step.form, package_nodes=step.package_nodes, case=case, state=state,
+                conversation_id=step.conversation_id, turn_id=turn_id,
+                confirm_type=step.registered.handler.confirm_type, question=step.question, form=step.form, package_nodes=step.package_nodes, case=case, state=state,
                 pending=conv.pending if conv else {}, engine=self.engine, store=self.store, config=self.config)
             # Nothing may fail between recording the start and launching the task that ends it.
             turn, start, subscriber = await self._record_start(step, turn_id, conv, case.id, state)
@@ -166,11 +166,7 @@ class TurnRunner:
 
     def _interrupted(self, turn_id: str, next_id: int, state: str) -> Interrupted:
         """The events that close a turn that stopped without a recorded end."""
-        code, message = INTERRUPTED
-        return Interrupted(turn_id, [
-            Event(next_id, "error", dumps({"code": code, "message": message}), turn_id),
-            Event(next_id + 1, "done", dumps({"turn_id": turn_id, "state": FAILED, "expect": self.expect(state)}),
-                  turn_id)])
+        return Interrupted(turn_id, closing_events(turn_id, next_id, INTERRUPTED, FAILED, self.expect(state)))
 
     def _launch(self, turn: Turn, registered: Registered, ctx: TurnContext) -> None:
         turn.task = asyncio.create_task(self._drive(turn, registered, ctx), name=f"turn-{turn.id}")

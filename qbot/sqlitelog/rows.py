@@ -64,7 +64,8 @@ class RowCache:
         (the row as the turn began; not kept, since a change since then is unknown)."""
         kept = self._rows.get(fallback.id)
         before = kept or fallback
-        row = replace(before, state=ending.state or before.state, pending_json=ending.pending_json or before.pending_json,
+        row = replace(before, state=ending.state or before.state,
+                      pending_json=ending.pending_json or before.pending_json,
                       last_outcome=ending.outcome, updated_at=now, last_event_id=ending.events[-1].id,
                       running_turn=None)
         if kept is None:
