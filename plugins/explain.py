@@ -3,6 +3,10 @@ built-in handlers turn them into events here, with every text and button of the 
 
 from __future__ import annotations
 
+import contextlib
+
+from cachetools import LRUCache
+
 from qbot.engine import Plan
 from qbot.engine.steps import Finding, Problem, Progress, Step, Text
 from qbot.engine.openai import MODEL_UNAVAILABLE
@@ -48,8 +52,25 @@ def plan_events(plan: Plan) -> list[Emit]:
     return events
 
 
+# The engine hands out the very same Step objects for an answer it remembers; their events are
+# kept by the step's identity (the step held too, so its id cannot be reused meanwhile), and the
+# answer's JSON, a `result` of several KB, is encoded once instead of on every turn. Bounded by
+# the JSON it holds, as the engine's own answers are.
+_EVENTS_OF_STEPS: LRUCache[int, tuple[Step, Emit]] = LRUCache(16 * 2**20, getsizeof=lambda kept: len(kept[1].json()))
+
+
 def step_event(step: Step) -> Emit:
     """An analysis step as the event the examiner sees."""
+    kept = _EVENTS_OF_STEPS.get(id(step))
+    if kept is not None and kept[0] is step:
+        return kept[1]
+    event = _event_of(step)
+    with contextlib.suppress(ValueError):  # one event larger than the whole bound
+        _EVENTS_OF_STEPS[id(step)] = (step, event)
+    return event
+
+
+def _event_of(step: Step) -> Emit:
     if isinstance(step, Text):
         return message(step.delta)
     if isinstance(step, Progress):

@@ -4,7 +4,6 @@ SQLite, inserted in one statement (arrays unnested: one round trip for a whole b
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
 
 import asyncpg
 from cachetools import LRUCache
@@ -18,11 +17,6 @@ INSERT_EVENTS = (
     "INSERT INTO events (conversation_id, id, turn_id, event, data, created_at, hash) "
     "SELECT c, i, t, e, d, $6, h FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[],"
     " $7::text[]) AS v(c, i, t, e, d, h)")
-
-def utcnow() -> str:
-    """The time an event row carries (and hashes), as the SQLite log writes it."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
-
 
 Head = tuple[int, str]  # a conversation's last event id and hash
 Row = tuple[str, int, str, str, str, str]  # conversation, id, turn, event, data, hash

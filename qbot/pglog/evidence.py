@@ -11,7 +11,7 @@ import hashlib
 import socket
 from pathlib import Path
 
-from qbot.pglog.chaining import utcnow
+from qbot.clock import utcnow
 from qbot.pglog.connect import connect
 
 _RECORD = ("INSERT INTO evidence_copy (sha256, recorded_at, recorded_by) VALUES ($1, $2, $3) "

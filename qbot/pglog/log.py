@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 
 from qbot.chain import GENESIS
+from qbot.clock import utcnow
 from qbot.domain_errors import ConversationBusy, ConversationNotFound
 from qbot.events import FAILED, Event
 from qbot.logapi import Interrupted, LogError, TurnListener, TurnStart
@@ -121,7 +122,7 @@ class PgLog(Reads):
         cid = start.conversation_id
         closing = list(start.closes.events) if start.closes else []
         events = closing + list(start.events)
-        now = chaining.utcnow()
+        now = utcnow()
         try:
             async with self._pool.acquire() as conn, conn.transaction():
                 row = await conn.fetchrow(_UPSERT, cid, start.owner, start.case_id, start.title, now)
@@ -177,7 +178,7 @@ class PgLog(Reads):
         """Nothing is written if the turn is no longer running (another instance closed it
         first); ConversationBusy if its instance renewed its lease meanwhile."""
         events = list(closes.events)
-        now = chaining.utcnow()
+        now = utcnow()
         try:
             async with self._pool.acquire() as conn, conn.transaction():
                 await conn.fetchrow("SELECT id FROM conversations WHERE id = $1 FOR UPDATE", conversation_id)
@@ -270,7 +271,7 @@ class PgLog(Reads):
         await self._execute("UPDATE conversations SET title = $2 WHERE id = $1", conversation_id, title)
 
     async def delete(self, conversation_id: str) -> None:
-        now = chaining.utcnow()
+        now = utcnow()
         await self._execute("UPDATE conversations SET deleted_at = $2, updated_at = $2 WHERE id = $1",
                             conversation_id, now)
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import asyncpg
 
 from qbot.backlog import Backlog
+from qbot.clock import utcnow
 from qbot.chain import GENESIS
 from qbot.events import Event
 from qbot.logapi import ConversationRow, LogError, TurnEnding
@@ -188,7 +189,7 @@ class Writer:
             write.turn.append_failed(error)
 
     async def _commit(self, batch: list[Write]) -> Outcome:
-        now = chaining.utcnow()
+        now = utcnow()
         out = Outcome()
         firsts: dict[str, int] = {}
         for w in batch:

@@ -14,12 +14,13 @@ from pathlib import Path
 
 import aiosqlite
 
+from qbot.clock import utcnow
 from qbot.events import Event
 from qbot.handlers import STATE_NEW
 from qbot.logapi import ConversationRow, Interrupted, LogInUse, TurnListener, TurnRow, TurnStart
 from qbot.migrate import apply_migrations
 from qbot.sqlitelog import statements
-from qbot.sqlitelog.queue import Write, WriteQueue, utcnow
+from qbot.sqlitelog.queue import Write, WriteQueue
 from qbot.sqlitelog.reads import LogReader
 from qbot.sqlitelog.rows import RowCache
 from qbot.sqlitelog.turnlog import SqliteTurnLog
@@ -60,17 +61,21 @@ class SqliteLog:
             await asyncio.to_thread(apply_migrations, path, "log")
             writer = BatchWriter(path, PRAGMAS)
             await writer.open()
+            probe = None
             try:
+                probe = LogReader.open_probe(path)
                 connection = await aiosqlite.connect(path)
                 for pragma in PRAGMAS:
                     await connection.execute_fetchall(pragma)
             except BaseException:
+                if probe is not None:
+                    probe.close()
                 await writer.close()
                 raise
         except BaseException:
             os.close(lock)
             raise
-        return cls(writer, LogReader(connection), lock)
+        return cls(writer, LogReader(connection, probe), lock)
 
     async def close(self) -> None:
         await self.queue.close()

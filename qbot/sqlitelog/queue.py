@@ -10,10 +10,10 @@ import logging
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from qbot.backlog import Backlog
+from qbot.clock import utcnow
 from qbot.events import Event
 from qbot.logapi import LogError
 from qbot.sqlitelog.writer import BatchWriter
@@ -21,10 +21,6 @@ from qbot.sqlitelog.writer import BatchWriter
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 512  # writes folded into one transaction
-
-
-def utcnow() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 @dataclass

@@ -1,9 +1,12 @@
-"""Reading the SQLite log on a connection of its own (aiosqlite), which sees only committed rows."""
+"""Reading the SQLite log on a connection of its own (aiosqlite), which sees only committed rows,
+and whether a conversation exists on a second one that never waits (see LogReader.absent)."""
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import aiosqlite
@@ -20,12 +23,34 @@ _EVENTS_WITHIN_BYTES = (
 
 
 class LogReader:
-    def __init__(self, reader: aiosqlite.Connection) -> None:
+    def __init__(self, reader: aiosqlite.Connection, probe: sqlite3.Connection) -> None:
         self._reader = reader
+        self._probe = probe
         reader.row_factory = aiosqlite.Row
 
+    @staticmethod
+    def open_probe(path: Path) -> sqlite3.Connection:
+        """A read-only connection that never waits for a lock (timeout 0; in WAL mode a reader
+        needs none but in rare cases, such as another connection recovering the WAL)."""
+        probe = sqlite3.connect(path, timeout=0, isolation_level=None, check_same_thread=False)
+        probe.execute("PRAGMA query_only=ON")
+        return probe
+
     async def close(self) -> None:
-        await self._reader.close()
+        try:
+            await self._reader.close()
+        finally:
+            self._probe.close()
+
+    def absent(self, conversation_id: str) -> bool:
+        """True if the log surely has no such conversation. Asked on the event loop's thread:
+        every new conversation's first step asks, and a primary-key lookup costs less than the
+        hop to aiosqlite's thread and back. False when unsure (the database busy): ask `conversation`."""
+        try:
+            # fetchall: the statement runs to its end, so no read transaction is left open
+            return not self._probe.execute("SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)).fetchall()
+        except sqlite3.OperationalError:
+            return False
 
     async def _read(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
         # Execute and fetch in one step on the connection's thread. With separate execute and
@@ -34,6 +59,8 @@ class LogReader:
         return list(await self._reader.execute_fetchall(sql, params))
 
     async def conversation(self, conversation_id: str) -> ConversationRow | None:
+        if self.absent(conversation_id):
+            return None
         rows = await self._read(
             "SELECT *, (SELECT max(id) FROM events WHERE conversation_id = c.id) AS last_event_id,"
             " (SELECT id FROM turns WHERE conversation_id = c.id AND state = 'running') AS running_turn"

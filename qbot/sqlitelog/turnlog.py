@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from functools import partial
 
+from qbot.clock import utcnow
 from qbot.events import Event
 from qbot.logapi import ConversationRow, LogError, TurnEnding, TurnListener
 from qbot.sqlitelog import statements
-from qbot.sqlitelog.queue import Write, WriteQueue, utcnow
+from qbot.sqlitelog.queue import Write, WriteQueue
 from qbot.sqlitelog.rows import RowCache
 
 
