@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections.abc import Iterator, Sequence
 from typing import Protocol
 
@@ -26,6 +27,9 @@ PING = b": ping\n\n"
 
 logger = logging.getLogger(__name__)
 
+# Connections whose socket has its TCP_USER_TIMEOUT set (see EventStream._set_tcp_user_timeout).
+_TIMED_OUT_CONNECTIONS: weakref.WeakSet[asyncio.BaseTransport] = weakref.WeakSet()
+
 
 class EventSource(Protocol):
     async def events_after(self, conversation_id: str, after: int, limit: int, max_bytes: int) -> list[Event]:
@@ -40,7 +44,8 @@ class EventStream(EventSourceResponse):
 
     aiohttp-sse sends the headers, sets the socket's TCP_USER_TIMEOUT and pings every
     `ping_interval`; here the headers go out with the first event instead of in a write of their
-    own, and no ping falls between the pieces of a large frame."""
+    own, the timeout is set once per connection, and no ping falls between the pieces of a large
+    frame."""
 
     _send_headers_immediately = False  # aiohttp: the headers go out with the first body write
 
@@ -66,6 +71,17 @@ class EventStream(EventSourceResponse):
             self._transport_limits = transport.get_write_buffer_limits()[::-1]  # (high, low)
             transport.set_write_buffer_limits(high=WRITE_CHUNK)
         return writer
+
+    def _set_tcp_user_timeout(self, request: web.BaseRequest) -> None:
+        """aiohttp-sse sets the timeout for each stream and puts the old one back after it: three
+        system calls a POST. Here it is set on a connection's first stream and left set (a peer
+        that leaves data unacknowledged that long is gone, whatever it asked next)."""
+        transport = request.transport
+        if transport is None or transport in _TIMED_OUT_CONNECTIONS:
+            return
+        super()._set_tcp_user_timeout(request)
+        self._saved_tcp_user_timeout = self._tcp_sock = None  # nothing to put back
+        _TIMED_OUT_CONNECTIONS.add(transport)
 
     def flush_headers(self) -> None:
         """Send the headers now if no event has carried them yet (a follower with nothing to

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import socket
 import weakref
 
 from qbot.appkeys import METRICS, RUNNER
@@ -120,5 +121,28 @@ async def test_a_stream_that_ends_gives_its_connection_back_for_the_next_request
             while not body.endswith(b"0\r\n\r\n"):  # the chunked body's end
                 body += await asyncio.wait_for(reader.read(1 << 16), 10)
             assert body.count(b"event: message") == 50 and b"event: done" in body
+    finally:
+        writer.close()
+
+
+async def test_a_connection_keeps_its_tcp_user_timeout_from_its_first_stream_on(echo_plugin, start_qbot):
+    """A peer that stops acknowledging is cut by the kernel after `turns.send_timeout`: set on
+    the connection's first stream (aiohttp-sse's TCP_USER_TIMEOUT) and still set for the next."""
+    qbot = await start_qbot(turns__send_timeout=7.5)
+    await long_conversation(qbot, "timed", 3, 100)
+    reader, writer = await asyncio.open_connection(qbot.server.host, qbot.server.port)
+    request = (f"GET {PREFIX}/chat/conversation/timed/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+               "Last-Event-ID: 0\r\n\r\n").encode()
+    try:
+        for _ in range(2):
+            writer.write(request)
+            assert (await reader.readuntil(b"\r\n\r\n")).startswith(b"HTTP/1.1 200")
+            body = b""
+            while not body.endswith(b"0\r\n\r\n"):
+                body += await asyncio.wait_for(reader.read(1 << 16), 10)
+            (ours,) = [handler.transport for handler in qbot.server.runner.server.connections
+                       if handler.transport.get_extra_info("peername") == writer.get_extra_info("sockname")]
+            server_socket = ours.get_extra_info("socket")
+            assert server_socket.getsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT) == 7500
     finally:
         writer.close()
