@@ -10,7 +10,7 @@ import aiohttp_cors
 from aiohttp import web
 
 from qbot import registry as plugin_registry
-from qbot.appkeys import CONFIG, ENGINE, LOG, METRICS, REGISTRY, RUNNER, STEP_SCHEMA, STORE
+from qbot.appkeys import CONFIG, ENGINE, HEARTBEAT, LOG, METRICS, REGISTRY, RUNNER, STEP_SCHEMA, STORE
 from qbot.auth import AUTHENTICATOR, auth_middleware, load_authenticator
 from qbot.buffers import ClientBuffers
 from qbot.citations import setup_citations
@@ -20,6 +20,7 @@ from qbot.logbackend import open_log
 from qbot.engine import create_engine
 from qbot.evidence.store import EvidenceStore
 from qbot.guards import Guard, guard_middleware
+from qbot.heartbeat import Heartbeat
 from qbot.memory import Trimmer
 from qbot.metrics import Metrics
 from qbot.middlewares import error_middleware
@@ -47,6 +48,7 @@ def create_app(config: Config, registry: dict[int, Registered] | None = None) ->
         app[AUTHENTICATOR] = authenticator
     app[CONFIG] = config
     app[METRICS] = Metrics()
+    app[HEARTBEAT] = Heartbeat(config.server.ping_interval)
     app[REGISTRY] = registry if registry is not None else plugin_registry.load(config.plugins.disabled)
     app[STEP_SCHEMA] = step_schema(config.limits)
     app.cleanup_ctx.append(_resources)
@@ -101,6 +103,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
             if runner.remote is not None:
                 await runner.remote.close()
             trimmer.cancel()
+            app[HEARTBEAT].stop()
         finally:
             await conv_log.close()
     finally:

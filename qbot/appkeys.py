@@ -8,6 +8,7 @@ from aiohttp import web
 from marshmallow import Schema
 
 from qbot.config import Config
+from qbot.heartbeat import Heartbeat
 from qbot.logapi import ConversationLog
 from qbot.metrics import Metrics
 from qbot.registry import Registered
@@ -24,4 +25,5 @@ STORE = web.AppKey("store", "EvidenceStore")
 ENGINE = web.AppKey("engine", "Engine")
 RUNNER = web.AppKey("runner", TurnRunner)
 METRICS = web.AppKey("metrics", Metrics)
+HEARTBEAT = web.AppKey("heartbeat", Heartbeat)  # every stream's `: ping`
 STEP_SCHEMA = web.AppKey("step_schema", Schema)  # a step's body, with the configured limits

@@ -17,7 +17,7 @@ from qbot.apidoc import (
     refusals,
     sse_answer,
 )
-from qbot.appkeys import CONFIG, METRICS, REGISTRY, RUNNER, STEP_SCHEMA, STORE
+from qbot.appkeys import CONFIG, HEARTBEAT, METRICS, REGISTRY, RUNNER, STEP_SCHEMA, STORE
 from qbot.auth import examiner, visible_case
 from qbot.errors import ApiError, refuse
 from qbot.events import dumps
@@ -78,7 +78,7 @@ def _last_event_id(request: web.Request) -> int | None:
 
 def _stream(request: web.Request) -> EventStream:
     config = request.app[CONFIG]
-    return EventStream(ping_interval=config.server.ping_interval, send_timeout=config.turns.send_timeout,
+    return EventStream(heartbeat=request.app[HEARTBEAT], send_timeout=config.turns.send_timeout,
                        metrics=request.app[METRICS], buffers=request.app[RUNNER].buffers)
 
 

@@ -15,6 +15,7 @@ from aiohttp_sse import EventSourceResponse
 
 from qbot.buffers import ClientBuffers, Subscriber
 from qbot.events import Event
+from qbot.heartbeat import Heartbeat
 from qbot.metrics import Metrics
 from qbot.fanout import Fanout
 
@@ -42,16 +43,16 @@ class EventStream(EventSourceResponse):
     event. A write the socket cannot take waits for it to drain (backpressure), at most
     `send_timeout` seconds; meanwhile what the stream holds is counted in `buffers`.
 
-    aiohttp-sse sends the headers, sets the socket's TCP_USER_TIMEOUT and pings every
-    `ping_interval`; here the headers go out with the first event instead of in a write of their
-    own, the timeout is set once per connection, and no ping falls between the pieces of a large
-    frame."""
+    aiohttp-sse sends the headers and sets the socket's TCP_USER_TIMEOUT; here the headers go out
+    with the first event instead of in a write of their own, the timeout is set once per
+    connection, and the pings come from the server's one `heartbeat` (never between the pieces of
+    a large frame) instead of a task of the stream's own."""
 
     _send_headers_immediately = False  # aiohttp: the headers go out with the first body write
 
-    def __init__(self, *, ping_interval: float, send_timeout: float, metrics: Metrics,
+    def __init__(self, *, heartbeat: Heartbeat, send_timeout: float, metrics: Metrics,
                  buffers: ClientBuffers) -> None:
-        super().__init__(sep="\n", allow_all_methods=True, ping_interval=ping_interval, send_timeout=send_timeout)
+        super().__init__(sep="\n", allow_all_methods=True, ping_interval=heartbeat.interval, send_timeout=send_timeout)
         self.headers["Content-Type"] = "text/event-stream; charset=utf-8"
         self.headers["Cache-Control"] = "no-store"
         self.metrics = metrics
@@ -59,7 +60,10 @@ class EventStream(EventSourceResponse):
         self._write_timeout = send_timeout
         self._writer: AbstractStreamWriter | None = None
         self._transport_limits: tuple[int, int] | None = None
+        self._heartbeat = heartbeat
         self._sending = False  # a send is under way: no ping between its pieces
+        self._pinging: asyncio.Task[None] | None = None
+        self.beating = False  # in the heartbeat's queue, from prepare until the stream stops
         self.last_sent = 0
         self.waited = False  # a write had to wait for the socket: the client read slowly
 
@@ -91,20 +95,33 @@ class EventStream(EventSourceResponse):
             send()
 
     async def _ping(self) -> None:
-        """aiohttp-sse's heartbeat, skipped while a send is under way (data is flowing, and a
-        ping must not fall between the pieces of a frame)."""
-        while True:
-            await asyncio.sleep(self._ping_interval)
-            if self._sending:
-                continue
-            try:
-                async with asyncio.timeout(self._write_timeout):
-                    await self.write(PING)
-            except TimeoutError:
-                self.drop()
-                return
-            except (ConnectionError, RuntimeError):  # RuntimeError: written after the end
-                return
+        """aiohttp-sse's heartbeat task: it hands the stream to the server's heartbeat and ends
+        (`wait` and `stop_streaming` then find it done)."""
+        self.beating = True
+        self._heartbeat.join(self)
+
+    def beat(self) -> None:
+        """The heartbeat's call: ping, unless a send is under way (data is flowing, and a ping must
+        not fall between the pieces of a frame) or the last ping is still waiting for the socket."""
+        if not self._sending and self._pinging is None:
+            self._pinging = asyncio.create_task(self._ping_once())
+
+    async def _ping_once(self) -> None:
+        try:
+            async with asyncio.timeout(self._write_timeout):
+                await self.write(PING)
+        except TimeoutError:
+            self.drop()
+        except (ConnectionError, RuntimeError):  # RuntimeError: written after the end
+            self.beating = False
+        finally:
+            self._pinging = None
+
+    def stop_streaming(self) -> None:
+        self.beating = False
+        if self._pinging is not None:
+            self._pinging.cancel()
+        super().stop_streaming()
 
     def restore_transport(self) -> None:
         """The connection may serve further requests: give it back its own buffer limits."""
