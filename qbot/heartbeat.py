@@ -9,35 +9,44 @@ end again, due an interval after that ping. Only the queue's head has a timer.""
 from __future__ import annotations
 
 import asyncio
-import weakref
 from collections import deque
 from typing import Protocol
 
 
 class Beating(Protocol):
-    @property
-    def beating(self) -> bool:
-        """False once the stream has ended: it leaves the queue when next due."""
-
     def beat(self) -> None:
         """Send a ping now, unless events are being sent (data is flowing)."""
+
+
+class Place:
+    """A stream's place in the queue. A stream that ends clears it (so the stream is freed at
+    once, not when next due); the place itself is dropped when it comes up."""
+
+    __slots__ = ("due", "stream")
+
+    def __init__(self, due: float, stream: Beating) -> None:
+        self.due = due
+        self.stream: Beating | None = stream
 
 
 class Heartbeat:
     def __init__(self, interval: float) -> None:
         self.interval = interval
-        self._due: deque[tuple[float, weakref.ref[Beating]]] = deque()
+        self._due: deque[Place] = deque()
         self._timer: asyncio.TimerHandle | None = None
 
     def __len__(self) -> int:
-        """Streams in the queue (ended ones included until they are next due)."""
+        """Places in the queue (those of ended streams included, until they come up)."""
         return len(self._due)
 
-    def join(self, stream: Beating) -> None:
+    def join(self, stream: Beating) -> Place:
+        """Queue `stream`, due an interval from now; clear the place it returns to leave."""
         loop = asyncio.get_running_loop()
-        self._due.append((loop.time() + self.interval, weakref.ref(stream)))
+        place = Place(loop.time() + self.interval, stream)
+        self._due.append(place)
         if self._timer is None:
-            self._timer = loop.call_at(self._due[0][0], self._beat)
+            self._timer = loop.call_at(place.due, self._beat)
+        return place
 
     def stop(self) -> None:
         if self._timer is not None:
@@ -48,13 +57,13 @@ class Heartbeat:
     def _beat(self) -> None:
         loop = asyncio.get_running_loop()
         now = loop.time()
-        # Everything queued is due at most an interval from now, so the streams put back here,
+        # Everything queued is due at most an interval from now, so the places put back here,
         # due exactly then, keep the queue in order.
         again = now + self.interval
-        while self._due and self._due[0][0] <= now:
-            _, ref = self._due.popleft()
-            stream = ref()
-            if stream is not None and stream.beating:
-                stream.beat()
-                self._due.append((again, ref))
-        self._timer = loop.call_at(self._due[0][0], self._beat) if self._due else None
+        while self._due and self._due[0].due <= now:
+            place = self._due.popleft()
+            if place.stream is not None:
+                place.stream.beat()
+                place.due = again
+                self._due.append(place)
+        self._timer = loop.call_at(self._due[0].due, self._beat) if self._due else None

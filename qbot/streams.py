@@ -15,7 +15,7 @@ from aiohttp_sse import EventSourceResponse
 
 from qbot.buffers import ClientBuffers, Subscriber
 from qbot.events import Event
-from qbot.heartbeat import Heartbeat
+from qbot.heartbeat import Heartbeat, Place
 from qbot.metrics import Metrics
 from qbot.fanout import Fanout
 
@@ -63,7 +63,7 @@ class EventStream(EventSourceResponse):
         self._heartbeat = heartbeat
         self._sending = False  # a send is under way: no ping between its pieces
         self._pinging: asyncio.Task[None] | None = None
-        self.beating = False  # in the heartbeat's queue, from prepare until the stream stops
+        self._place: Place | None = None  # in the heartbeat's queue, from prepare until the stream stops
         self.last_sent = 0
         self.waited = False  # a write had to wait for the socket: the client read slowly
 
@@ -97,8 +97,7 @@ class EventStream(EventSourceResponse):
     async def _ping(self) -> None:
         """aiohttp-sse's heartbeat task: it hands the stream to the server's heartbeat and ends
         (`wait` and `stop_streaming` then find it done)."""
-        self.beating = True
-        self._heartbeat.join(self)
+        self._place = self._heartbeat.join(self)
 
     def beat(self) -> None:
         """The heartbeat's call: ping, unless a send is under way (data is flowing, and a ping must
@@ -113,12 +112,16 @@ class EventStream(EventSourceResponse):
         except TimeoutError:
             self.drop()
         except (ConnectionError, RuntimeError):  # RuntimeError: written after the end
-            self.beating = False
+            self._leave_heartbeat()
         finally:
             self._pinging = None
 
+    def _leave_heartbeat(self) -> None:
+        if self._place is not None:
+            self._place.stream = self._place = None
+
     def stop_streaming(self) -> None:
-        self.beating = False
+        self._leave_heartbeat()
         if self._pinging is not None:
             self._pinging.cancel()
         super().stop_streaming()
