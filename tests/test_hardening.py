@@ -121,6 +121,11 @@ CRAFTED: list[tuple[str, bytes, str, int, str]] = [
                 ensure_ascii=True).encode(), "", 400, "invalid_request"),
     ("a lone surrogate in a key", b'{"question":"q","confirm_type":-1,"\\udfff":1}', "", 400, "invalid_request"),
     ("duplicate keys", b'{"question":"a","question":"b","confirm_type":-1}', "", 400, "invalid_json"),
+    ("a key repeated in the form", b'{"question":"q","confirm_type":3,"confirm_form_data":{"filter_tree":"a",'
+     b'"filter_tree":"b"}}', "", 400, "invalid_json"),
+    ("a key repeated, once escaped", b'{"question":"a","\\u0071uestion":"b","confirm_type":-1}', "", 400, "invalid_json"),
+    ("a key repeated beside its name as a value", b'{"question":"question","confirm_type":-1,"question":"b"}', "", 400,
+     "invalid_json"),
     ("a raw NUL byte", b'{"question":"a\x00b","confirm_type":-1}', "", 400, "invalid_json"),
     ("invalid UTF-8", b'{"question":"\xff\xfe","confirm_type":-1}', "", 400, "invalid_json"),
     ("not gzip", b"this is not gzip", "Content-Encoding: gzip\r\n", 400, "invalid_body"),
