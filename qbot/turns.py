@@ -172,7 +172,7 @@ class TurnRunner:
         turn.task = asyncio.create_task(self._drive(turn, registered, ctx), name=f"turn-{turn.id}")
         # A task cancelled before its first step never runs its body: end the turn anyway.
         turn.task.add_done_callback(lambda _: self._finish(turn, ctx, CANCELLED, None))
-        if turn.stop_asked:  # a stop from another instance came with the start's commit
+        if turn.stop_asked:  # a stop came while the start was being recorded (here, or from another instance)
             turn.task.cancel()
 
     # -- running -------------------------------------------------------------------------------
@@ -312,6 +312,15 @@ class TurnRunner:
 
     async def stop(self, conversation_id: str, owner: str) -> tuple[str, str | None]:
         """Stop the running turn, here or on another instance: its id and how it ended."""
+        turn = self.running.get(conversation_id)
+        if turn is not None and turn.task is None and turn.owner == owner:
+            # Its start is still being recorded (a stop sent right after the step, before even a
+            # new conversation is in the log): it is cancelled as soon as it is launched.
+            turn.stop_asked = True
+            await turn.ended.wait()
+            if turn.outcome is not None:
+                return turn.id, turn.outcome
+            raise NoRunningTurn(conversation_id)  # its start could not be recorded: it never ran
         conv = await self.visible(conversation_id, owner)
         turn = await self.cancel(conversation_id)
         if turn is not None:

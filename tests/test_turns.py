@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import sqlite3
 from urllib.parse import quote
 
 from qbot.appkeys import RUNNER
@@ -138,6 +139,28 @@ async def test_stop_cancels_the_running_turn(echo_plugin, start_qbot):
     # The conversation accepts its next step.
     status, events, _ = await qbot.api.step("stop-me", -1, SEED_QUESTION)
     assert status == 200 and events[-1].data["state"] == "awaiting_start"
+
+
+async def test_a_stop_sent_while_the_start_is_being_recorded_stops_the_turn(echo_plugin, start_qbot):
+    """The examiner clicks stop right after asking: the turn's start is not yet in the log (here
+    held back by another connection's write lock), and the conversation not even created."""
+    qbot = await start_qbot()
+    blocker = sqlite3.connect(qbot.config.log_db, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        streaming = asyncio.create_task(qbot.api.step("stop-early", 7, "echo", {"count": 200, "delay": 0.02}))
+        await wait_until(lambda: "stop-early" in qbot.app[RUNNER].running)
+        stopping = asyncio.create_task(qbot.api.session.post(qbot.api.url("/chat/conversation/stop-early/stop")))
+        await wait_until(lambda: qbot.app[RUNNER].running["stop-early"].stop_asked)
+    finally:
+        blocker.rollback()
+        blocker.close()
+    async with await stopping as resp:
+        assert resp.status == 200 and (await resp.json())["state"] == "cancelled"
+    status, events, _ = await streaming
+    assert status == 200 and events[0].event == "start"
+    assert events[-1].event == "done" and events[-1].data["state"] == "cancelled"
+    assert not [e for e in events if e.event == "message"]  # the handler never ran
 
 
 async def test_busy_policy_interrupt(echo_plugin, start_qbot):
