@@ -52,21 +52,24 @@ def plan_events(plan: Plan) -> list[Emit]:
     return events
 
 
-# The engine hands out the very same Step objects for an answer it remembers; their events are
-# kept by the step's identity (the step held too, so its id cannot be reused meanwhile), and the
-# answer's JSON, a `result` of several KB, is encoded once instead of on every turn. Bounded by
-# the JSON it holds, as the engine's own answers are.
-_EVENTS_OF_STEPS: LRUCache[int, tuple[Step, Emit]] = LRUCache(16 * 2**20, getsizeof=lambda kept: len(kept[1].json()))
+# The engine hands out the very same Finding for an answer it remembers; its `result` event (JSON
+# of several KB) is kept by the finding's identity (the finding held too, so its id cannot be
+# reused meanwhile) and encoded once instead of on every turn. Only findings: the other steps are
+# small, and a model's are new on every turn. Bounded by the JSON it holds, plus what each entry
+# costs besides.
+_RESULTS: LRUCache[int, tuple[Finding, Emit]] = LRUCache(16 * 2**20, getsizeof=lambda kept: len(kept[1].json()) + 1024)
 
 
 def step_event(step: Step) -> Emit:
     """An analysis step as the event the examiner sees."""
-    kept = _EVENTS_OF_STEPS.get(id(step))
+    if not isinstance(step, Finding):
+        return _event_of(step)
+    kept = _RESULTS.get(id(step))
     if kept is not None and kept[0] is step:
         return kept[1]
     event = _event_of(step)
-    with contextlib.suppress(ValueError):  # one event larger than the whole bound
-        _EVENTS_OF_STEPS[id(step)] = (step, event)
+    with contextlib.suppress(ValueError):  # one result larger than the whole bound
+        _RESULTS[id(step)] = (step, event)
     return event
 
 
