@@ -1,7 +1,7 @@
 """No import cycles among qbot's modules: each module's imports (at the top or inside a function,
 where a cycle usually hides) read with `ast`, and the graph searched for a cycle. A module that
 imports its caller is what this stops (it was qbot/ask.py ↔ qbot/cli.py ↔ qbot/evidence/cli.py).
-Imports under `if TYPE_CHECKING:` never run, so they are left out."""
+Imports under `if TYPE_CHECKING:` never run, so they are left out. And no module over 400 lines."""
 
 from __future__ import annotations
 
@@ -105,3 +105,13 @@ def test_a_cycle_through_a_function_level_relative_import_is_found(tmp_path):
     assert graph == {"pkg": set(), "pkg.sub": set(), "pkg.cli": {"pkg.sub.ask"}, "pkg.sub.ask": {"pkg.cli"},
                      "pkg.sub.plain": {"pkg.cli"}, "pkg.typed": set()}
     assert cycles(graph) == [["pkg.cli", "pkg.sub.ask"]]
+
+
+MAX_MODULE_LINES = 400  # a module past this does more than one job: split it
+
+
+def test_no_module_of_the_server_or_its_plugins_is_over_400_lines():
+    sizes = {str(path.relative_to(ROOT)): len(path.read_text(encoding="utf-8").splitlines())
+             for folder in ("qbot", "plugins") for path in (ROOT / folder).rglob("*.py")}
+    assert sizes, "no modules found"
+    assert {path: lines for path, lines in sizes.items() if lines > MAX_MODULE_LINES} == {}
