@@ -3,16 +3,22 @@ what the server writes for a flow (three turns: start, the handler's burst of ev
 with the payload sizes of a real run. Prints CPU ms per flow on the main thread and on the log's
 writer thread, commits and bytes written per flow: the floor of what the log costs a flow.
 
-    python bench/log_bench.py [--concurrency 50] [--flows 3000] [--smoke]"""
+    python bench/log_bench.py [--concurrency 50] [--flows 3000] [--repeat R] [--pages] [--smoke]
+
+--pages runs without checkpoints, so that every page the writer wrote stays in the WAL, and
+prints the pages written a flow by b-tree (table or index): where the commits' bytes go."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import sqlite3
 import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
+from contextlib import closing
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -95,9 +101,22 @@ def written_bytes() -> int:
     return 0
 
 
-async def run(path: Path, concurrency: int, flows: int) -> dict[str, float]:
+def pages_by_tree(path: Path) -> Counter[str]:
+    """The pages in the WAL (a header, then frames of a 24-byte header and a page, the frame's
+    page number first), counted by the b-tree that holds each page now."""
+    wal = Path(f"{path}-wal").read_bytes()
+    size = int.from_bytes(wal[8:12], "big")
+    with closing(sqlite3.connect(path)) as conn:
+        owner = dict(conn.execute("SELECT pageno, name FROM dbstat"))
+    return Counter(owner.get(int.from_bytes(wal[at:at + 4], "big"), "?")
+                   for at in range(32, len(wal) - size - 23, size + 24))
+
+
+async def run(path: Path, concurrency: int, flows: int, pages: bool = False) -> dict[str, float]:
     log = await SqliteLog.open(path)
     writer_cpu = lambda: log._writer._call(time.thread_time)  # noqa: E731 - read on the writer's thread
+    if pages:
+        await log._writer._call(lambda: log._writer._conn.execute("PRAGMA wal_autocheckpoint=0"))
     try:
         left = flows
 
@@ -113,6 +132,9 @@ async def run(path: Path, concurrency: int, flows: int) -> dict[str, float]:
         await asyncio.gather(*(client() for _ in range(concurrency)))
         ended = (time.thread_time(), await writer_cpu(), time.process_time(), log.commits, written_bytes(),
                  time.perf_counter())
+        if pages:  # the warm-up's flows too: the WAL holds every page the writer wrote
+            print("pages a flow:", ", ".join(f"{tree} {n / (flows + concurrency):.2f}"
+                                             for tree, n in pages_by_tree(path).most_common()))
     finally:
         await log.close()
     main, writer, process, commits, written, wall = (b - a for a, b in zip(began, ended, strict=True))
@@ -125,6 +147,7 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--flows", type=int, default=3000)
     parser.add_argument("--repeat", type=int, default=1, help="runs, each on a fresh log")
+    parser.add_argument("--pages", action="store_true", help="pages written a flow by b-tree (no checkpoints)")
     parser.add_argument("--smoke", action="store_true", help="5 flows at once, 50 in all")
     args = parser.parse_args()
     if args.smoke:
@@ -133,7 +156,7 @@ def main() -> int:
     print("main ms  writer ms  process ms  commits  KB written  flows/s")
     for _ in range(args.repeat):
         with tempfile.TemporaryDirectory() as tmp:
-            r = asyncio.run(run(Path(tmp) / "qbot.db", args.concurrency, args.flows))
+            r = asyncio.run(run(Path(tmp) / "qbot.db", args.concurrency, args.flows, args.pages))
         print(f"{r['main']:7.3f}  {r['writer']:9.3f}  {r['process']:10.3f}  {r['commits']:7.2f}  "
               f"{r['kb']:10.1f}  {r['flows/s']:7.0f}")
     return 0
