@@ -146,8 +146,12 @@ async def test_a_report_is_exported_from_the_console_with_the_right_figures(star
         assert source["sha256"] in text
     assert all(h in text for h in case_hashes(data_dir))
 
-    async with page.expect_download(timeout=120_000) as downloading:
+    # every record under each row, as the examiner may want for the case file
+    await page.select_option("#report-records", "all")
+    async with page.expect_download(timeout=120_000) as downloading, \
+            page.expect_request(lambda r: "/report?" in r.url) as asked:
         await page.click("#report-pdf")
+    assert dict(parse_qsl(urlsplit((await asked.value).url).query)) == {"format": "pdf", "records": "all"}
     download = await downloading.value
     assert download.suggested_filename == f"qbot-report-{cid}.pdf"
     pdf = tmp_path / download.suggested_filename
@@ -155,7 +159,7 @@ async def test_a_report_is_exported_from_the_console_with_the_right_figures(star
     assert pdf.read_bytes().startswith(b"%PDF")
     read = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True)
     assert all(s["sha256"] in flat(read.stdout) for s in data["sources"])
-    assert f"共{data['evidence'][0]['records']}条" in flat(read.stdout)
+    assert f"共{data['evidence'][0]['records']}条，全部列出" in flat(read.stdout)
 
 
 async def test_a_lost_server_changed_evidence_or_no_chromium_are_said_plainly(

@@ -90,9 +90,10 @@ export class Api {
     const query = new URLSearchParams({ event, row, offset, limit });
     return this.json("GET", `/chat/conversation/${encodeURIComponent(cid)}/citations?${query}`, { signal });
   }
-  // The report file as a Blob: a link cannot carry the Authorization header.
-  async report(cid, format) {
-    const query = new URLSearchParams({ format, records: "50" });
+  // The report file as a Blob: a link cannot carry the Authorization header. `records`: how many
+  // records to list under each result row, a count or "all".
+  async report(cid, format, records) {
+    const query = new URLSearchParams({ format, records });
     const accept = format === "pdf" ? "application/pdf" : "text/html";
     const response = await this.fetch("GET", `/chat/conversation/${encodeURIComponent(cid)}/report?${query}`,
       { headers: { Accept: accept } });

@@ -17,7 +17,7 @@ export function setupReport(api, current) {
     status.dataset.kind = kind;
   };
   const enable = (on) => {
-    for (const id of Object.values(BUTTONS)) $(id).disabled = !on;
+    for (const id of [...Object.values(BUTTONS), "report-records"]) $(id).disabled = !on;
   };
 
   const save = async (format) => {
@@ -29,7 +29,7 @@ export function setupReport(api, current) {
     const name = `qbot-report-${open.cid}.${format}`;
     let said;
     try {
-      const blob = await api.report(open.cid, format);
+      const blob = await api.report(open.cid, format, $("report-records").value);
       download(blob, name);
       said = [`已导出 ${name}（${Math.max(1, Math.round(blob.size / 1024))} KB）`, "done"];
     } catch (error) {
