@@ -68,11 +68,14 @@ def _listed(text: str, token: Token) -> bool:
     return (after in _LIST_MARKS or before in _LIST_MARKS) and after not in _PLACE_MARKS
 
 
+_OWNERS_OWN = re.compile(r"机主(?:本人|自己)?(?:的)?\s*$")
+
+
 def _kind_hint(found: Slots) -> str:
     """The record kind the verbs and measure words imply: 发 and 条 are messages, 打 and 通 calls."""
     words = "".join(found.word(t) for t in found.of("dir", "in_word", "out_word", "send_verb", "total", "source_in",
                                                     "source_out"))
-    messages, calls = any(c in words for c in "发条收"), any(c in words for c in "打拨呼通接")
+    messages, calls = any(c in words for c in "发条收复"), any(c in words for c in "打拨呼通接")  # 回复: a reply is written
     return "messages" if messages and not calls else "calls" if calls and not messages else ""
 
 
@@ -177,8 +180,10 @@ def _shape(found: Slots, has_people: bool) -> tuple[str, str] | str:
         # "不管是手机号还是微信号，总共多少次来往": the numbers name the person, not a lookup
         measures = [m for m in measures if m != "lookup"]
     groups = [t.value for t in found.of("group")]
-    if found.has("daily") and not found.has("total") and not (found.time and found.time.hours):
-        groups.append("day")  # "每天…多少": per day; "每天凌晨两点到四点…总共": a daily time of day
+    if found.has("daily") and not (found.time and found.time.hours):
+        # "每天打多少电话", "每天的通话量": one figure per day, never the period's total;
+        # "每天凌晨两点到四点…总共": a daily time of day, which the hours already say.
+        groups.append("day")
     # "时间最长", "最久": a superlative duration ranks as 最多 does.
     ranked = found.has("rank", "limit") or any("最" in found.word(t) for t in found.of("measure"))
     if "lookup" in measures and not ranked:
@@ -222,6 +227,9 @@ def build(found: Slots, people: People, case: CaseSources) -> Reading:
     if unknown and all(pronouns.POINTERS.fullmatch(w) for w in unknown):
         return decline(text, f"问题中的“{unknown[0]}”指谁不能确定：只有紧跟在人名或号码之后，或上一个问题只关于一个人时，"
                              "才按那个人理解。请写出姓名或号码，例如“张伟最后一次打来是什么时候”。", unknown)
+    if found.unsearchable:
+        return decline(text, f"“{re.sub(lx.QUOTE_MARKS, '', found.unsearchable[0])}”无法按一个关键词条件计算：消息内容只能按包含某个词"
+                             "（几个词时同时包含）来查，不能查不包含某词，也不能查包含其中任一个词；请分开问每个词。", unknown)
     if unknown and all(timenot.MARKED.search(w) for w in unknown):
         return decline(text, f"“{unknown[0]}”无法按一个时间条件计算：只能去掉一天中的时段（如“除了晚上”）或星期（如“不算周末”），"
                              "不能去掉一段日期或同时去掉几项；请直接说要看的日期、时段或星期。", unknown)
@@ -249,6 +257,11 @@ def build(found: Slots, people: People, case: CaseSources) -> Reading:
     if isinstance(shape, str):
         return decline(text, shape)
     measure, group = shape
+    lookups = [t for t in found.of("measure") if t.value == "lookup"]
+    if measure == "lookup" and not found.mentions and lookups and _OWNERS_OWN.search(text[:lookups[0].span[0]]):
+        # "机主的微信号": the records hold the other side's numbers, not the owner's own
+        return decline(text, "机主本人的号码和微信号不在本案的通讯录和往来记录里（记录只有对方的号码和账号），"
+                             "只能查联系人的号码，例如“张伟的手机号是多少”。")
     if not sources:
         if measure == "lookup":
             sources = [Source("contacts")]
