@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
 _EXCLUDABLE = ("source", "source_in", "source_out", "app")
 _JOINERS = re.compile(r"[、和与及或,]|以及")
+_TRAILING = ("以外", "之外")
 
 
 def spans(found: Slots) -> list[tuple[int, int]]:
@@ -32,7 +33,21 @@ def spans(found: Slots) -> list[tuple[int, int]]:
                 break
             left_out.append(span)
             at = span[1]
-    return left_out
+    # "李娜以外的人打来的电话", "微信之外": the items right before a trailing 以外 / 之外 (no
+    # 除了 needed); read as filler they would have named the very person left out.
+    for mark in found.of("fill"):
+        if found.word(mark) not in _TRAILING:
+            continue
+        at = mark.span[0]
+        for span, _ in reversed(items):
+            if span[1] > at:
+                continue
+            between = found.text[span[1]:at]
+            if between and not _JOINERS.fullmatch(between.strip()):
+                break
+            left_out.append(span)
+            at = span[0]
+    return list(dict.fromkeys(left_out))
 
 
 def tokens(found: Slots) -> list[Token]:

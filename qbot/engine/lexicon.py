@@ -36,6 +36,9 @@ ALL_MESSAGES = ((MESSAGES,), "")
 CALLS_AND_MESSAGES = ((CALLS, MESSAGES), "")
 
 WORDS: list[Word] = [
+    # "给李娜打电话的人": people who called someone else, which the owner's records cannot show
+    # (before "…的人有几个" claims 人)
+    _w("third_party", None, r"(?:给|向)\x00+(?:打|发|拨)[^的]{0,4}的(?=人|联系人|号码)"),
     # -- before the kind words they follow: "通话量", "消息数" are totals, "…的人数" a count of people
     _w("total", None, r"(?<=[话息信录]) ?(?:数量|数|量)(?![据字])"),
     _w("people_count", None, r"(?<=[的有])人数|(?<=的)(?:人|联系人)(?:一共|总共)?有?(?:几个|几位|多少个?|多少位)"),
@@ -57,6 +60,8 @@ WORDS: list[Word] = [
     _w("dir", "in", r"给机主(?!打|发|拨|回)"),
     _w("dir", "out", r"机主(?:主动)?(?:打给|发给|拨给|回给|给|向|呼叫|拨打)|机主(?:主动)?(?=打电话给|发短信给|发消息给|发微信给)"),
     _w("source_in", ((CALLS,), ""), r"(?:呼叫|call(?:s|ed)?\s*)(?=机主)"),
+    # "机主发的短信": the owner is the sender (not after 给/和: "给机主发的" is incoming)
+    _w("dir", "out", r"(?<![跟和与给向同对])机主(?:一共|总共|共)?发(?:的|过的)"),
     # "给 X 打/发" with the owner as the subject; X is a person the parser has already claimed
     # (hidden as \x00) or the asked-for person ("给谁打").
     _w("dir", "out", r"(?:给|向)(?=(?:\x00+|谁|哪些人|哪个人|哪位)(?:打|发|拨|回))|(?<=打电话|发短信|发消息|发微信)给(?!机主)"),

@@ -137,6 +137,8 @@ def _direction(found: Slots) -> str | None:
     """"in", "out", "" (both), or None when the question names both ways at once. The owner's
     place in the sentence ("发了多少条微信给机主") outweighs a verb's own direction (发了)."""
     roles = {t.value for t in found.of("dir")} | ({"out"} if found.has("callee_missed") else set())
+    if _person_sends(found):
+        roles.add("in")
     for word in found.of("initiative"):  # who takes the initiative: the owner if named before it
         before, after = "机主" in found.text[:word.span[0]], "机主" in found.text[word.span[1]:]
         if before != after:
@@ -155,6 +157,23 @@ def _direction(found: Slots) -> str | None:
     if ins and outs:
         return None
     return "in" if ins else "out" if outs else ""
+
+
+# "李娜发了多少条短信", "张伟打的电话", "李娜昨天发的": a person right before the verb is its
+# subject, so the records came to the owner; "给李娜发了", "和李娜发了" make the person an object.
+_SUBJECT_VERB = re.compile(r"\s*(?:一共|总共|共|都|也|曾经|曾|还)?(?:发|打|拨)(?:了|过的|过|的|来)")
+_OBJECT_MARK = re.compile(r"(?:给|和|跟|与|同|对|向|及|、|把|被)\s*$")
+
+
+def _person_sends(found: Slots) -> bool:
+    for mention in found.mentions:
+        at = mention.span[1]
+        for a, b in sorted(found.time.spans if found.time else ()):
+            at = b if a == at else at  # "李娜昨天发的": step over the time between
+        if mention.people and _SUBJECT_VERB.match(found.text, at) and not _OBJECT_MARK.search(
+                found.text[:mention.span[0]]):
+            return True
+    return False
 
 
 def direction_of(found: Slots) -> str:
@@ -236,6 +255,9 @@ def build(found: Slots, people: People, case: CaseSources) -> Reading:
     if unknown:
         return decline(text, "我没能理解问题中的" + "、".join(f"“{w}”" for w in unknown) +
                        "，为避免答非所问，没有作答。请换一种说法，或说明具体的时间、人和数据。", unknown)
+    if found.has("third_party"):
+        return decline(text, "记录只有机主和对方之间的往来，看不到其他人之间的通话和消息（谁给某人打过电话）；"
+                             "可以问机主和此人的往来，例如“机主和李娜通话几次”。")
     if found.has("groups_included") and found.has("rank", "limit", "group"):
         return decline(text, "群聊不是一个联系人，不能参与按联系人的统计；总数里已经包括群聊消息。")
     absent = [m.text for m in found.mentions if not m.people]

@@ -242,6 +242,21 @@ ITEMS: list[Item] = [
     Item("谁回复机主最多", lambda t: t.ranking(t.select(ALL_MESSAGES, direction="in")), "direction"),
     Item("机主收到谁的短信最多", lambda t: t.ranking(t.select(SMS, direction="in")), "direction"),
 
+    Item("李娜发了多少条短信", lambda t: t.total(t.select(SMS, direction="in", people=("李娜",))), "direction"),
+    Item("李娜发的最后一条短信是什么", lambda t: t.last(t.select(SMS, direction="in", people=("李娜",))), "direction"),
+    Item("张伟打的电话有几个", lambda t: t.total(t.select(ALL_CALLS, direction="in", people=("张伟",))), "direction"),
+    Item("李娜昨天发了几条短信",
+         lambda t: t.total(t.select(SMS, direction="in", people=("李娜",), window=t.yesterday(SMS))), "direction"),
+    Item("机主发的短信有几条", lambda t: t.total(t.select(SMS, direction="out")), "direction"),
+    Item("给李娜打电话的人有谁", DECLINE, "decline"),
+    Item("给张伟发短信的人有几个", DECLINE, "decline"),
+
+    # -- 以外 / 之外 after what is left out ----------------------------------------------------
+    Item("李娜以外的人打来的电话有多少",
+         lambda t: t.total([r for r in t.select(ALL_CALLS, direction="in") if r.person != "李娜"]), "ranking"),
+    Item("李娜之外谁打电话最多", lambda t: Ranking_without(t, t.select(ALL_CALLS), "李娜"), "ranking"),
+    Item("微信以外的通话有多少", lambda t: t.total(t.select(PHONE)), "channels"),
+
     # -- per day is not the period's total -------------------------------------------------
     Item("6月份每天的通话量", lambda t: t.groups(t.select(ALL_CALLS, window=t.month(2024, 6)), by="day"), "measure"),
     Item("每天有多少条短信", lambda t: t.groups(t.select(SMS), by="day"), "measure"),
