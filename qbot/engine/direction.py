@@ -1,0 +1,59 @@
+"""Which way the records of a question go: to the owner ("in"), from the owner ("out"), or both
+(""). The owner's place in the sentence outweighs a verb's own direction, and a person right
+before the verb is its subject ("李娜发了多少条短信" came to the owner)."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from qbot.engine.parser import Slots
+
+
+def direction(found: Slots) -> str | None:
+    """"in", "out", "" (both), or None when the question names both ways at once. The owner's
+    place in the sentence ("发了多少条微信给机主") outweighs a verb's own direction (发了)."""
+    roles = {t.value for t in found.of("dir")} | ({"out"} if found.has("callee_missed") else set())
+    if _person_sends(found):
+        roles.add("in")
+    for word in found.of("initiative"):  # who takes the initiative: the owner if named before it
+        before, after = "机主" in found.text[:word.span[0]], "机主" in found.text[word.span[1]:]
+        if before != after:
+            roles.add("out" if before else "in")
+    if len(roles) == 1:
+        return roles.pop()
+    ins = found.has("source_in", "in_word") or "in" in roles
+    outs = found.has("source_out", "out_word") or "out" in roles
+    if found.has("both_ways") or found.has("dir_owner_calls") and not (ins or outs):
+        return ""
+    for verb in found.of("send_verb"):
+        # "给谁发消息" is the owner sending; "和谁发消息" is messaging with someone, both ways.
+        together = re.search(r"(?:和|跟|与|同)[^给,。?!]{0,10}$", found.text[:verb.span[0]])
+        if not ins and not together:
+            outs = True
+    if ins and outs:
+        return None
+    return "in" if ins else "out" if outs else ""
+
+
+# "李娜发了多少条短信", "张伟打的电话", "李娜昨天发的": a person right before the verb is its
+# subject, so the records came to the owner; "给李娜发了", "和李娜发了" make the person an object.
+_SUBJECT_VERB = re.compile(r"\s*(?:一共|总共|共|都|也|曾经|曾|还)?(?:发|打|拨)(?:了|过的|过|的|来)")
+_OBJECT_MARK = re.compile(r"(?:给|和|跟|与|同|对|向|及|、|把|被)\s*$")
+
+
+def _person_sends(found: Slots) -> bool:
+    for mention in found.mentions:
+        at = mention.span[1]
+        for a, b in sorted(found.time.spans if found.time else ()):
+            at = b if a == at else at  # "李娜昨天发的": step over the time between
+        if mention.people and _SUBJECT_VERB.match(found.text, at) and not _OBJECT_MARK.search(
+                found.text[:mention.span[0]]):
+            return True
+    return False
+
+
+def direction_of(found: Slots) -> str:
+    """The direction the words give: "in", "out", or "" for both (or both named at once)."""
+    return direction(found) or ""
