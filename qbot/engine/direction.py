@@ -15,7 +15,7 @@ def direction(found: Slots) -> str | None:
     """"in", "out", "" (both), or None when the question names both ways at once. The owner's
     place in the sentence ("发了多少条微信给机主") outweighs a verb's own direction (发了)."""
     roles = {t.value for t in found.of("dir")} | ({"out"} if found.has("callee_missed") else set())
-    if _person_sends(found):
+    if sender_verb(found):
         roles.add("in")
     for word in found.of("initiative"):  # who takes the initiative: the owner if named before it
         before, after = "机主" in found.text[:word.span[0]], "机主" in found.text[word.span[1]:]
@@ -43,15 +43,17 @@ _SUBJECT_VERB = re.compile(r"\s*(?:一共|总共|共|都|也|曾经|曾|还)?(?:
 _OBJECT_MARK = re.compile(r"(?:给|和|跟|与|同|对|向|及|、|把|被)\s*$")
 
 
-def _person_sends(found: Slots) -> bool:
+def sender_verb(found: Slots) -> str:
+    """The verb a named person is the subject of ("李娜最近一周打了几次": 打了), or "": it says
+    the records came to the owner, and 打 / 发 say which kind."""
     for mention in found.mentions:
         at = mention.span[1]
         for a, b in sorted(found.time.spans if found.time else ()):
             at = b if a == at else at  # "李娜昨天发的": step over the time between
-        if mention.people and _SUBJECT_VERB.match(found.text, at) and not _OBJECT_MARK.search(
-                found.text[:mention.span[0]]):
-            return True
-    return False
+        verb = _SUBJECT_VERB.match(found.text, at)
+        if mention.people and verb and not _OBJECT_MARK.search(found.text[:mention.span[0]]):
+            return verb.group(0).strip()
+    return ""
 
 
 def direction_of(found: Slots) -> str:

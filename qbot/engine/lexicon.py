@@ -102,7 +102,7 @@ WORDS: list[Word] = [
     # -- plain kind words
     _w("source", ALL_CALLS, r"通过话|通过?(?=(?:多少|几|\d+)次?话)|(?<=次)话|打(?:了|过)?(?:的)?电话|电话|通话|语音通话|视频通话|呼叫|(?<![a-z])call(?:s|ed)?(?![a-z])|(?<![a-z])phone(?![a-z])"),
     _w("source", ALL_MESSAGES, r"消息|信息|聊天(?:记录)?|聊|私信|(?<![a-z])messages?(?![a-z])|(?<![a-z])chat(?:s|ted)?(?![a-z])"),
-    _w("people_group", None, r"哪些人|哪几个人|哪几位|有谁|都有谁|哪些联系人"),
+    _w("people_group", None, r"(?<=的)(?:人|联系人)都?有哪些|哪些人|哪几个人|哪几位|有谁|都有谁|哪些联系人"),
     _w("people_count", None, r"多少(?:个|位)?(?:不同的)?(?:人|联系人)|几(?:个|位)(?:不同的)?(?:人|联系人)"),
     # Only when no other source is named: "电话和短信加起来，跟谁联系最多" reads the two named.
     _w("contact_verb", CALLS_AND_MESSAGES, r"联系(?!人|方式)|来往|往来|沟通|交流|互动|(?<![a-z])contact(?:ed)?(?![a-z])"),

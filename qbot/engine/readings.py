@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from qbot.engine import exclusions, pronouns, thresholds, timenot
+from qbot.engine import direction
 from qbot.engine.direction import direction as _direction
 from qbot.engine import lexicon as lx
 from qbot.engine.people import People
@@ -75,7 +76,7 @@ _OWNERS_OWN = re.compile(r"机主(?:本人|自己)?(?:的)?\s*$")
 def _kind_hint(found: Slots) -> str:
     """The record kind the verbs and measure words imply: 发 and 条 are messages, 打 and 通 calls."""
     words = "".join(found.word(t) for t in found.of("dir", "in_word", "out_word", "send_verb", "total", "source_in",
-                                                    "source_out"))
+                                                    "source_out")) + direction.sender_verb(found)
     messages, calls = any(c in words for c in "发条收复"), any(c in words for c in "打拨呼通接")  # 回复: a reply is written
     return "messages" if messages and not calls else "calls" if calls and not messages else ""
 
