@@ -73,6 +73,14 @@ def _listed(text: str, token: Token) -> bool:
 _OWNERS_OWN = re.compile(r"机主(?:本人|自己)?(?:的)?\s*$")
 
 
+def _voice_messages(found: Slots) -> bool:
+    """"发了多少条微信语音": sent by the piece (条, 发), 微信语音 is a voice message, not a call."""
+    voice = any("语音" in found.word(t) and t.value[0] == (lx.CALLS,) for t in found.of("source"))
+    sent = any("条" in found.word(t) for t in found.of("total")) or any(
+        "发" in found.word(t) for t in found.of("out_word", "in_word", "send_verb", "dir"))
+    return voice and sent
+
+
 def _kind_hint(found: Slots) -> str:
     """The record kind the verbs and measure words imply: 发 and 条 are messages, 打 and 通 calls."""
     words = "".join(found.word(t) for t in found.of("dir", "in_word", "out_word", "send_verb", "total", "source_in",
@@ -209,6 +217,9 @@ def build(found: Slots, people: People, case: CaseSources) -> Reading:
     if unknown:
         return decline(text, "我没能理解问题中的" + "、".join(f"“{w}”" for w in unknown) +
                        "，为避免答非所问，没有作答。请换一种说法，或说明具体的时间、人和数据。", unknown)
+    if _voice_messages(found):
+        return decline(text, "“发…条微信语音”说的是语音消息，不是语音通话；消息的类型（语音、图片）还不能单独统计。"
+                             "要问语音通话，请说“打了几次微信语音”。")
     if found.has("third_party"):
         return decline(text, "记录只有机主和对方之间的往来，看不到其他人之间的通话和消息（谁给某人打过电话）；"
                              "可以问机主和此人的往来，例如“机主和李娜通话几次”。")

@@ -277,6 +277,11 @@ ITEMS: list[Item] = [
     # -- lookups: whose number -----------------------------------------------------------------
     Item("陈静的微信号是多少", lambda t: t.lookup("陈静"), "lookup"),
     Item("机主的手机号", DECLINE, "lookup"),
+    Item("wxid_0a2188287e是谁", lambda t: t.lookup("陈静"), "lookup"),  # digits inside an id are no number
+
+    # -- 微信语音 sent by the piece is a voice message, not a call -----------------------------
+    Item("机主给黄明发了多少条微信语音", DECLINE, "decline"),
+    Item("黄明发来几条微信语音", DECLINE, "decline"),
 
     # -- decline / absent ---------------------------------------------------------------------
     Item("机主删掉了哪些短信", DECLINE, "decline"),
