@@ -167,6 +167,8 @@ ITEMS: list[Item] = [
     Item("礼拜六收到的微信消息有几条",
          lambda t: t.total(t.select(WECHAT_MSGS, direction="in", weekdays=(5,))), "time"),
     Item("三个月前的通话记录有多少", DECLINE, "decline"),
+    Item("6月31日的通话", DECLINE, "time"),  # no such day: not 6月30日, nor last year's
+    Item("2月30日的短信", DECLINE, "time"),
 
     # -- negation -----------------------------------------------------------------------------
     Item("除去李娜，跟机主打电话最多的是谁",
