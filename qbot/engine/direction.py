@@ -8,7 +8,7 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from qbot.engine.parser import Slots
+    from qbot.engine.parser import Slots, Token
 
 
 def direction(found: Slots) -> str | None:
@@ -27,10 +27,11 @@ def direction(found: Slots) -> str | None:
     outs = found.has("source_out", "out_word") or "out" in roles
     if found.has("both_ways") or found.has("dir_owner_calls") and not (ins or outs):
         return ""
+    relative = relative_sender(found)
     for verb in found.of("send_verb"):
         # "给谁发消息" is the owner sending; "和谁发消息" is messaging with someone, both ways.
         together = re.search(r"(?:和|跟|与|同)[^给,。?!]{0,10}$", found.text[:verb.span[0]])
-        if not ins and not together:
+        if not ins and not together and verb is not relative:
             outs = True
     if ins and outs:
         return None
@@ -39,7 +40,8 @@ def direction(found: Slots) -> str | None:
 
 # "李娜发了多少条短信", "张伟打的电话", "李娜昨天发的": a person right before the verb is its
 # subject, so the records came to the owner; "给李娜发了", "和李娜发了" make the person an object.
-_SUBJECT_VERB = re.compile(r"\s*(?:一共|总共|共|都|也|曾经|曾|还)?(?:发|打|拨)(?:了|过的|过|的|来)")
+_SUBJECT_VERB = re.compile(r"\s*(?:一共|总共|共|都|也|曾经|曾|还|一般|通常|平时|经常|常常|总是|几点|什么时候)*"
+                           r"(?:发|打|拨)(?:了|过的|过|的|来|电话|短信|微信|消息)")
 _OBJECT_MARK = re.compile(r"(?:给|和|跟|与|同|对|向|及|、|把|被)\s*$")
 
 
@@ -54,6 +56,21 @@ def sender_verb(found: Slots) -> str:
         if mention.people and verb and not _OBJECT_MARK.search(found.text[:mention.span[0]]):
             return verb.group(0).strip()
     return ""
+
+
+_RELATIVE = re.compile(r"[^,。?!]{0,12}?的(?:人|联系人)")
+
+
+def relative_sender(found: Slots) -> Token | None:
+    """The 发 of "发短信超过100条的人" when neither 机主 nor a direction word says who sent:
+    the people may be the senders or the ones the owner wrote to; the reading asks."""
+    if "机主" in found.text or found.has("dir", "in_word", "out_word", "source_in", "source_out", "both_ways"):
+        return None
+    for verb in found.of("send_verb"):
+        together = re.search(r"(?:和|跟|与|同)[^给,。?!]{0,10}$", found.text[:verb.span[0]])
+        if not together and _RELATIVE.match(found.text, verb.span[1]):
+            return verb
+    return None
 
 
 def direction_of(found: Slots) -> str:

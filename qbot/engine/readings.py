@@ -322,7 +322,9 @@ def _ask_or_answer(found: Slots, base: Query, persons: list[tuple[str, ...]], sm
     guessed = [m for m in found.mentions if m.guessed]
     open_points = [p for p in persons if len(p) > 1] + [m.people for m in guessed if len(m.people) == 1]
     topics = found.topics
-    if len(open_points) + sms_open + bool(topics) + (found.has("dir_owner_calls") and not base.direction) > 1:
+    relative = direction.relative_sender(found) if not base.direction else None
+    if len(open_points) + sms_open + bool(topics) + bool(relative) + (
+            found.has("dir_owner_calls") and not base.direction) > 1:
         return decline(text, "这个问题有几处可以有不同理解（人名、数据范围或方向）；请说得更具体一些。")
     if open_points:
         mention = next(m for m in found.mentions if len(m.people) > 1 or m.guessed)
@@ -351,6 +353,12 @@ def _ask_or_answer(found: Slots, base: Query, persons: list[tuple[str, ...]], sm
         ], reason="本案的苹果手机里短信与 iMessage 分开记录；“短信”可以只指 SMS，也可以包括 iMessage。",
             about="sources") if only in base.sources else \
             Reading(text, query=base)
+    if relative:
+        a = relative.span[0]
+        return Reading(text, choices=[
+            Choice("对方发给机主的", text[:a] + "给机主" + text[a:], base.with_(direction="in")),
+            Choice("机主发给对方的", text[:a] + "机主" + text[a:], base.with_(direction="out")),
+        ], reason="“发……的人”可以指给机主发消息的人，也可以指机主发消息给的人。", about="direction")
     if found.has("dir_owner_calls") and not base.direction:
         token = found.of("dir_owner_calls")[0]
         a, b = token.span

@@ -253,6 +253,14 @@ ITEMS: list[Item] = [
          lambda t: t.total(t.select(ALL_CALLS, direction="in", people=("张伟",), window=t.recent(ALL_CALLS, 7))),
          "direction"),
     Item("最近和机主联系过的人有哪些", lambda t: t.people(t.select(ALL, window=t.recent(ALL, 30))), "measure"),
+    Item("发短信超过100条的人有几个",  # who sent? the people, or the owner to them
+         ambiguous(lambda t: _people_over(t, t.select(SMS, direction="in"), 100),
+                   lambda t: _people_over(t, t.select(SMS, direction="out"), 100)), "clarify"),
+    Item("机主发短信超过100条的人有几个", lambda t: _people_over(t, t.select(SMS, direction="out"), 100), "measure"),
+    Item("李娜一般几点打电话",
+         lambda t: t.groups(t.select(ALL_CALLS, direction="in", people=("李娜",)), by="hour"), "direction"),
+    Item("李娜打电话最多的是哪个月",
+         lambda t: t.groups(t.select(ALL_CALLS, direction="in", people=("李娜",)), by="month"), "direction"),
     Item("机主发的短信有几条", lambda t: t.total(t.select(SMS, direction="out")), "direction"),
     Item("给李娜打电话的人有谁", DECLINE, "decline"),
     Item("给张伟发短信的人有几个", DECLINE, "decline"),
@@ -293,6 +301,11 @@ ITEMS: list[Item] = [
     Item("通话记录里有没有境外号码", DECLINE, "decline"),
     Item("上官婉儿给机主发过短信吗", absent_person("上官婉儿"), "absent"),
 ]
+
+
+def _people_over(t, recs, n):
+    from .truth import People
+    return People(sum(v > n for _, v in t.ranking(recs).rows))
 
 
 def _longest(t, recs):
