@@ -73,6 +73,13 @@ def _listed(text: str, token: Token) -> bool:
 _OWNERS_OWN = re.compile(r"机主(?:本人|自己)?(?:的)?\s*$")
 
 
+def _media(found: Slots) -> str:
+    """"微信视频", "视频通话": video calls only, which the call records tell apart; naming 语音 as
+    well (语音和视频, 音视频) means every call, and 微信语音 alone stays every WeChat call."""
+    video = any("视频" in found.word(t) for t in found.of("source"))
+    return "video" if video and "语音" not in found.text and "音视频" not in found.text else ""
+
+
 def _voice_messages(found: Slots) -> bool:
     """"发了多少条微信语音": sent by the piece (条, 发), 微信语音 is a voice message, not a call."""
     voice = any("语音" in found.word(t) and t.value[0] == (lx.CALLS,) for t in found.of("source"))
@@ -264,7 +271,8 @@ def build(found: Slots, people: People, case: CaseSources) -> Reading:
         sources = [Source("contacts")]
     if seconds and any(t.value[0] == (lx.MESSAGES,) for t in found.of("source")):  # "超过10分钟的微信消息"
         return decline(text, "通话时长条件（如“超过10分钟”）只适用于通话，消息没有时长；请只问通话。")
-    if statuses or seconds:
+    media = _media(found)
+    if statuses or seconds or media:
         sources = [s for s in sources if s.kind == "calls"] or [Source("calls")]
     if found.keywords:
         sources = [s for s in sources if s.kind == "messages"]
@@ -279,7 +287,7 @@ def build(found: Slots, people: People, case: CaseSources) -> Reading:
     try:
         base = Query(tuple(sources), measure=measure, group=group, direction=direction, statuses=statuses,
                      keywords=tuple(found.keywords), window=window, hours=time.hours if time else None,
-                     weekdays=time.weekdays if time else (), seconds=seconds, at_least=found.at_least,
+                     weekdays=time.weekdays if time else (), seconds=seconds, at_least=found.at_least, media=media,
                      order=next((t.value for t in found.of("rank")), "desc"), limit=_limit(found) or 10,
                      people=tuple(m.people[0] for m in named if len(m.people) == 1 and not m.guessed),
                      except_people=tuple(dict.fromkeys(left_out)))

@@ -289,6 +289,15 @@ ITEMS: list[Item] = [
     Item("机主的手机号", DECLINE, "lookup"),
     Item("wxid_0a2188287e是谁", lambda t: t.lookup("陈静"), "lookup"),  # digits inside an id are no number
 
+    # -- 视频 is video calls only (the records say which); 语音和视频 every call -------------------
+    Item("和黄明微信视频几次", lambda t: t.total(t.select(WECHAT_CALLS, people=("黄明",), media="video")), "channels"),
+    Item("视频通话一共多少次", lambda t: t.total(t.select(ALL_CALLS, media="video")), "channels"),
+    Item("和黄明视频通话多长时间",
+         lambda t: t.duration(t.select(ALL_CALLS, people=("黄明",), media="video")), "measure"),
+    Item("上个月谁和机主微信视频最多",
+         lambda t: t.ranking(t.select(WECHAT_CALLS, media="video", window=t.last_month(WECHAT_CALLS))), "ranking"),
+    Item("黄明的微信语音和视频一共几次", lambda t: t.total(t.select(WECHAT_CALLS, people=("黄明",))), "channels"),
+
     # -- 微信语音 sent by the piece is a voice message, not a call -----------------------------
     Item("机主给黄明发了多少条微信语音", DECLINE, "decline"),
     Item("黄明发来几条微信语音", DECLINE, "decline"),

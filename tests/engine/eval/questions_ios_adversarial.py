@@ -50,6 +50,8 @@ ITEMS: list[Item] = [
     Item("提到银行或者快递的短信有几条", DECLINE, "keyword"),
     Item("没提到验证码的短信有多少", DECLINE, "keyword"),
     Item("吴昊的微信号是多少", lambda t: t.lookup("吴昊"), "lookup"),
+    Item("FaceTime视频一共几次", lambda t: t.total(t.select(FACETIME, media="video")), "channels"),
+    Item("和郑雪微信视频了几次", lambda t: t.total(t.select(WECHAT_CALLS, people=("郑雪",), media="video")), "channels"),
     Item("马超9月27号打了几个",
          lambda t: t.total(t.select(ALL_CALLS, direction="in", people=("马超",),
                                     window=t.days("2024-09-27", "2024-09-27"))), "time"),
