@@ -58,6 +58,21 @@ def sender_verb(found: Slots) -> str:
     return ""
 
 
+_BETWEEN = re.compile(r"\s*(?:一共|总共|共|都|也|曾经|曾|还)?(?:发|打|拨|回)(?:了|过)?(?:电话|短信|消息|微信)?给\s*$")
+
+
+def between_others(found: Slots) -> bool:
+    """"陈静发给李娜的短信", "张伟打电话给李娜": a record between two other people, which the
+    owner's phone does not hold."""
+    named = sorted((m for m in found.mentions if m.people), key=lambda m: m.span)
+    return any(_BETWEEN.match(found.text[a.span[1]:b.span[0]]) or (  # "张伟给李娜打了几次电话"
+        found.text[a.span[1]:b.span[0]].strip() in ("给", "向") and _TO_VERB.match(found.text, b.span[1]))
+        for a, b in zip(named, named[1:]))
+
+
+_TO_VERB = re.compile(r"\s*(?:一共|总共|共|都|也|曾经|曾|还)?(?:打|发|拨|回)")
+
+
 _RELATIVE = re.compile(r"[^,。?!]{0,12}?的(?:人|联系人)")
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from qbot.engine import exclusions, pronouns, thresholds, timenot
-from qbot.engine import direction
+from qbot.engine import direction as ways
 from qbot.engine.direction import direction as _direction
 from qbot.engine import lexicon as lx
 from qbot.engine.people import People
@@ -91,7 +91,7 @@ def _voice_messages(found: Slots) -> bool:
 def _kind_hint(found: Slots) -> str:
     """The record kind the verbs and measure words imply: 发 and 条 are messages, 打 and 通 calls."""
     words = "".join(found.word(t) for t in found.of("dir", "in_word", "out_word", "send_verb", "total", "source_in",
-                                                    "source_out")) + direction.sender_verb(found)
+                                                    "source_out")) + ways.sender_verb(found)
     messages, calls = any(c in words for c in "发条收复"), any(c in words for c in "打拨呼通接")  # 回复: a reply is written
     return "messages" if messages and not calls else "calls" if calls and not messages else ""
 
@@ -227,7 +227,7 @@ def build(found: Slots, people: People, case: CaseSources) -> Reading:
     if _voice_messages(found):
         return decline(text, "“发…条微信语音”说的是语音消息，不是语音通话；消息的类型（语音、图片）还不能单独统计。"
                              "要问语音通话，请说“打了几次微信语音”。")
-    if found.has("third_party"):
+    if found.has("third_party") or ways.between_others(found):
         return decline(text, "记录只有机主和对方之间的往来，看不到其他人之间的通话和消息（谁给某人打过电话）；"
                              "可以问机主和此人的往来，例如“机主和李娜通话几次”。")
     if found.has("groups_included") and found.has("rank", "limit", "group"):
@@ -330,7 +330,7 @@ def _ask_or_answer(found: Slots, base: Query, persons: list[tuple[str, ...]], sm
     guessed = [m for m in found.mentions if m.guessed]
     open_points = [p for p in persons if len(p) > 1] + [m.people for m in guessed if len(m.people) == 1]
     topics = found.topics
-    relative = direction.relative_sender(found) if not base.direction else None
+    relative = ways.relative_sender(found) if not base.direction else None
     if len(open_points) + sms_open + bool(topics) + bool(relative) + (
             found.has("dir_owner_calls") and not base.direction) > 1:
         return decline(text, "这个问题有几处可以有不同理解（人名、数据范围或方向）；请说得更具体一些。")

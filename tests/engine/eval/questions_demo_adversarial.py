@@ -264,6 +264,10 @@ ITEMS: list[Item] = [
     Item("机主发的短信有几条", lambda t: t.total(t.select(SMS, direction="out")), "direction"),
     Item("给李娜打电话的人有谁", DECLINE, "decline"),
     Item("给张伟发短信的人有几个", DECLINE, "decline"),
+    Item("陈静发给李娜的短信", DECLINE, "decline"),  # between two others: not on the owner's phone
+    Item("张伟给李娜打了几次电话", DECLINE, "decline"),
+    Item("李娜和陈静发给机主的短信",
+         lambda t: t.listing(t.select(SMS, direction="in", people=("李娜", "陈静"))), "direction"),
 
     # -- 以外 / 之外 after what is left out ----------------------------------------------------
     Item("李娜以外的人打来的电话有多少",
