@@ -36,6 +36,9 @@ ALL_MESSAGES = ((MESSAGES,), "")
 CALLS_AND_MESSAGES = ((CALLS, MESSAGES), "")
 
 WORDS: list[Word] = [
+    # "陌生号码", "通讯录以外的号码": numbers the address book lacks, which no filter says; read as
+    # 号码 they would have counted every number (before 通讯录 and 号码 claim their words)
+    _w("stranger", None, r"陌生(?:号码|电话|人|号)|(?:不在|没在|未存|没存|没有存)(?:在)?通讯录(?:里|中)?(?:的)?|通讯录(?:以外|之外)(?:的)?"),
     # "给李娜打电话的人": people who called someone else, which the owner's records cannot show
     # (before "…的人有几个" claims 人)
     _w("third_party", None, r"(?:给|向)\x00+(?:打|发|拨)[^的]{0,4}的(?=人|联系人|号码)"),
@@ -141,7 +144,7 @@ WORDS: list[Word] = [
     # -- words that carry no meaning of their own here
     _w("yesno", None, r"有没有|是不是|是否|有无|有过吗"),
     _w("include", None, r"也算上|也算|算上|加上|包括|一起算|都算|加起来|合起来|合并|加在一起|也包括|还有"),
-    _w("fill", None, r"这个号码|该号码|陌生号码|号码|这个账号|该账号|账号|这个人|这个词|这个字|那通|那条|那次|这通|这条|"
+    _w("fill", None, r"这个号码|该号码|号码|这个账号|该账号|账号|这个人|这个词|这个字|那通|那条|那次|这通|这条|"
                      r"存的是|存成|存为|保存为|备注为|备注|是什么|各多少条|各多少次|各多少|分别多少|不管是|无论是|不论是|"
                      r"不管|无论|还是|使用|用|通过|所有渠道|全部渠道|各个渠道|各渠道|所有应用|全部应用|各个应用|各应用|搜索|搜一下|"
                      r"查找|找找|那位|那个人|这位|存的|或者|或|以外|之外|提取到的|提取到|提取的|整个提取期间|整个期间|分一下|各有|"

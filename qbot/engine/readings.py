@@ -227,6 +227,9 @@ def build(found: Slots, people: People, case: CaseSources) -> Reading:
     if _voice_messages(found):
         return decline(text, "“发…条微信语音”说的是语音消息，不是语音通话；消息的类型（语音、图片）还不能单独统计。"
                              "要问语音通话，请说“打了几次微信语音”。")
+    if any(not any(0 <= m.span[0] - t.span[1] <= 1 for m in found.mentions) for t in found.of("stranger")):
+        # "陌生号码177 7327 0296" describes the number named; alone it would be a filter
+        return decline(text, "“陌生号码”（不在通讯录里的号码）还不能作为筛选条件；可以问某个号码，或列出来电后查看。")
     if found.has("third_party") or ways.between_others(found):
         return decline(text, "记录只有机主和对方之间的往来，看不到其他人之间的通话和消息（谁给某人打过电话）；"
                              "可以问机主和此人的往来，例如“机主和李娜通话几次”。")

@@ -264,7 +264,11 @@ ITEMS: list[Item] = [
     Item("机主发的短信有几条", lambda t: t.total(t.select(SMS, direction="out")), "direction"),
     Item("给李娜打电话的人有谁", DECLINE, "decline"),
     Item("给张伟发短信的人有几个", DECLINE, "decline"),
-    Item("陈静发给李娜的短信", DECLINE, "decline"),  # between two others: not on the owner's phone
+    Item("陈静发给李娜的短信", DECLINE, "decline"),
+    Item("陌生号码打来的电话有多少", DECLINE, "decline"),  # not every incoming call
+    Item("通讯录以外的号码", DECLINE, "decline"),  # not the address book itself
+    Item("机主在家人群发了几条",  # the group is where the owner wrote, not who wrote
+         lambda t: t.total([r for r in t.select(WECHAT_MSGS, direction="out") if r.person == "家人群"]), "direction"),  # between two others: not on the owner's phone
     Item("张伟给李娜打了几次电话", DECLINE, "decline"),
     Item("李娜和陈静发给机主的短信",
          lambda t: t.listing(t.select(SMS, direction="in", people=("李娜", "陈静"))), "direction"),
