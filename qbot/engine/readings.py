@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from qbot.engine import exclusions, pronouns, thresholds, timenot
+from qbot.engine import exclusions, pronouns, refusals, thresholds, timenot
 from qbot.engine import direction as ways
 from qbot.engine.direction import direction as _direction
 from qbot.engine import lexicon as lx
@@ -68,24 +68,6 @@ _PLACE_MARKS = ("上", "里", "中")
 def _listed(text: str, token: Token) -> bool:
     after, before = text[token.span[1]:token.span[1] + 1], text[max(token.span[0] - 1, 0):token.span[0]]
     return (after in _LIST_MARKS or before in _LIST_MARKS) and after not in _PLACE_MARKS
-
-
-_OWNERS_OWN = re.compile(r"机主(?:本人|自己)?(?:的)?\s*$")
-
-
-def _media(found: Slots) -> str:
-    """"微信视频", "视频通话": video calls only, which the call records tell apart; naming 语音 as
-    well (语音和视频, 音视频) means every call, and 微信语音 alone stays every WeChat call."""
-    video = any("视频" in found.word(t) for t in found.of("source"))
-    return "video" if video and "语音" not in found.text and "音视频" not in found.text else ""
-
-
-def _voice_messages(found: Slots) -> bool:
-    """"发了多少条微信语音": sent by the piece (条, 发), 微信语音 is a voice message, not a call."""
-    voice = any("语音" in found.word(t) and t.value[0] == (lx.CALLS,) for t in found.of("source"))
-    sent = any("条" in found.word(t) for t in found.of("total")) or any(
-        "发" in found.word(t) for t in found.of("out_word", "in_word", "send_verb", "dir"))
-    return voice and sent
 
 
 def _kind_hint(found: Slots) -> str:
@@ -224,15 +206,8 @@ def build(found: Slots, people: People, case: CaseSources) -> Reading:
     if unknown:
         return decline(text, "我没能理解问题中的" + "、".join(f"“{w}”" for w in unknown) +
                        "，为避免答非所问，没有作答。请换一种说法，或说明具体的时间、人和数据。", unknown)
-    if _voice_messages(found):
-        return decline(text, "“发…条微信语音”说的是语音消息，不是语音通话；消息的类型（语音、图片）还不能单独统计。"
-                             "要问语音通话，请说“打了几次微信语音”。")
-    if any(not any(0 <= m.span[0] - t.span[1] <= 1 for m in found.mentions) for t in found.of("stranger")):
-        # "陌生号码177 7327 0296" describes the number named; alone it would be a filter
-        return decline(text, "“陌生号码”（不在通讯录里的号码）还不能作为筛选条件；可以问某个号码，或列出来电后查看。")
-    if found.has("third_party") or ways.between_others(found):
-        return decline(text, "记录只有机主和对方之间的往来，看不到其他人之间的通话和消息（谁给某人打过电话）；"
-                             "可以问机主和此人的往来，例如“机主和李娜通话几次”。")
+    if why := refusals.before_sources(found):
+        return decline(text, why)
     if found.has("groups_included") and found.has("rank", "limit", "group"):
         return decline(text, "群聊不是一个联系人，不能参与按联系人的统计；总数里已经包括群聊消息。")
     absent = [m.text for m in found.mentions if not m.people]
@@ -254,11 +229,8 @@ def build(found: Slots, people: People, case: CaseSources) -> Reading:
     if isinstance(shape, str):
         return decline(text, shape)
     measure, group = shape
-    lookups = [t for t in found.of("measure") if t.value == "lookup"]
-    if measure == "lookup" and not found.mentions and lookups and _OWNERS_OWN.search(text[:lookups[0].span[0]]):
-        # "机主的微信号": the records hold the other side's numbers, not the owner's own
-        return decline(text, "机主本人的号码和微信号不在本案的通讯录和往来记录里（记录只有对方的号码和账号），"
-                             "只能查联系人的号码，例如“张伟的手机号是多少”。")
+    if measure == "lookup" and (why := refusals.owners_own(found)):
+        return decline(text, why)
     if not sources:
         if measure == "lookup":
             sources = [Source("contacts")]
@@ -274,7 +246,7 @@ def build(found: Slots, people: People, case: CaseSources) -> Reading:
         sources = [Source("contacts")]
     if seconds and any(t.value[0] == (lx.MESSAGES,) for t in found.of("source")):  # "超过10分钟的微信消息"
         return decline(text, "通话时长条件（如“超过10分钟”）只适用于通话，消息没有时长；请只问通话。")
-    media = _media(found)
+    media = refusals.media(found)
     if statuses or seconds or media:
         sources = [s for s in sources if s.kind == "calls"] or [Source("calls")]
     if found.keywords:
