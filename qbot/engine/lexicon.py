@@ -41,7 +41,7 @@ WORDS: list[Word] = [
     _w("stranger", None, r"陌生(?:号码|电话|人|号)|(?:不在|没在|未存|没存|没有存)(?:在)?通讯录(?:里|中)?(?:的)?|通讯录(?:以外|之外)(?:的)?"),
     # "给李娜打电话的人": people who called someone else, which the owner's records cannot show
     # (before "…的人有几个" claims 人)
-    _w("third_party", None, r"(?:给|向)\x00+(?:打|发|拨)[^的]{0,4}的(?=人|联系人|号码)"),
+    _w("third_party", None, r"(?:给|向)\x00+(?:打|发|拨)[^的]{0,10}的(?=人|联系人|号码)"),
     # -- before the kind words they follow: "通话量", "消息数" are totals, "…的人数" a count of people
     _w("total", None, r"(?<=[话息信录]) ?(?:数量|数|量)(?![据字])"),
     _w("people_count", None, r"(?<=[的有])人数|(?<=的)(?:人|联系人)(?:一共|总共)?有?(?:几个|几位|多少个?|多少位)"),
@@ -63,6 +63,8 @@ WORDS: list[Word] = [
     _w("dir", "in", r"给机主(?!打|发|拨|回)"),
     _w("dir", "out", r"机主(?:主动)?(?:打给|发给|拨给|回给|给|向|呼叫|拨打)|机主(?:主动)?(?=打电话给|发短信给|发消息给|发微信给)"),
     _w("source_in", ((CALLS,), ""), r"(?:呼叫|call(?:s|ed)?\s*)(?=机主)"),
+    # "吴昊用邮箱发的": one of a person's handles, which the merged person cannot single out
+    _w("one_handle", None, r"(?<!不管)(?<!无论)(?<!不论)(?:用|通过|从)(?:他|她)?(?:的)?(?:邮箱|电子邮件|手机号|手机号码|座机|固话)"),
     # "机主发的短信": the owner is the sender (not after 给/和: "给机主发的" is incoming)
     _w("dir", "out", r"(?<![跟和与给向同对])机主(?:一共|总共|共)?发(?:的|过的)"),
     # "给 X 打/发" with the owner as the subject; X is a person the parser has already claimed

@@ -23,6 +23,9 @@ def before_sources(found: Slots) -> str | None:
     if any(not any(0 <= m.span[0] - t.span[1] <= 1 for m in found.mentions) for t in found.of("stranger")):
         # "陌生号码177 7327 0296" describes the number named; alone it would be a filter
         return "“陌生号码”（不在通讯录里的号码）还不能作为筛选条件；可以问某个号码，或列出来电后查看。"
+    if found.has("one_handle"):
+        return ("一个人的号码、邮箱和微信号是合并统计的；只看其中一个号码或邮箱还不能计算。"
+                "可以去掉“用邮箱”这类说法，按这个人统计。")
     if found.has("third_party") or direction.between_others(found):
         return ("记录只有机主和对方之间的往来，看不到其他人之间的通话和消息（谁给某人打过电话）；"
                 "可以问机主和此人的往来，例如“机主和李娜通话几次”。")

@@ -52,6 +52,12 @@ ITEMS: list[Item] = [
     Item("吴昊的微信号是多少", lambda t: t.lookup("吴昊"), "lookup"),
     Item("FaceTime视频一共几次", lambda t: t.total(t.select(FACETIME, media="video")), "channels"),
     Item("和郑雪微信视频了几次", lambda t: t.total(t.select(WECHAT_CALLS, people=("郑雪",), media="video")), "channels"),
+    Item("郑雪的视频通话有几次", lambda t: t.total(t.select(ALL_CALLS, people=("郑雪",), media="video")), "channels"),
+    Item("FaceTime视频通话几次", lambda t: t.total(t.select(FACETIME, media="video")), "channels"),
+    Item("吴昊用邮箱发的iMessage有几条", DECLINE, "merge"),  # one handle of a merged person
+    Item("何军用手机号打来几次", DECLINE, "merge"),
+    Item("给王芳发iMessage的人", DECLINE, "decline"),  # messages between others
+    Item("王芳发给王芳芳的消息", DECLINE, "decline"),
     Item("马超9月27号打了几个",
          lambda t: t.total(t.select(ALL_CALLS, direction="in", people=("马超",),
                                     window=t.days("2024-09-27", "2024-09-27"))), "time"),
