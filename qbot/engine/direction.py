@@ -40,7 +40,7 @@ def direction(found: Slots) -> str | None:
 
 # "李娜发了多少条短信", "张伟打的电话", "李娜昨天发的": a person right before the verb is its
 # subject, so the records came to the owner; "给李娜发了", "和李娜发了" make the person an object.
-_SUBJECT_VERB = re.compile(r"\s*(?:一共|总共|共|都|也|曾经|曾|还|一般|通常|平时|经常|常常|总是|几点|什么时候)*"
+_SUBJECT_VERB = re.compile(r"\s*(?:一共|总共|共|都|也|曾经|曾|还|一般|通常|平时|经常|常常|总是|几点|什么时候|上次|上一次|最后一次|最近一次|第一次)*"
                            r"(?:发|打|拨)(?:了|过的|过|的|来|电话|短信|微信|消息)")
 # ... and 在 / 从 make it a place ("机主在家人群发了几条": the owner wrote in the group)
 _OBJECT_MARK = re.compile(r"(?:给|和|跟|与|同|对|向|及|、|把|被|在|从|于)\s*$")

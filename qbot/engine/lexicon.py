@@ -26,8 +26,9 @@ def _w(tag: str, value: Any, pattern: str) -> Word:
 
 
 # Claimed before the time words: "最近一次" is the last record, not the window "最近".
-LAST = r"最后一次|最近一次|最近的一次|最近一条|最近一通|上一次|最后(?:的)?(?:一通|一条|一个)|最后|last time"
-FIRST = r"最早(?:的)?(?:一次|一通|一条)|第一次|第一条|第一通"
+LAST = (r"最后一次|最近一次|最近的一次|最近一条|最近一通|上一次|上次|末次|最新(?:的)?(?:一次|一通|一条|一个)?|"
+        r"最后(?:的)?(?:一通|一条|一个)|最后|last time")
+FIRST = r"最早(?:的)?(?:一次|一通|一条)|第一次|第一条|第一通|最初(?:的)?(?:一次|一通|一条)?|头一次|头一回"
 EARLY = [re.compile(LAST), re.compile(FIRST)]
 
 # A source is (kinds, app); app "" means every app holding those kinds.

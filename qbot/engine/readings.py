@@ -160,6 +160,8 @@ def _shape(found: Slots, has_people: bool) -> tuple[str, str] | str:
         return "lookup", "none"
     if found.has("who_is") and not ranked and not groups and has_people:
         return "lookup", "none"
+    if found.has("when") and not found.has("total", "rank", "limit", "list") and not groups and _bare_recent(found):
+        return "last", "none"  # "李娜最近打来电话是什么时候": when, most recently — the last record
     if "first" in measures or "last" in measures:
         return ("last" if "last" in measures else "first"), "none"
     if found.has("people_count"):
@@ -187,6 +189,10 @@ def _shape(found: Slots, has_people: bool) -> tuple[str, str] | str:
             found.has("in_word", "out_word", "dir") or (found.time and found.time.window.get("kind") != "all")):
         return "list", "none"  # "昨天 收到的微信": those records, listed and counted
     return "没有看出要统计什么（次数、时长、排名、最近一次，还是列出记录）。"
+
+
+def _bare_recent(found: Slots) -> bool:
+    return bool(found.time) and any(found.text[a:b] == "最近" for a, b in found.time.spans)
 
 
 def build(found: Slots, people: People, case: CaseSources) -> Reading:
@@ -258,7 +264,8 @@ def build(found: Slots, people: People, case: CaseSources) -> Reading:
         return decline(text, "要排除的人不能确定是谁；请写出全名或号码。")
     named = [m for m in found.mentions if m.span not in exclusions.spans(found)]
     persons = [m.people for m in named]
-    window = time.window if time else {"kind": "all"}
+    # "最近…是什么时候" asks for the last record, wherever it lies, not one in the last 30 days
+    window = time.window if time and not (measure == "last" and _bare_recent(found)) else {"kind": "all"}
     try:
         base = Query(tuple(sources), measure=measure, group=group, direction=direction, statuses=statuses,
                      keywords=tuple(found.keywords), window=window, hours=time.hours if time else None,

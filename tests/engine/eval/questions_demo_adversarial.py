@@ -123,6 +123,12 @@ ITEMS: list[Item] = [
     Item("最近跟机主联系的人是谁",
          ambiguous(lambda t: t.last(t.select(ALL)),
                    lambda t: t.ranking(t.select(ALL, window=t.recent(ALL, 30)))), "clarify"),
+    Item("李娜最近打来电话是什么时候", lambda t: t.last(t.select(ALL_CALLS, direction="in", people=("李娜",))),
+         "measure"),  # when, most recently: the last call, not a list of the last 30 days
+    Item("最近什么时候和张伟通过话", lambda t: t.last(t.select(ALL_CALLS, people=("张伟",))), "measure"),
+    Item("李娜上次发短信是什么时候", lambda t: t.last(t.select(SMS, direction="in", people=("李娜",))), "measure"),
+    Item("最新通话记录", lambda t: t.last(t.select(ALL_CALLS)), "measure"),
+    Item("头一次和李娜通话", lambda t: t.first(t.select(ALL_CALLS, people=("李娜",))), "measure"),
     Item("机主第一次和陈静通话是哪天", lambda t: t.first(t.select(ALL_CALLS, people=("陈静",))), "measure"),
     Item("陈静最后一次给机主发微信是几号",
          lambda t: t.last(t.select(WECHAT_MSGS, direction="in", people=("陈静",))), "measure"),
