@@ -37,6 +37,11 @@ ALL_MESSAGES = ((MESSAGES,), "")
 CALLS_AND_MESSAGES = ((CALLS, MESSAGES), "")
 
 WORDS: list[Word] = [
+    # "那次通话打了多久" opening the question: one record said before, which a new question does
+    # not have ("打给Barney的那通电话" says which); as filler it would have meant every call
+    _w("this_record", None, r"(?:^|(?<=[,。?!\s]))(?:那次|这次|那通|这通|那条|这条)"),
+    # "机主的电话被李娜挂断": the other side refused the owner's call (before the status words)
+    _w("callee_rejected", None, r"机主(?:的)?(?:电话|去电|通话)?被\x00*(?:挂断|挂掉|挂了|拒接|拒绝接听)"),
     # "陌生号码", "通讯录以外的号码": numbers the address book lacks, which no filter says; read as
     # 号码 they would have counted every number (before 通讯录 and 号码 claim their words)
     _w("stranger", None, r"陌生(?:号码|电话|人|号)|(?:不在|没在|未存|没存|没有存)(?:在)?通讯录(?:里|中)?(?:的)?|通讯录(?:以外|之外)(?:的)?"),

@@ -23,6 +23,11 @@ def before_sources(found: Slots) -> str | None:
     if any(not any(0 <= m.span[0] - t.span[1] <= 1 for m in found.mentions) for t in found.of("stranger")):
         # "陌生号码177 7327 0296" describes the number named; alone it would be a filter
         return "“陌生号码”（不在通讯录里的号码）还不能作为筛选条件；可以问某个号码，或列出来电后查看。"
+    if found.has("this_record"):
+        return "“那次”“这条”指的是哪一条记录不能确定；请说明对象和时间，例如“机主最后一次和李娜通话打了多久”。"
+    if found.has("callee_rejected"):
+        return ("对方挂断机主打出的电话，在通话记录里与对方没有接听无法区分（都记为未接通）；"
+                "可以问“李娜没接机主的电话有几次”。")
     if found.has("one_handle"):
         return ("一个人的号码、邮箱和微信号是合并统计的；只看其中一个号码或邮箱还不能计算。"
                 "可以去掉“用邮箱”这类说法，按这个人统计。")

@@ -275,7 +275,12 @@ ITEMS: list[Item] = [
     Item("给李娜打电话的人有谁", DECLINE, "decline"),
     Item("给张伟发短信的人有几个", DECLINE, "decline"),
     Item("陈静发给李娜的短信", DECLINE, "decline"),
-    Item("陌生号码打来的电话有多少", DECLINE, "decline"),  # not every incoming call
+    Item("陌生号码打来的电话有多少", DECLINE, "decline"),
+    Item("那次通话打了多久", DECLINE, "decline"),  # which call? not every call's seconds
+    Item("这条短信是什么时候发的", DECLINE, "decline"),
+    Item("机主的电话被李娜挂断了几次", DECLINE, "direction"),  # not the owner rejecting her calls
+    Item("李娜被机主拒接了几次",
+         lambda t: t.total(t.select(ALL_CALLS, statuses=("rejected",), people=("李娜",))), "direction"),  # not every incoming call
     Item("通讯录以外的号码", DECLINE, "decline"),  # not the address book itself
     Item("机主在家人群发了几条",  # the group is where the owner wrote, not who wrote
          lambda t: t.total([r for r in t.select(WECHAT_MSGS, direction="out") if r.person == "家人群"]), "direction"),  # between two others: not on the owner's phone
