@@ -146,8 +146,13 @@ def _shape(found: Slots, has_people: bool) -> tuple[str, str] | str:
     """(measure, group), or the reason the question says nothing to compute."""
     measures = [t.value for t in found.of("measure")
                 if not (t.value == "duration" and thresholds.bounds_word(found.text, t.span, found.bounds))]
-    if "lookup" in measures and found.has("total", "rank", "contact_verb"):
-        # "不管是手机号还是微信号，总共多少次来往": the numbers name the person, not a lookup
+    records = found.has("source", "source_in", "source_out", "contact_verb", "dir", "in_word", "out_word", "status")
+    if "lookup" in measures and found.has("total", "rank", "contact_verb") and records:
+        # "不管是手机号还是微信号，总共多少次来往": the numbers name the person, not a lookup;
+        # "多少个号码给机主打过电话": the numbers are counted, as people (one person, one count)
+        if not found.mentions and not found.has("rank", "limit") and any(
+                _COUNTED.search(found.word(t)) for t in found.of("measure") if t.value == "lookup"):
+            return "people", "none"
         measures = [m for m in measures if m != "lookup"]
     groups = [t.value for t in found.of("group")]
     if found.has("daily") and not (found.time and found.time.hours):
@@ -170,7 +175,11 @@ def _shape(found: Slots, has_people: bool) -> tuple[str, str] | str:
                                   or len(found.mentions) > 1):
         return "平均通话时长只算一个数（所选通话平均每次多少秒）；按人、按天的平均、几个人的平均或平均值的排名还不能计算。"
     measure = "average" if "average" in measures else "duration" if "duration" in measures else "count"
+    if "分布" in found.text and not groups and not found.has("by_person"):  # "通话时间分布": over what?
+        return "“分布”没有说明按什么分：按天、按月、按小时、按星期几，还是按联系人？"
     time_groups = [g for g in groups if g != "person"]
+    if found.has("by_person") and not time_groups:  # "按联系人统计通话次数": one row per person
+        return measure, "person"
     if time_groups:
         if len(set(time_groups)) > 1:
             return "问题同时要求按" + "、".join(dict.fromkeys(time_groups)) + "分组；请只选一种。"
@@ -189,6 +198,9 @@ def _shape(found: Slots, has_people: bool) -> tuple[str, str] | str:
             found.has("in_word", "out_word", "dir") or (found.time and found.time.window.get("kind") != "all")):
         return "list", "none"  # "昨天 收到的微信": those records, listed and counted
     return "没有看出要统计什么（次数、时长、排名、最近一次，还是列出记录）。"
+
+
+_COUNTED = re.compile(r"(?:几|多少)个?号码|的号码")
 
 
 def _bare_recent(found: Slots) -> bool:

@@ -309,6 +309,13 @@ ITEMS: list[Item] = [
 
     # -- lookups: whose number -----------------------------------------------------------------
     Item("陈静的微信号是多少", lambda t: t.lookup("陈静"), "lookup"),
+    Item("李娜的号码有几个", lambda t: t.lookup("李娜"), "lookup"),  # not her records
+    Item("一共多少个号码给机主打过电话", lambda t: t.people(t.select(ALL_CALLS, direction="in")), "measure"),
+    Item("给机主打过电话的号码有多少个", lambda t: t.people(t.select(ALL_CALLS, direction="in")), "measure"),
+    Item("按联系人统计通话次数", lambda t: t.ranking(t.select(ALL_CALLS)), "ranking"),
+    Item("各个联系人的短信数", lambda t: t.ranking(t.select(SMS)), "ranking"),
+    Item("每个联系人的通话时长", lambda t: t.ranking(t.select(ALL_CALLS), by="duration"), "ranking"),
+    Item("通话时间分布", DECLINE, "measure"),
     Item("机主的手机号", DECLINE, "lookup"),
     Item("wxid_0a2188287e是谁", lambda t: t.lookup("陈静"), "lookup"),  # digits inside an id are no number
 
