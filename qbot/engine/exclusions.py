@@ -12,7 +12,8 @@ if TYPE_CHECKING:
     from qbot.engine.parser import Slots, Token
 
 _EXCLUDABLE = ("source", "source_in", "source_out", "app")
-_JOINERS = re.compile(r"[、和与及或,]|以及")
+# Not the comma: "除了李娜，张伟打来几次", "去掉10086和95588，短信还有多少" — it ends what is left out.
+_JOINERS = re.compile(r"[、和与及或]|以及")
 _TRAILING = ("以外", "之外")
 
 

@@ -12,6 +12,7 @@ from qbot.engine import lexicon as lx
 if TYPE_CHECKING:
     from qbot.engine.parser import Slots
 
+_EXCLUDED = re.compile(r"(?:不含|不包括|不包含|不算|除了|除去|排除|去掉|不要|不看)\s*$")
 _OWNERS_OWN = re.compile(r"机主(?:本人|自己)?(?:的)?\s*$")
 
 
@@ -23,6 +24,9 @@ def before_sources(found: Slots) -> str | None:
     if any(not any(0 <= m.span[0] - t.span[1] <= 1 for m in found.mentions) for t in found.of("stranger")):
         # "陌生号码177 7327 0296" describes the number named; alone it would be a filter
         return "“陌生号码”（不在通讯录里的号码）还不能作为筛选条件；可以问某个号码，或列出来电后查看。"
+    if any(_EXCLUDED.search(found.text[:t.span[0]]) for t in found.of("status")):
+        # "不算未接来电，通话一共几次": read as a filter, the status would count only those calls
+        return "去掉某种通话状态（如“不算未接”）还不能计算；请直接说要看的状态，例如“接通的通话有几次”。"
     if found.has("this_record"):
         return "“那次”“这条”指的是哪一条记录不能确定；请说明对象和时间，例如“机主最后一次和李娜通话打了多久”。"
     if found.has("callee_rejected"):

@@ -192,6 +192,13 @@ ITEMS: list[Item] = [
          lambda t: t.total(t.select(ALL_CALLS, direction="in", people=("李娜",), weekdays=(0, 1, 2, 3, 4))), "time"),
     Item("除了微信电话以外的通话总时长", lambda t: t.duration(t.select(PHONE)), "channels"),
 
+    Item("除了李娜，张伟打来几次",  # the comma ends what is left out: 张伟 is asked about
+         lambda t: t.total(t.select(ALL_CALLS, direction="in", people=("张伟",))), "direction"),
+    Item("去掉10086和95588，短信还有多少",
+         lambda t: t.total([r for r in t.select(SMS) if r.person not in ("10086", "95588")]), "channels"),
+    Item("不算未接来电，通话一共几次", DECLINE, "direction"),  # not the missed calls themselves
+    Item("不含未接的通话有多少", DECLINE, "direction"),
+
     # -- combinations ------------------------------------------------------------------------
     Item("上个月晚上张伟打来的微信电话有几个",
          lambda t: t.total(t.select(WECHAT_CALLS, direction="in", people=("张伟",), hours=(18, 24),
