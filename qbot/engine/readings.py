@@ -252,6 +252,8 @@ def build(found: Slots, people: People, case: CaseSources) -> Reading:
     if not sources:
         if measure == "lookup":
             sources = [Source("contacts")]
+        elif gone := exclusions.tokens(found):  # "不看短信，李娜的记录": every record but those
+            sources = exclusions.without([Source("calls"), Source("messages")], gone, case.pairs)
         elif statuses or measure in ("duration", "average") or seconds:
             sources = [Source("calls")]
         elif hint := _kind_hint(found):  # "机主打电话给陈静几次": 打 names calls

@@ -196,6 +196,11 @@ ITEMS: list[Item] = [
          lambda t: t.total(t.select(ALL_CALLS, direction="in", people=("张伟",))), "direction"),
     Item("去掉10086和95588，短信还有多少",
          lambda t: t.total([r for r in t.select(SMS) if r.person not in ("10086", "95588")]), "channels"),
+    Item("张伟不算，谁打来最多",  # 不算 after the person leaves him out
+         lambda t: t.ranking([r for r in t.select(ALL_CALLS, direction="in") if r.person != "张伟"]), "ranking"),
+    Item("李娜不算在内，谁打电话最多", lambda t: Ranking_without(t, t.select(ALL_CALLS), "李娜"), "ranking"),
+    Item("不看短信，李娜的记录有几条",
+         lambda t: t.total([r for r in t.select(ALL, people=("李娜",)) if r.app != "短信"]), "channels"),
     Item("不算未接来电，通话一共几次", DECLINE, "direction"),  # not the missed calls themselves
     Item("不含未接的通话有多少", DECLINE, "direction"),
 
