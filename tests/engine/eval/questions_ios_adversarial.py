@@ -58,6 +58,10 @@ ITEMS: list[Item] = [
     Item("何军用手机号打来几次", DECLINE, "merge"),
     Item("给王芳发iMessage的人", DECLINE, "decline"),  # messages between others
     Item("王芳发给王芳芳的消息", DECLINE, "decline"),
+    Item("孙丽不算，谁打电话最多", lambda t: _without(t, t.select(ALL_CALLS), "孙丽"), "ranking"),
+    Item("除了孙丽，周强打来几次", lambda t: t.total(t.select(ALL_CALLS, direction="in", people=("周强",))), "direction"),
+    Item("不看iMessage，孙丽的消息有几条",
+         lambda t: t.total([r for r in t.select(ALL_MESSAGES, people=("孙丽",)) if r.app != "iMessage"]), "channels"),
     Item("马超9月27号打了几个",
          lambda t: t.total(t.select(ALL_CALLS, direction="in", people=("马超",),
                                     window=t.days("2024-09-27", "2024-09-27"))), "time"),
