@@ -215,7 +215,7 @@ class BuiltinEngine:
             direction=query.direction, statuses=query.statuses, counterparts=members if query.people else None,
             except_counterparts=tuple(cp for person in query.except_people for cp in people.members.get(person, [])),
             body_keywords=query.keywords, match=match, hours=query.hours, weekdays=query.weekdays,
-            seconds=query.seconds, offsets=tuple(offsets))
+            seconds=query.seconds, media=query.media, offsets=tuple(offsets))
         return Scope(self.store, case, nodes, window, people, selection, query.limit)
 
     async def analyse(self, plan: Plan, form: dict[str, Any], case: Case, package_nodes: list[Any],

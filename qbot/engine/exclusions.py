@@ -12,7 +12,10 @@ if TYPE_CHECKING:
     from qbot.engine.parser import Slots, Token
 
 _EXCLUDABLE = ("source", "source_in", "source_out", "app")
-_JOINERS = re.compile(r"[、和与及或,]|以及")
+# Not the comma: "除了李娜，张伟打来几次", "去掉10086和95588，短信还有多少" — it ends what is left out.
+_JOINERS = re.compile(r"[、和与及或]|以及")
+_TRAILING = ("以外", "之外")
+_CLAUSE_END = re.compile(r"\s*(?:在内)?\s*(?:[,。?!;]|$)")
 
 
 def spans(found: Slots) -> list[tuple[int, int]]:
@@ -32,7 +35,23 @@ def spans(found: Slots) -> list[tuple[int, int]]:
                 break
             left_out.append(span)
             at = span[1]
-    return left_out
+    # "李娜以外的人打来的电话", "微信之外": the items right before a trailing 以外 / 之外 (no
+    # 除了 needed); read as filler they would have named the very person left out.
+    # "张伟不算，谁打来最多", "李娜不算在内": a mark that ends its clause leaves out what is before it.
+    for mark in found.of("fill", "exclude"):
+        ends = mark.tag == "exclude" and _CLAUSE_END.match(found.text, mark.span[1])
+        if found.word(mark) not in _TRAILING and not ends:
+            continue
+        at = mark.span[0]
+        for span, _ in reversed(items):
+            if span[1] > at:
+                continue
+            between = found.text[span[1]:at]
+            if between and not _JOINERS.fullmatch(between.strip()):
+                break
+            left_out.append(span)
+            at = span[0]
+    return list(dict.fromkeys(left_out))
 
 
 def tokens(found: Slots) -> list[Token]:

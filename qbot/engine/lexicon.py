@@ -26,8 +26,9 @@ def _w(tag: str, value: Any, pattern: str) -> Word:
 
 
 # Claimed before the time words: "最近一次" is the last record, not the window "最近".
-LAST = r"最后一次|最近一次|最近的一次|最近一条|最近一通|上一次|最后(?:的)?(?:一通|一条|一个)|最后|last time"
-FIRST = r"最早(?:的)?(?:一次|一通|一条)|第一次|第一条|第一通"
+LAST = (r"最后一次|最近一次|最近的一次|最近一条|最近一通|上一次|上次|末次|最新(?:的)?(?:一次|一通|一条|一个)?|"
+        r"最后(?:的)?(?:一通|一条|一个)|最后|last time")
+FIRST = r"最早(?:的)?(?:一次|一通|一条)|第一次|第一条|第一通|最初(?:的)?(?:一次|一通|一条)?|头一次|头一回"
 EARLY = [re.compile(LAST), re.compile(FIRST)]
 
 # A source is (kinds, app); app "" means every app holding those kinds.
@@ -36,6 +37,17 @@ ALL_MESSAGES = ((MESSAGES,), "")
 CALLS_AND_MESSAGES = ((CALLS, MESSAGES), "")
 
 WORDS: list[Word] = [
+    # "那次通话打了多久" opening the question: one record said before, which a new question does
+    # not have ("打给Barney的那通电话" says which); as filler it would have meant every call
+    _w("this_record", None, r"(?:^|(?<=[,。?!\s]))(?:那次|这次|那通|这通|那条|这条)"),
+    # "机主的电话被李娜挂断": the other side refused the owner's call (before the status words)
+    _w("callee_rejected", None, r"机主(?:的)?(?:电话|去电|通话)?被\x00*(?:挂断|挂掉|挂了|拒接|拒绝接听)"),
+    # "陌生号码", "通讯录以外的号码": numbers the address book lacks, which no filter says; read as
+    # 号码 they would have counted every number (before 通讯录 and 号码 claim their words)
+    _w("stranger", None, r"陌生(?:号码|电话|人|号)|(?:不在|没在|未存|没存|没有存)(?:在)?通讯录(?:里|中)?(?:的)?|通讯录(?:以外|之外)(?:的)?"),
+    # "给李娜打电话的人": people who called someone else, which the owner's records cannot show
+    # (before "…的人有几个" claims 人)
+    _w("third_party", None, r"(?:给|向)\x00+(?:打|发|拨)[^的]{0,10}的(?=人|联系人|号码)"),
     # -- before the kind words they follow: "通话量", "消息数" are totals, "…的人数" a count of people
     _w("total", None, r"(?<=[话息信录]) ?(?:数量|数|量)(?![据字])"),
     _w("people_count", None, r"(?<=[的有])人数|(?<=的)(?:人|联系人)(?:一共|总共)?有?(?:几个|几位|多少个?|多少位)"),
@@ -48,11 +60,19 @@ WORDS: list[Word] = [
     _w("dir", "in", r"(?:给|向|对)机主(?:打|拨|发|回|来)|(?:打|发|拨|回)给机主|(?:打|发)(?:来|过来)给机主|"
                     r"主动(?=\S{0,4}机主)"),
     _w("dir", "out", r"机主主动(?:地)?"),
+    # "谁收到机主的短信", "谁接到机主电话": the owner is the sender, whatever 收到 says alone;
+    # "谁回复机主": the owner is the one replied to.
+    _w("dir", "out", r"(?:收到|接到|接收)(?:了|过)?机主(?=的|发|打|电话|来电|短信|消息|微信|信息)"),
+    _w("dir", "in", r"(?:回复|回)(?:了|过)?机主"),
     # "机主在微信上主动发给…": 主动 with the owner before it (out) or after it (in), judged in readings
     _w("initiative", None, r"主动(?:地)?"),
     _w("dir", "in", r"给机主(?!打|发|拨|回)"),
     _w("dir", "out", r"机主(?:主动)?(?:打给|发给|拨给|回给|给|向|呼叫|拨打)|机主(?:主动)?(?=打电话给|发短信给|发消息给|发微信给)"),
     _w("source_in", ((CALLS,), ""), r"(?:呼叫|call(?:s|ed)?\s*)(?=机主)"),
+    # "吴昊用邮箱发的": one of a person's handles, which the merged person cannot single out
+    _w("one_handle", None, r"(?<!不管)(?<!无论)(?<!不论)(?:用|通过|从)(?:他|她)?(?:的)?(?:邮箱|电子邮件|手机号|手机号码|座机|固话)"),
+    # "机主发的短信": the owner is the sender (not after 给/和: "给机主发的" is incoming)
+    _w("dir", "out", r"(?<![跟和与给向同对])机主(?:一共|总共|共)?发(?:的|过的)"),
     # "给 X 打/发" with the owner as the subject; X is a person the parser has already claimed
     # (hidden as \x00) or the asked-for person ("给谁打").
     _w("dir", "out", r"(?:给|向)(?=(?:\x00+|谁|哪些人|哪个人|哪位)(?:打|发|拨|回))|(?<=打电话|发短信|发消息|发微信)给(?!机主)"),
@@ -62,7 +82,7 @@ WORDS: list[Word] = [
     _w("dir_owner_calls", "out", r"(?<![跟和与给向同对])机主(?:一共|总共|共)?\x00*(?:一共|总共|共)?打(?:了|过)"),
     _w("groups_included", None, r"(?:群聊|群消息|群)(?:也算|也包括|都算)(?:进去|在内)?|(?:包括|含|算上)群(?:聊|消息)?(?:在内)?"),
     # -- lookups: numbers and accounts ("电话号码" before "电话")
-    _w("measure", "lookup", r"号码多少|号码是啥|号码是什么|电话多少|邮箱|电子邮件|e-?mail|(?:的)?(?:电话|手机)?号码?是多少|(?:电话|手机)号码|手机号|联系方式|微信号|"
+    _w("measure", "lookup", r"号码多少|号码是啥|号码是什么|电话多少|邮箱|电子邮件|e-?mail|(?:的)?(?:电话|手机)?号码?是多少|(?:电话|手机)号码|手机号|联系方式|微信号(?:是多少|是什么|是啥|多少)?|"
                             r"(?:的)?号码是|的号码|(?:几|多少|哪些|什么)个?号码|号码有(?:几|多少|哪些)个?"),
     # -- call states ("未接来电" before "来电")
     _w("status", ("missed",), r"未接来电|未接电话|未接听|未接|漏接|missed"),
@@ -93,7 +113,7 @@ WORDS: list[Word] = [
     # -- plain kind words
     _w("source", ALL_CALLS, r"通过话|通过?(?=(?:多少|几|\d+)次?话)|(?<=次)话|打(?:了|过)?(?:的)?电话|电话|通话|语音通话|视频通话|呼叫|(?<![a-z])call(?:s|ed)?(?![a-z])|(?<![a-z])phone(?![a-z])"),
     _w("source", ALL_MESSAGES, r"消息|信息|聊天(?:记录)?|聊|私信|(?<![a-z])messages?(?![a-z])|(?<![a-z])chat(?:s|ted)?(?![a-z])"),
-    _w("people_group", None, r"哪些人|哪几个人|哪几位|有谁|都有谁|哪些联系人"),
+    _w("people_group", None, r"(?<=的)(?:人|联系人)都?有哪些|哪些人|哪几个人|哪几位|有谁|都有谁|哪些联系人"),
     _w("people_count", None, r"多少(?:个|位)?(?:不同的)?(?:人|联系人)|几(?:个|位)(?:不同的)?(?:人|联系人)"),
     # Only when no other source is named: "电话和短信加起来，跟谁联系最多" reads the two named.
     _w("contact_verb", CALLS_AND_MESSAGES, r"联系(?!人|方式)|来往|往来|沟通|交流|互动|(?<![a-z])contact(?:ed)?(?![a-z])"),
@@ -117,6 +137,7 @@ WORDS: list[Word] = [
     _w("rank", "desc", r"排名第一|排第一|第一名"),
     # "第二多", "排第三", "第一是谁": a place in the ranking, answered with the ranking that shows it
     _w("rank", "desc", r"第[二三四五2-5]多|排(?:在)?第[一二三四五六七八九十0-9]{1,2}(?:名|位)?|(?<![0-9a-z])第一(?=是谁|是哪)"),
+    _w("by_person", None, r"按(?:联系人|人|对方|号码)|各(?:个)?联系人|每(?:个|一个|位)联系人|每个号码"),
     _w("who_is", None, r"是谁|是哪个|是哪位|是什么人|(?<![a-z])who(?![a-z])"),
     _w("group", "person", r"谁|哪个人|哪位|什么人|哪个联系人|联系人|对方|对象"),
     _w("total", None, r"总次数|总条数|总量|总数|几多|(?:通话|消息|短信|微信|记录)(?:数量|数|量)|多少次|几次|多少通|几通|多少条|几条|多少|几个|总共|一共|总计|合计|共计|总数|数量|次数|条数|"
@@ -132,7 +153,7 @@ WORDS: list[Word] = [
     # -- words that carry no meaning of their own here
     _w("yesno", None, r"有没有|是不是|是否|有无|有过吗"),
     _w("include", None, r"也算上|也算|算上|加上|包括|一起算|都算|加起来|合起来|合并|加在一起|也包括|还有"),
-    _w("fill", None, r"这个号码|该号码|陌生号码|号码|这个账号|该账号|账号|这个人|这个词|这个字|那通|那条|那次|这通|这条|"
+    _w("fill", None, r"这个号码|该号码|号码|这个账号|该账号|账号|这个人|这个词|这个字|那通|那条|那次|这通|这条|"
                      r"存的是|存成|存为|保存为|备注为|备注|是什么|各多少条|各多少次|各多少|分别多少|不管是|无论是|不论是|"
                      r"不管|无论|还是|使用|用|通过|所有渠道|全部渠道|各个渠道|各渠道|所有应用|全部应用|各个应用|各应用|搜索|搜一下|"
                      r"查找|找找|那位|那个人|这位|存的|或者|或|以外|之外|提取到的|提取到|提取的|整个提取期间|整个期间|分一下|各有|"
@@ -154,6 +175,7 @@ WORDS: list[Word] = [
 # Numerals of "前三名".
 CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 
+QUOTE_MARKS = r"[“”\"「」『』‘’']"
 QUOTED = re.compile(r"[“\"「『‘']([^”\"」』’']{1,30})[”\"」』’']")
 KEYWORD_AFTER = re.compile(
     r"(?:提到|提及|包含|含有|涉及|关于|说到|说过|讲到|谈到|内容有|带有)(?:了|过)?\s*(?:关键词|关键字)?[:]?\s*"

@@ -250,6 +250,7 @@ def _query(data: dict[str, Any], question: Question, builtin: Query) -> Query:
                      # the schema has no exclusions: the people the question leaves out stay out
                      except_people=builtin.except_people, seconds=builtin.seconds,  # nor call-length bounds
                      at_least=builtin.at_least,  # nor how many records a person needs
+                     media=builtin.media,  # nor video calls only
                      window=window, hours=hours, weekdays=weekdays, order=_choice(data, "order", ORDERS, "desc"),
                      limit=10 if limit is None else limit)
     except QueryError as exc:

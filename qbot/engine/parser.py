@@ -48,6 +48,8 @@ class Slots:
     bounds: list[thresholds.Bound] = field(default_factory=list)  # call-length bounds ("超过10分钟")
     at_least: int | None = None  # records a person needs to count ("至少打过5次电话的人")
     unknown: list[str] = field(default_factory=list)
+    # Of the unknown words, keyword searches no filter can say ("不包含“好的”", "A或B")
+    unsearchable: list[str] = field(default_factory=list)
 
     def word(self, token: Token) -> str:
         return self.text[token.span[0]:token.span[1]]
@@ -101,14 +103,30 @@ def slots(question: str, people: People, recent_days: int, newest: datetime | No
     text = normalize(question)
     found = Slots(text)
     claims = _Claims(text)
+    taken: list[tuple[int, int]] = []
     for pattern in (lx.QUOTED, lx.KEYWORD_AFTER):
         for match in pattern.finditer(claims.masked()):
             word = match.group(1).strip()
             # A quoted word is the keyword whatever it is; one after 提到 only when no known word.
             known = pattern is lx.KEYWORD_AFTER and _LEXICON_WORD.fullmatch(word)
             if word and claims.free(match.span()) and not known:
-                found.keywords.append(word)
+                # "不包含“好的”", "身份证或者取件码": no keyword filter says "without" or "either";
+                # searching for the words as written would answer another question.
+                negated = _NEGATED.search(text[:match.start()])
+                if negated or (pattern is lx.KEYWORD_AFTER and _LISTED.search(word)):
+                    said = text[negated.start() if negated else match.start():match.start()] + (
+                        word if pattern is lx.QUOTED else text[match.start():match.end()])
+                    found.unknown.append(said)
+                    found.unsearchable.append(said)
+                else:
+                    found.keywords.append(word)
+                    taken.append(match.span())
                 claims.claim(match.span())
+    taken.sort()
+    for (_, end), (start, _) in zip(taken, taken[1:]):
+        if _EITHER.fullmatch(text[end:start].strip()):  # "“身份证”或“取件码”": either word, not both
+            found.unknown.append(text[end:start].strip())
+            found.unsearchable.append(text[taken[0][0]:taken[-1][1]])
     for mention in people.find(claims.masked(), numbers=False):
         if not _LEXICON_WORD.fullmatch(mention.text):  # a nickname such as "最近" is a word, not a person
             found.mentions.append(mention)
@@ -183,6 +201,11 @@ def _leftovers(found: Slots, claims: _Claims, people: People) -> None:
             found.unknown.append(run)
         i = j
 
+
+# A keyword's negation right before it ("没有提到", "不包含"), but not the question's 有没有.
+_NEGATED = re.compile(r"(?:不|(?<!有)没有|(?<!有)没|未|无)(?:包含|含有|含|提到|提及|说过|说到|涉及|带有|带)?(?:了|过)?\s*$")
+_EITHER = re.compile(r"或者|或是|或|还是")
+_LISTED = re.compile(r"或者|或是|或|还是|、|和|及|与")  # inside one unquoted keyword: a list, not a word
 
 # Where a run of unknown text stands as a person would: "机主和X", "X给机主", "X和机主".
 _PERSON_PLACE = re.compile(r"机主(?:和|跟|与|同|给|向|对)$")

@@ -173,6 +173,11 @@ class People:
             found.append(Mention(match.group(0), match.span(),
                                  tuple(dict.fromkeys(self._person_of[cp.id] for cp in fits)), guessed=bool(fits)))
             taken.append(match.span())
+        # Accounts before numbers: the digits inside "wxid_0a2188287e" are no phone number.
+        for match in ACCOUNT.finditer(text) if numbers else ():
+            fits = [cp for cp in self.counterparts.values() if cp.identifier.lower() == match.group(0)]
+            found.append(Mention(match.group(0), match.span(), tuple(dict.fromkeys(self._person_of[cp.id] for cp in fits))))
+            taken.append(match.span())
         for match in NUMBER.finditer(text) if numbers else ():
             if any(a < match.end() and match.start() < b for a, b in taken):
                 continue
@@ -180,10 +185,6 @@ class People:
             if people is not None and len(re.sub(r"\D", "", match.group(0))) >= 5:
                 found.append(Mention(match.group(0).strip(), match.span(), people))
                 taken.append(match.span())
-        for match in ACCOUNT.finditer(text) if numbers else ():
-            fits = [cp for cp in self.counterparts.values() if cp.identifier.lower() == match.group(0)]
-            found.append(Mention(match.group(0), match.span(), tuple(dict.fromkeys(self._person_of[cp.id] for cp in fits))))
-            taken.append(match.span())
         for name in self._names_longest_first if names else ():
             if name not in text:
                 continue

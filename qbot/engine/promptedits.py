@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from qbot.engine import readings, thresholds
+from qbot.engine import direction, readings, thresholds
 from qbot.engine.query import Query, QueryError
 
 if TYPE_CHECKING:
@@ -49,9 +49,9 @@ def _changes(found: Slots, query: Query) -> dict | None:
         changes["hours"] = time.hours
     if time and time.weekdays:
         changes["weekdays"] = time.weekdays
-    direction = readings.direction_of(found)
-    if direction:
-        changes["direction"] = direction
+    way = direction.direction_of(found)
+    if way:
+        changes["direction"] = way
     statuses = tuple(dict.fromkeys(s for t in found.of("status") for s in t.value))
     if statuses:
         changes["statuses"] = statuses

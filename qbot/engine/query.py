@@ -53,6 +53,9 @@ class Source:
         return f"{self.app}{noun}" if self.app not in noun else noun
 
 
+MEDIA = ("", "video")
+
+
 @dataclass(frozen=True)
 class Query:
     sources: tuple[Source, ...]
@@ -68,6 +71,7 @@ class Query:
     weekdays: tuple[int, ...] = ()
     seconds: tuple[int, int | None] | None = None
     at_least: int | None = None
+    media: str = ""  # "video": video calls only ("微信视频"); "" every call
     order: str = "desc"
     limit: int = 10
 
@@ -87,7 +91,7 @@ class Query:
                 "people": list(self.people), "except_people": list(self.except_people),
                 "keywords": list(self.keywords), "window": dict(self.window),
                 "hours": list(self.hours) if self.hours else None, "weekdays": list(self.weekdays),
-                "seconds": list(self.seconds) if self.seconds else None, "at_least": self.at_least, "order": self.order, "limit": self.limit}
+                "seconds": list(self.seconds) if self.seconds else None, "at_least": self.at_least, "media": self.media, "order": self.order, "limit": self.limit}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Query:
@@ -107,6 +111,7 @@ class Query:
                        weekdays=tuple(int(d) for d in data.get("weekdays") or ()),
                        seconds=(int(seconds[0]), None if seconds[1] is None else int(seconds[1])) if seconds else None,
                        at_least=int(data["at_least"]) if data.get("at_least") is not None else None,
+                       media=str(data.get("media") or ""),
                        order=str(data.get("order", "desc")), limit=int(data.get("limit", 10)))
         except (KeyError, TypeError, IndexError, AttributeError) as exc:
             raise QueryError(f"malformed query ({exc.__class__.__name__}: {exc}); "
@@ -154,6 +159,9 @@ def check(query: Query) -> None:
         raise QueryError("measure average is one figure (seconds per call); give group none")
     if query.measure in ("duration", "average") and query.kinds != ("calls",):
         raise QueryError("measure duration is the seconds of calls; messages have no duration")
+    one_of("media", query.media, MEDIA)
+    if query.media and query.kinds != ("calls",):
+        raise QueryError("media (video) is a kind of call; messages have none, so give only call sources")
     if query.statuses and "calls" not in query.kinds:
         raise QueryError("statuses (missed, rejected, answered) are call states; the sources hold no calls")
     if query.keywords and query.kinds != ("messages",):
@@ -183,6 +191,8 @@ def describe(query: Query, window_text: str) -> str:
         parts.append("星期：" + "、".join(WEEKDAY_NAMES[d] for d in query.weekdays))
     if query.seconds:
         parts.append("单次通话时长：" + seconds_words(query.seconds))
+    if query.media:
+        parts.append("通话方式：只算视频通话")
     if query.at_least:
         parts.append(f"只算记录不少于 {query.at_least} 条的联系人")
     parts.append("统计：" + measure_words(query))

@@ -11,7 +11,9 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from qbot.engine import exclusions, pronouns, thresholds, timenot
+from qbot.engine import exclusions, pronouns, refusals, thresholds, timenot
+from qbot.engine import direction as ways
+from qbot.engine.direction import direction as _direction
 from qbot.engine import lexicon as lx
 from qbot.engine.people import People
 from qbot.engine.query import Query, QueryError, Source
@@ -71,8 +73,8 @@ def _listed(text: str, token: Token) -> bool:
 def _kind_hint(found: Slots) -> str:
     """The record kind the verbs and measure words imply: 发 and 条 are messages, 打 and 通 calls."""
     words = "".join(found.word(t) for t in found.of("dir", "in_word", "out_word", "send_verb", "total", "source_in",
-                                                    "source_out"))
-    messages, calls = any(c in words for c in "发条收"), any(c in words for c in "打拨呼通接")
+                                                    "source_out")) + ways.sender_verb(found)
+    messages, calls = any(c in words for c in "发条收复"), any(c in words for c in "打拨呼通接")  # 回复: a reply is written
     return "messages" if messages and not calls else "calls" if calls and not messages else ""
 
 
@@ -130,35 +132,6 @@ def _sources(found: Slots, case: CaseSources) -> tuple[list[Source], bool]:
     return list(dict.fromkeys(chosen)), sms_open
 
 
-def _direction(found: Slots) -> str | None:
-    """"in", "out", "" (both), or None when the question names both ways at once. The owner's
-    place in the sentence ("发了多少条微信给机主") outweighs a verb's own direction (发了)."""
-    roles = {t.value for t in found.of("dir")} | ({"out"} if found.has("callee_missed") else set())
-    for word in found.of("initiative"):  # who takes the initiative: the owner if named before it
-        before, after = "机主" in found.text[:word.span[0]], "机主" in found.text[word.span[1]:]
-        if before != after:
-            roles.add("out" if before else "in")
-    if len(roles) == 1:
-        return roles.pop()
-    ins = found.has("source_in", "in_word") or "in" in roles
-    outs = found.has("source_out", "out_word") or "out" in roles
-    if found.has("both_ways") or found.has("dir_owner_calls") and not (ins or outs):
-        return ""
-    for verb in found.of("send_verb"):
-        # "给谁发消息" is the owner sending; "和谁发消息" is messaging with someone, both ways.
-        together = re.search(r"(?:和|跟|与|同)[^给,。?!]{0,10}$", found.text[:verb.span[0]])
-        if not ins and not together:
-            outs = True
-    if ins and outs:
-        return None
-    return "in" if ins else "out" if outs else ""
-
-
-def direction_of(found: Slots) -> str:
-    """The direction the words give: "in", "out", or "" for both (or both named at once)."""
-    return _direction(found) or ""
-
-
 def _limit(found: Slots) -> int | None:
     for token in found.of("limit"):
         digits = next((g for g in token.groups if g), "")
@@ -173,18 +146,27 @@ def _shape(found: Slots, has_people: bool) -> tuple[str, str] | str:
     """(measure, group), or the reason the question says nothing to compute."""
     measures = [t.value for t in found.of("measure")
                 if not (t.value == "duration" and thresholds.bounds_word(found.text, t.span, found.bounds))]
-    if "lookup" in measures and found.has("total", "rank", "contact_verb"):
-        # "不管是手机号还是微信号，总共多少次来往": the numbers name the person, not a lookup
+    records = found.has("source", "source_in", "source_out", "contact_verb", "dir", "in_word", "out_word", "status")
+    if "lookup" in measures and found.has("total", "rank", "contact_verb") and records:
+        # "不管是手机号还是微信号，总共多少次来往": the numbers name the person, not a lookup;
+        # "多少个号码给机主打过电话": the numbers are counted, as people (one person, one count)
+        if not found.mentions and not found.has("rank", "limit") and any(
+                _COUNTED.search(found.word(t)) for t in found.of("measure") if t.value == "lookup"):
+            return "people", "none"
         measures = [m for m in measures if m != "lookup"]
     groups = [t.value for t in found.of("group")]
-    if found.has("daily") and not found.has("total") and not (found.time and found.time.hours):
-        groups.append("day")  # "每天…多少": per day; "每天凌晨两点到四点…总共": a daily time of day
+    if found.has("daily") and not (found.time and found.time.hours):
+        # "每天打多少电话", "每天的通话量": one figure per day, never the period's total;
+        # "每天凌晨两点到四点…总共": a daily time of day, which the hours already say.
+        groups.append("day")
     # "时间最长", "最久": a superlative duration ranks as 最多 does.
     ranked = found.has("rank", "limit") or any("最" in found.word(t) for t in found.of("measure"))
     if "lookup" in measures and not ranked:
         return "lookup", "none"
     if found.has("who_is") and not ranked and not groups and has_people:
         return "lookup", "none"
+    if found.has("when") and not found.has("total", "rank", "limit", "list") and not groups and _bare_recent(found):
+        return "last", "none"  # "李娜最近打来电话是什么时候": when, most recently — the last record
     if "first" in measures or "last" in measures:
         return ("last" if "last" in measures else "first"), "none"
     if found.has("people_count"):
@@ -193,7 +175,11 @@ def _shape(found: Slots, has_people: bool) -> tuple[str, str] | str:
                                   or len(found.mentions) > 1):
         return "平均通话时长只算一个数（所选通话平均每次多少秒）；按人、按天的平均、几个人的平均或平均值的排名还不能计算。"
     measure = "average" if "average" in measures else "duration" if "duration" in measures else "count"
+    if "分布" in found.text and not groups and not found.has("by_person"):  # "通话时间分布": over what?
+        return "“分布”没有说明按什么分：按天、按月、按小时、按星期几，还是按联系人？"
     time_groups = [g for g in groups if g != "person"]
+    if found.has("by_person") and not time_groups:  # "按联系人统计通话次数": one row per person
+        return measure, "person"
     if time_groups:
         if len(set(time_groups)) > 1:
             return "问题同时要求按" + "、".join(dict.fromkeys(time_groups)) + "分组；请只选一种。"
@@ -214,6 +200,13 @@ def _shape(found: Slots, has_people: bool) -> tuple[str, str] | str:
     return "没有看出要统计什么（次数、时长、排名、最近一次，还是列出记录）。"
 
 
+_COUNTED = re.compile(r"(?:几|多少)个?号码|的号码")
+
+
+def _bare_recent(found: Slots) -> bool:
+    return bool(found.time) and any(found.text[a:b] == "最近" for a, b in found.time.spans)
+
+
 def build(found: Slots, people: People, case: CaseSources) -> Reading:
     text = found.text
     time = found.time
@@ -222,12 +215,17 @@ def build(found: Slots, people: People, case: CaseSources) -> Reading:
     if unknown and all(pronouns.POINTERS.fullmatch(w) for w in unknown):
         return decline(text, f"问题中的“{unknown[0]}”指谁不能确定：只有紧跟在人名或号码之后，或上一个问题只关于一个人时，"
                              "才按那个人理解。请写出姓名或号码，例如“张伟最后一次打来是什么时候”。", unknown)
+    if found.unsearchable:
+        return decline(text, f"“{re.sub(lx.QUOTE_MARKS, '', found.unsearchable[0])}”无法按一个关键词条件计算：消息内容只能按包含某个词"
+                             "（几个词时同时包含）来查，不能查不包含某词，也不能查包含其中任一个词；请分开问每个词。", unknown)
     if unknown and all(timenot.MARKED.search(w) for w in unknown):
         return decline(text, f"“{unknown[0]}”无法按一个时间条件计算：只能去掉一天中的时段（如“除了晚上”）或星期（如“不算周末”），"
                              "不能去掉一段日期或同时去掉几项；请直接说要看的日期、时段或星期。", unknown)
     if unknown:
         return decline(text, "我没能理解问题中的" + "、".join(f"“{w}”" for w in unknown) +
                        "，为避免答非所问，没有作答。请换一种说法，或说明具体的时间、人和数据。", unknown)
+    if why := refusals.before_sources(found):
+        return decline(text, why)
     if found.has("groups_included") and found.has("rank", "limit", "group"):
         return decline(text, "群聊不是一个联系人，不能参与按联系人的统计；总数里已经包括群聊消息。")
     absent = [m.text for m in found.mentions if not m.people]
@@ -249,9 +247,13 @@ def build(found: Slots, people: People, case: CaseSources) -> Reading:
     if isinstance(shape, str):
         return decline(text, shape)
     measure, group = shape
+    if measure == "lookup" and (why := refusals.owners_own(found)):
+        return decline(text, why)
     if not sources:
         if measure == "lookup":
             sources = [Source("contacts")]
+        elif gone := exclusions.tokens(found):  # "不看短信，李娜的记录": every record but those
+            sources = exclusions.without([Source("calls"), Source("messages")], gone, case.pairs)
         elif statuses or measure in ("duration", "average") or seconds:
             sources = [Source("calls")]
         elif hint := _kind_hint(found):  # "机主打电话给陈静几次": 打 names calls
@@ -264,7 +266,8 @@ def build(found: Slots, people: People, case: CaseSources) -> Reading:
         sources = [Source("contacts")]
     if seconds and any(t.value[0] == (lx.MESSAGES,) for t in found.of("source")):  # "超过10分钟的微信消息"
         return decline(text, "通话时长条件（如“超过10分钟”）只适用于通话，消息没有时长；请只问通话。")
-    if statuses or seconds:
+    media = refusals.media(found)
+    if statuses or seconds or media:
         sources = [s for s in sources if s.kind == "calls"] or [Source("calls")]
     if found.keywords:
         sources = [s for s in sources if s.kind == "messages"]
@@ -275,11 +278,12 @@ def build(found: Slots, people: People, case: CaseSources) -> Reading:
         return decline(text, "要排除的人不能确定是谁；请写出全名或号码。")
     named = [m for m in found.mentions if m.span not in exclusions.spans(found)]
     persons = [m.people for m in named]
-    window = time.window if time else {"kind": "all"}
+    # "最近…是什么时候" asks for the last record, wherever it lies, not one in the last 30 days
+    window = time.window if time and not (measure == "last" and _bare_recent(found)) else {"kind": "all"}
     try:
         base = Query(tuple(sources), measure=measure, group=group, direction=direction, statuses=statuses,
                      keywords=tuple(found.keywords), window=window, hours=time.hours if time else None,
-                     weekdays=time.weekdays if time else (), seconds=seconds, at_least=found.at_least,
+                     weekdays=time.weekdays if time else (), seconds=seconds, at_least=found.at_least, media=media,
                      order=next((t.value for t in found.of("rank")), "desc"), limit=_limit(found) or 10,
                      people=tuple(m.people[0] for m in named if len(m.people) == 1 and not m.guessed),
                      except_people=tuple(dict.fromkeys(left_out)))
@@ -322,7 +326,9 @@ def _ask_or_answer(found: Slots, base: Query, persons: list[tuple[str, ...]], sm
     guessed = [m for m in found.mentions if m.guessed]
     open_points = [p for p in persons if len(p) > 1] + [m.people for m in guessed if len(m.people) == 1]
     topics = found.topics
-    if len(open_points) + sms_open + bool(topics) + (found.has("dir_owner_calls") and not base.direction) > 1:
+    relative = ways.relative_sender(found) if not base.direction else None
+    if len(open_points) + sms_open + bool(topics) + bool(relative) + (
+            found.has("dir_owner_calls") and not base.direction) > 1:
         return decline(text, "这个问题有几处可以有不同理解（人名、数据范围或方向）；请说得更具体一些。")
     if open_points:
         mention = next(m for m in found.mentions if len(m.people) > 1 or m.guessed)
@@ -351,6 +357,12 @@ def _ask_or_answer(found: Slots, base: Query, persons: list[tuple[str, ...]], sm
         ], reason="本案的苹果手机里短信与 iMessage 分开记录；“短信”可以只指 SMS，也可以包括 iMessage。",
             about="sources") if only in base.sources else \
             Reading(text, query=base)
+    if relative:
+        a = relative.span[0]
+        return Reading(text, choices=[
+            Choice("对方发给机主的", text[:a] + "给机主" + text[a:], base.with_(direction="in")),
+            Choice("机主发给对方的", text[:a] + "机主" + text[a:], base.with_(direction="out")),
+        ], reason="“发……的人”可以指给机主发消息的人，也可以指机主发消息给的人。", about="direction")
     if found.has("dir_owner_calls") and not base.direction:
         token = found.of("dir_owner_calls")[0]
         a, b = token.span

@@ -146,7 +146,8 @@ def _resolve_year(year: int | str | None, newest_year: int) -> int:
 
 
 def _day(year: int, month: int, day: int) -> date:
-    """The date, with a day past the month's end moved to its last day ("2月30日")."""
+    """The date, with a day past the month's end moved to its last day (the end of a range
+    carried into a shorter month); a written day that does not exist is refused in `resolve`."""
     return date(year, month, min(day, calendar.monthrange(year, month)[1]))
 
 
@@ -186,6 +187,11 @@ def resolve(spec: dict[str, Any], newest: datetime | None, tz: ZoneInfo) -> Wind
         # No year given and the window would start after the newest record ("8月" when the data
         # ends in June, "11月到2月"): the examiner means the last such period, a year earlier.
         lo_year = hi_year = lo_year - 1
+    for year, month, day in ((lo_year, lo_m, lo_d), (hi_year, hi_m, hi_d)):
+        if day and day > calendar.monthrange(year, month)[1]:
+            # "2月30日", "6月31日": no such day; moving it to the month's end would answer
+            # a question about another day
+            raise Unresolvable(describe(spec), f"{year}-{month:02d} has no day {day}")
     start = _day(lo_year, lo_m, lo_d or 1)
     end = (_day(hi_year, hi_m, hi_d) + timedelta(days=1)) if hi_d else _month_start(hi_year, hi_m + 1)
     if end <= start:  # "11月到2月": the range crosses a new year

@@ -47,6 +47,7 @@ class Selection:
     hours: tuple[int, int] | None = None  # local [from, to), wrapping past midnight
     weekdays: tuple[int, ...] = ()
     seconds: tuple[int, int | None] | None = None  # call duration [least, most]; messages are left out when set
+    media: str = ""  # calls of this media only ("video"); messages are left out when set
     persons_only: bool = False  # leave out group chats and records with no counterpart
     offsets: tuple[tuple[int, int], ...] = ((MIN_MS, 0),)  # [(from_ms, offset_ms)], the first from -inf
 
@@ -145,6 +146,9 @@ def _part(sel: Selection, table: str) -> tuple[str, list]:
     if calls and sel.statuses:
         where.append(f"status IN ({marks(sel.statuses)})")
         params += list(sel.statuses)
+    if calls and sel.media:
+        where.append("media = ?")
+        params.append(sel.media)
     if calls and sel.seconds is not None:
         where.append("duration >= ?" + ("" if sel.seconds[1] is None else " AND duration <= ?"))
         params += [v for v in sel.seconds if v is not None]
@@ -179,7 +183,7 @@ def selection_sql(sel: Selection) -> tuple[str, list]:
         sql, more = _part(sel, "calls")
         parts.append(sql)
         params += more
-    if sel.message_nodes and not sel.statuses and sel.seconds is None:
+    if sel.message_nodes and not sel.statuses and sel.seconds is None and not sel.media:
         sql, more = _part(sel, "messages")
         parts.append(sql)
         params += more

@@ -111,6 +111,7 @@ class Rec:
     st: str | None
     group: bool
     body: str | None
+    media: str | None = None  # calls: "voice" | "video"
 
     @property
     def time_text(self) -> str:
@@ -140,14 +141,14 @@ class Truth:
             self._people(conn)
             rows = conn.execute(
                 "SELECT 'calls', n.path, n.app, c.counterpart_id, c.start, c.duration, c.direction, c.status,"
-                " 0, NULL FROM calls c JOIN nodes n ON n.id = c.node_id JOIN packages p ON p.id = n.package_id"
+                " 0, NULL, c.media FROM calls c JOIN nodes n ON n.id = c.node_id JOIN packages p ON p.id = n.package_id"
                 " WHERE p.case_id = ? UNION ALL"
                 " SELECT 'messages', n.path, n.app, m.counterpart_id, m.time, 0, m.direction, m.status,"
-                " m.is_group, m.body FROM messages m JOIN nodes n ON n.id = m.node_id"
+                " m.is_group, m.body, NULL FROM messages m JOIN nodes n ON n.id = m.node_id"
                 " JOIN packages p ON p.id = n.package_id WHERE p.case_id = ?", (self.case_id, self.case_id)).fetchall()
         self.recs = [Rec(kind, path, app, cp, self.names.get(cp), ts, self.to_local(ts), dur or 0, direction,
-                         status, bool(group) or self.kinds.get(cp) == "chatroom", body)
-                     for kind, path, app, cp, ts, dur, direction, status, group, body in rows]
+                         status, bool(group) or self.kinds.get(cp) == "chatroom", body, media)
+                     for kind, path, app, cp, ts, dur, direction, status, group, body, media in rows]
         self.recs.sort(key=lambda r: (r.ts, r.kind, r.path))
 
     def _people(self, conn: sqlite3.Connection) -> None:
@@ -221,7 +222,7 @@ class Truth:
         return self.days(d, d)
 
     def select(self, sources, *, window=None, direction=None, statuses=(), hours=None, weekdays=(),
-               people=(), keywords=(), persons_only=False) -> list[Rec]:
+               people=(), keywords=(), persons_only=False, media=None) -> list[Rec]:
         unknown = set(people) - self.persons()
         if unknown:  # a misspelt name would silently select nothing
             raise KeyError(f"no person {sorted(unknown)} in case {self.case_id}")
@@ -244,6 +245,8 @@ class Truth:
             if keywords and (r.kind != "messages" or not all(k in (r.body or "") for k in keywords)):
                 continue
             if persons_only and (r.group or r.person is None):
+                continue
+            if media and r.media != media:  # a call's medium; messages have none
                 continue
             out.append(r)
         return out
