@@ -191,6 +191,11 @@ def classify(expect: Any, reply: Reply) -> tuple[str, str]:
         return reply.kind, reply.why
     if reply.kind != "answered":
         return reply.kind, reply.why
+    if isinstance(expect, (Total, Records, People)) and (shown := side_by_side(reply.answer or {})) is not None \
+            and shown[0].get("value") != expect.value and expect.value in [r.get("value") for r in shown[1:]]:
+        # Both readings shown and labelled, but the figure the answer leads with is the other one:
+        # the examiner still has to pick, as after a question asked back.
+        return "clarified", f"the truth {expect.value} is a reading beside the one the answer leads with"
     differs = mismatch(expect, reply.answer or {})
     return ("right", "") if not differs else ("wrong", f"expected {differs}; got {_got(reply.answer or {})}")
 

@@ -145,9 +145,10 @@ def both(*values, labels=("甲种理解", "乙种理解", "丙种理解")) -> di
 
 
 def test_readings_side_by_side() -> None:
-    # One of the readings is the truth's: right; none is, or the readings are unlabelled: wrong.
-    assert classify(Total(7), Reply("answered", both(3, 7))) == ("right", "")
+    # The reading the answer leads with is the truth's: right; another, labelled, is: the examiner
+    # must pick (clarified); none is, or the readings are unlabelled: wrong.
     assert classify(Total(7), Reply("answered", both(7, 3))) == ("right", "")
+    assert classify(Total(7), Reply("answered", both(3, 7)))[0] == "clarified"
     assert classify(Total(7), Reply("answered", both(3, 4)))[0] == "wrong"
     assert classify(Total(7), Reply("answered", both(3, 7, labels=("一", " "))))[0] == "wrong"
     # every reading shown, each once
