@@ -29,6 +29,11 @@ ACCOUNT = re.compile(r"[a-z0-9][a-z0-9_.+\-]*@[a-z0-9\-]+(?:\.[a-z0-9\-]+)+|wxid
 # Ways of naming someone by part of a name: 老王, 小刘, 阿静, 张总, 王经理, 姓江的那位.
 NICKNAME = re.compile(r"(?:老|小|阿)(?P<a>[\u4e00-\u9fff])|(?P<b>[\u4e00-\u9fff])(?:总|经理|老师|姐|哥|叔|阿姨|师傅|老板)|"
                       r"姓(?P<c>[\u4e00-\u9fff])(?:的)?(?:那位|那个人|那个|人)?")
+# Ordinary words of the nickname's shape: 小时 is an hour, not someone surnamed 时; taken for one,
+# the decline would say the case has no such person, which is false. Unread, they are declined as
+# not understood.
+NOT_NICKNAMES = frozenset({"小时", "小区", "小孩", "小说", "小学", "小组", "老家", "老婆", "老公", "老人", "老师",
+                           "阿姨"})
 OWNER_WORDS = ("机主",)
 
 
@@ -154,7 +159,7 @@ class People:
             if names:
                 return tuple(dict.fromkeys(p for n in names for p in self.by_name[n]))
         match = NICKNAME.fullmatch(run)
-        if match is None:
+        if match is None or run in NOT_NICKNAMES:
             return None
         if run.startswith("阿"):
             names = index["last"].get(match.group("a"), [])

@@ -99,3 +99,13 @@ async def test_every_suggested_question_is_answered(qbot):
     for question in EXAMPLES:
         status, events, _ = await qbot.api.step(uuid.uuid4().hex, -1, question)
         assert events[-1].data["state"] == "awaiting_start", (question, [e.event for e in events])
+
+
+@pytest.mark.parametrize("question", ["和李娜累计通话几个小时", "老婆最近打来几次"])
+async def test_a_word_shaped_like_a_nickname_is_not_said_to_be_a_person_the_case_lacks(qbot, question):
+    """小时 (an hour) and 老婆 (a wife) fit the shape of 小王 / 老王; read as names, the decline
+    said the case has no 小时, which is false. Declined as not understood instead."""
+    status, events, _ = await qbot.api.step(uuid.uuid4().hex, -1, question)
+    assert status == 200 and events[-1].data["state"] == "completed"
+    reason = named(events, "decline")["reason"]
+    assert "本案中没有" not in reason and "没能理解" in reason
