@@ -18,7 +18,6 @@ from .truth import (
     WECHAT_CALLS,
     WECHAT_MSGS,
     Item,
-    Total,
     absent_number,
     absent_person,
     ambiguous,
@@ -32,10 +31,6 @@ LABOUR_DAY = ("2024-05-01", "2024-05-05")
 
 
 
-
-def _average(recs):
-    """Seconds per call over the selected calls, rounded to 0.1 (docs/questions.md)."""
-    return Total(round(sum(r.dur for r in recs) / len(recs), 1))
 
 ITEMS: list[Item] = [
     # -- total ----------------------------------------------------------------------------
@@ -161,7 +156,7 @@ ITEMS: list[Item] = [
 
     # -- decline ----------------------------------------------------------------------------
     Item("机主和谁聊天的时间最长？", DECLINE, "decline"),
-    Item("平均每通电话打多长时间", lambda t: _average(t.select(ALL_CALLS)), "measure"),
+    Item("平均每通电话打多长时间", lambda t: t.average(t.select(ALL_CALLS)), "measure"),
     Item("帮我判断一下张伟是不是机主的同伙", DECLINE, "decline"),
     Item("机主3月份都去过哪些地方", DECLINE, "decline"),
     Item("张伟和刘洋两个人之间有没有互相打过电话", DECLINE, "decline"),

@@ -10,17 +10,13 @@ the last 30 days; 刘洋 calls at night; 王磊's 18 missed calls on 2024-06-18 
 from __future__ import annotations
 
 from .truth import (ALL, ALL_CALLS, ALL_MESSAGES, CLARIFY, DECLINE, PHONE, SMS, WECHAT_CALLS, WECHAT_MSGS,
-                    Item, absent_number, absent_person, ambiguous)
+                    Item, absent_number, absent_person, ambiguous, without)
 
 C, M = ALL_CALLS, ALL_MESSAGES
 NOT_ANSWERED_BY_OWNER = ("missed", "rejected")  # 没接 / 未接或拒接
 NOT_ANSWERED_BY_CALLEE = ("unanswered", "missed", "rejected")  # X没接机主的电话 (outgoing)
 SPRING_FESTIVAL = ("2024-02-10", "2024-02-17")
 MAY_DAY = ("2024-05-01", "2024-05-05")
-
-
-def without(recs, *people):
-    return [r for r in recs if r.person not in people]
 
 
 ITEMS: list[Item] = [

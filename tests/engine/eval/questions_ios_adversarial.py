@@ -16,11 +16,8 @@ from .truth import (
     WECHAT_MSGS,
     Item,
     ambiguous,
+    without,
 )
-
-
-def _without(t, recs, person):
-    return t.ranking([r for r in recs if r.person != person])
 
 
 ITEMS: list[Item] = [
@@ -40,7 +37,7 @@ ITEMS: list[Item] = [
     Item("谁收到机主的iMessage最多", lambda t: t.ranking(t.select(IMESSAGE, direction="out")), "direction"),
     Item("谁回复机主最多", lambda t: t.ranking(t.select(ALL_MESSAGES, direction="in")), "direction"),
     Item("给孙丽打电话的人有几个", DECLINE, "decline"),
-    Item("吴昊以外谁打电话最多", lambda t: _without(t, t.select(ALL_CALLS), "吴昊"), "ranking"),
+    Item("吴昊以外谁打电话最多", lambda t: t.ranking(without(t.select(ALL_CALLS), "吴昊")), "ranking"),
     Item("FaceTime以外的通话有几个",
          lambda t: t.total([r for r in t.select(ALL_CALLS) if r.app != "FaceTime"]), "channels"),
     Item("妈妈每天给机主发几条微信",
@@ -58,7 +55,7 @@ ITEMS: list[Item] = [
     Item("何军用手机号打来几次", DECLINE, "merge"),
     Item("给王芳发iMessage的人", DECLINE, "decline"),  # messages between others
     Item("王芳发给王芳芳的消息", DECLINE, "decline"),
-    Item("孙丽不算，谁打电话最多", lambda t: _without(t, t.select(ALL_CALLS), "孙丽"), "ranking"),
+    Item("孙丽不算，谁打电话最多", lambda t: t.ranking(without(t.select(ALL_CALLS), "孙丽")), "ranking"),
     Item("除了孙丽，周强打来几次", lambda t: t.total(t.select(ALL_CALLS, direction="in", people=("周强",))), "direction"),
     Item("不看iMessage，孙丽的消息有几条",
          lambda t: t.total([r for r in t.select(ALL_MESSAGES, people=("孙丽",)) if r.app != "iMessage"]), "channels"),

@@ -259,6 +259,10 @@ class Truth:
     def duration(self, recs: list[Rec]) -> Total:
         return Total(sum(r.dur for r in recs if r.kind == "calls"))
 
+    def average(self, recs: list[Rec]) -> Total:
+        """Seconds per call over the selected calls, rounded to 0.1 (docs/questions.md)."""
+        return Total(round(sum(r.dur for r in recs) / len(recs), 1))
+
     def ranking(self, recs: list[Rec], by: str = "count", order: str = "desc") -> Ranking:
         count: Counter[str] = Counter()
         seconds: Counter[str] = Counter()
@@ -312,6 +316,11 @@ class Truth:
 
 
 # -- item helpers: sentinels whose premise is checked against the case ----------------------
+
+def without(recs: list[Rec], *people: str) -> list[Rec]:
+    """The records but those of `people` (除了X, X以外)."""
+    return [r for r in recs if r.person not in people]
+
 
 def absent_number(number: str) -> Callable[[Truth], Sentinel]:
     """DECLINE, after checking that no counterpart of the case has this number."""
