@@ -312,20 +312,16 @@ class TurnRunner:
 
     async def stop(self, conversation_id: str, owner: str) -> tuple[str, str | None]:
         """Stop the running turn, here or on another instance: its id and how it ended."""
-        turn = self.running.get(conversation_id)
-        if turn is not None and turn.task is None and turn.owner == owner:
-            # Its start is still being recorded (a stop sent right after the step, before even a
-            # new conversation is in the log): it is cancelled as soon as it is launched.
-            turn.stop_asked = True
-            await turn.ended.wait()
-            if turn.outcome is not None:
-                return turn.id, turn.outcome
-            raise NoRunningTurn(conversation_id)  # its start could not be recorded: it never ran
-        conv = await self.visible(conversation_id, owner)
+        running = self.running.get(conversation_id)
+        conv = None
+        if running is None or running.owner != owner:
+            # The examiner's own turn running here needs no look in the log (its start may not
+            # even be there yet, in a conversation that step creates).
+            conv = await self.visible(conversation_id, owner)
         turn = await self.cancel(conversation_id)
         if turn is not None:
             return turn.id, turn.outcome
-        if self.remote is not None and conv.running_elsewhere:
+        if self.remote is not None and conv is not None and conv.running_elsewhere:
             stopped = await self.remote.stop(conv)
             if stopped is not None:
                 return stopped
@@ -334,13 +330,17 @@ class TurnRunner:
     # -- stopping ------------------------------------------------------------------------------
 
     async def cancel(self, conversation_id: str) -> Turn | None:
-        """Cancel the running turn, if any, and wait until its ending is recorded."""
+        """Cancel the running turn, if any, and wait until its ending is recorded; None if there
+        is none, or its start could not be recorded (it never ran)."""
         turn = self.running.get(conversation_id)
-        if turn is None or turn.task is None:  # none, or its start is still being recorded
+        if turn is None:
             return None
-        turn.task.cancel()
+        if turn.task is None:  # its start is still being recorded: cancelled as soon as it is launched
+            turn.stop_asked = True
+        else:
+            turn.task.cancel()
         await turn.ended.wait()
-        return turn
+        return turn if turn.outcome is not None else None
 
     async def drain(self, timeout: float) -> None:
         """On shutdown: refuse new turns, give running ones `timeout` seconds, cancel the rest."""
@@ -353,9 +353,7 @@ class TurnRunner:
             for wait in pending:
                 wait.cancel()
         while self.running:  # a turn begun meanwhile is caught by the next round
-            cancelled = await asyncio.gather(*(self.cancel(cid) for cid in list(self.running)))
-            if not any(cancelled):  # only starts still being recorded: their tasks come next
-                await asyncio.sleep(0.01)
+            await asyncio.gather(*(self.cancel(cid) for cid in list(self.running)))
 
     async def recover(self) -> int:
         """Close, as failed, turns that the log shows running: the process died under them (on a
