@@ -11,6 +11,12 @@ if TYPE_CHECKING:
     from qbot.engine.parser import Slots, Token
 
 
+# "和谁发消息": messaging with someone, both ways (against "给谁发消息", the owner sending)
+_TOGETHER = re.compile(r"(?:和|跟|与|同)[^给,。?!]{0,10}$")
+# Adverbs that may stand between a person and the verb ("张伟一共打了", "陈静也发给")
+_ADVERBS = r"(?:一共|总共|共|都|也|曾经|曾|还)"
+
+
 def direction(found: Slots) -> str | None:
     """"in", "out", "" (both), or None when the question names both ways at once. The owner's
     place in the sentence ("发了多少条微信给机主") outweighs a verb's own direction (发了)."""
@@ -30,7 +36,7 @@ def direction(found: Slots) -> str | None:
     relative = relative_sender(found)
     for verb in found.of("send_verb"):
         # "给谁发消息" is the owner sending; "和谁发消息" is messaging with someone, both ways.
-        together = re.search(r"(?:和|跟|与|同)[^给,。?!]{0,10}$", found.text[:verb.span[0]])
+        together = _TOGETHER.search(found.text[:verb.span[0]])
         if not ins and not together and verb is not relative:
             outs = True
     if ins and outs:
@@ -59,7 +65,7 @@ def sender_verb(found: Slots) -> str:
     return ""
 
 
-_BETWEEN = re.compile(r"\s*(?:一共|总共|共|都|也|曾经|曾|还)?(?:发|打|拨|回)(?:了|过)?(?:电话|短信|消息|微信)?给\s*$")
+_BETWEEN = re.compile(r"\s*" + _ADVERBS + r"?(?:发|打|拨|回)(?:了|过)?(?:电话|短信|消息|微信)?给\s*$")
 
 
 def between_others(found: Slots) -> bool:
@@ -71,7 +77,7 @@ def between_others(found: Slots) -> bool:
         for a, b in zip(named, named[1:]))
 
 
-_TO_VERB = re.compile(r"\s*(?:一共|总共|共|都|也|曾经|曾|还)?(?:打|发|拨|回)")
+_TO_VERB = re.compile(r"\s*" + _ADVERBS + r"?(?:打|发|拨|回)")
 
 
 _RELATIVE = re.compile(r"[^,。?!]{0,12}?的(?:人|联系人)")
@@ -83,7 +89,7 @@ def relative_sender(found: Slots) -> Token | None:
     if "机主" in found.text or found.has("dir", "in_word", "out_word", "source_in", "source_out", "both_ways"):
         return None
     for verb in found.of("send_verb"):
-        together = re.search(r"(?:和|跟|与|同)[^给,。?!]{0,10}$", found.text[:verb.span[0]])
+        together = _TOGETHER.search(found.text[:verb.span[0]])
         if not together and _RELATIVE.match(found.text, verb.span[1]):
             return verb
     return None
